@@ -1,0 +1,311 @@
+//! One call of an annotated function: what the macro expansions drive.
+//!
+//! An expansion creates the span (if `#[dd_span]`), then a [`Call`], then runs the body through
+//! [`Call::run_sync`] or an [`Instrumented`] future. At the end the call reads the clock once,
+//! marks the span with the outcome, closes it and counts the call for `#[dd_timed]` and
+//! `#[dd_slo]`; stacked attributes share that one clock reading.
+
+use std::cell::RefCell;
+use std::fmt::{Display, Write as _};
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use crate::metrics::site::{self, CallSite, SloCells, TimerCells};
+use crate::outcome::{ErrorRecord, Outcome, OutcomeKind, panic_message};
+use crate::tags::{DdTags, TagValue, TagVisitor, push_tag};
+
+/// State of one call between its start and its end.
+#[doc(hidden)]
+#[derive(Debug)]
+#[must_use = "a call records nothing until it finishes"]
+pub struct Call {
+    span: tracing::Span,
+    site: Option<&'static CallSite>,
+    timer: Option<&'static TimerCells>,
+    slo: Option<&'static SloCells>,
+    start: Option<Instant>,
+}
+
+impl Call {
+    /// Starts a call whose metrics have only static tags.
+    #[inline]
+    pub fn start(site: Option<&'static CallSite>, span: tracing::Span) -> Self {
+        let (timer, slo) = match site {
+            Some(site) if site::enabled() => {
+                site.ensure_listed();
+                (site.timer.as_ref().map(|_| &site.timer_cells), site.slo.map(|_| &site.slo_cells))
+            }
+            _ => (None, None),
+        };
+        Self::started(span, site, timer, slo)
+    }
+
+    /// Starts a call whose metrics also have tags computed now; `tags` adds them.
+    #[inline]
+    pub fn start_tagged(
+        site: &'static CallSite,
+        span: tracing::Span,
+        tags: impl FnOnce(&mut CallTags<'_>),
+    ) -> Self {
+        if !site::enabled() {
+            return Self::started(span, Some(site), None, None);
+        }
+        site.ensure_listed();
+        let (timer, slo) = CALL_TAGS.with(|buffers| {
+            let mut buffers = buffers.borrow_mut();
+            let (timer_tags, slo_tags) = &mut *buffers;
+            timer_tags.clear();
+            slo_tags.clear();
+            tags(&mut CallTags { timer: timer_tags, slo: slo_tags });
+            (
+                site.timer.as_ref().map(|_| site.timer_context(timer_tags)),
+                site.slo.map(|_| site.slo_context(slo_tags)),
+            )
+        });
+        Self::started(span, Some(site), timer, slo)
+    }
+
+    #[inline]
+    fn started(
+        span: tracing::Span,
+        site: Option<&'static CallSite>,
+        timer: Option<&'static TimerCells>,
+        slo: Option<&'static SloCells>,
+    ) -> Self {
+        let needs_clock = (timer.is_some() || slo.is_some()) && site.is_some_and(CallSite::needs_clock);
+        // Read after the span exists, so span creation is not counted as the function's latency.
+        let start = needs_clock.then(Instant::now);
+        Self { span, site, timer, slo, start }
+    }
+
+    /// The call's span (disabled when the function has no `#[dd_span]`).
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Runs the body of a synchronous function: `classify` turns its return value into an
+    /// [`Outcome`]; a panic is recorded and resumed.
+    #[inline]
+    pub fn run_sync<R>(self, body: impl FnOnce() -> R, classify: impl FnOnce(&R) -> Outcome) -> R {
+        let entered = self.span.enter();
+        match catch_unwind(AssertUnwindSafe(body)) {
+            Ok(value) => {
+                drop(entered);
+                self.finish(classify(&value));
+                value
+            }
+            Err(payload) => {
+                drop(entered);
+                self.finish_panic(&*payload);
+                resume_unwind(payload)
+            }
+        }
+    }
+
+    #[inline]
+    fn finish(self, outcome: Outcome) {
+        match outcome {
+            Outcome::Ok => self.end(OutcomeKind::Ok, None),
+            Outcome::Error(record) => self.end(OutcomeKind::Error, Some(&record)),
+        }
+    }
+
+    #[cold]
+    fn finish_panic(self, payload: &(dyn std::any::Any + Send)) {
+        let record = ErrorRecord { kind: "panic".into(), message: panic_message(payload), stack: None };
+        self.end(OutcomeKind::Panic, Some(&record));
+    }
+
+    #[inline]
+    fn end(self, kind: OutcomeKind, error: Option<&ErrorRecord>) {
+        let nanos = self.start.map_or(0, |start| u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        if let Some(record) = error {
+            record_error(&self.span, record);
+        }
+        drop(self.span);
+        if let Some(site) = self.site {
+            let threshold = site.slo.and_then(|slo| slo.latency_ms()).map(|ms| ms.saturating_mul(1_000_000));
+            site::record(self.timer, self.slo.map(|cells| (cells, threshold)), kind, nanos);
+        }
+    }
+}
+
+/// Marks a span as failed the way Datadog reads it: status Error with the message, and the
+/// `error.type`, `error.message` and `error.stack` attributes.
+#[cold]
+fn record_error(span: &tracing::Span, record: &ErrorRecord) {
+    if span.is_disabled() {
+        return;
+    }
+    span.record("error.type", &*record.kind);
+    span.record("error.message", record.message.as_str());
+    if let Some(stack) = &record.stack {
+        span.record("error.stack", stack.as_str());
+    }
+    span.record("otel.status_description", record.message.as_str());
+}
+
+thread_local! {
+    /// Reused buffers for run-time metric tags, so a call with them allocates nothing once warm.
+    static CALL_TAGS: RefCell<(String, String)> = const { RefCell::new((String::new(), String::new())) };
+}
+
+/// Collects the run-time tags of a call's metrics.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct CallTags<'a> {
+    timer: &'a mut String,
+    slo: &'a mut String,
+}
+
+impl CallTags<'_> {
+    /// Adds `key:value` to the latency metric's tags.
+    pub fn timer<T: Display + ?Sized>(&mut self, key: &str, value: &T) {
+        push_display(self.timer, key, value);
+    }
+
+    /// Adds `key:value` to the SLO counters' tags.
+    pub fn slo<T: Display + ?Sized>(&mut self, key: &str, value: &T) {
+        push_display(self.slo, key, value);
+    }
+
+    /// Adds every tag of `tags` to the latency metric's tags.
+    pub fn timer_all<T: DdTags + ?Sized>(&mut self, tags: &T) {
+        tags.visit_tags(&mut Joined(self.timer));
+    }
+
+    /// Adds every tag of `tags` to the SLO counters' tags.
+    pub fn slo_all<T: DdTags + ?Sized>(&mut self, tags: &T) {
+        tags.visit_tags(&mut Joined(self.slo));
+    }
+}
+
+fn push_display<T: Display + ?Sized>(out: &mut String, key: &str, value: &T) {
+    let separator = !out.is_empty();
+    if separator {
+        out.push(',');
+    }
+    let mark = out.len();
+    let mut text = String::new();
+    let _ = write!(text, "{value}");
+    if !push_tag(out, key, TagValue::Str(&text)) && separator {
+        out.truncate(mark - 1);
+    }
+}
+
+/// Appends tags to a `k:v,k:v` list.
+struct Joined<'a>(&'a mut String);
+
+impl TagVisitor for Joined<'_> {
+    fn visit_tag(&mut self, key: &str, value: TagValue<'_>) {
+        let separator = !self.0.is_empty();
+        if separator {
+            self.0.push(',');
+        }
+        let mark = self.0.len();
+        if !push_tag(self.0, key, value) && separator {
+            self.0.truncate(mark - 1);
+        }
+    }
+}
+
+/// Adds every tag of `tags` to `span` as attributes (strings stay strings, numbers numbers).
+#[doc(hidden)]
+pub fn span_tags<T: DdTags + ?Sized>(span: &tracing::Span, tags: &T) {
+    use opentelemetry::{KeyValue, Value};
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+    struct Attributes(Vec<KeyValue>);
+    impl TagVisitor for Attributes {
+        fn visit_tag(&mut self, key: &str, value: TagValue<'_>) {
+            let value = match value {
+                TagValue::Str(s) => Value::from(s.to_owned()),
+                TagValue::I64(v) => Value::I64(v),
+                TagValue::U64(v) => i64::try_from(v).map_or_else(|_| Value::from(v.to_string()), Value::I64),
+                TagValue::F64(v) => Value::F64(v),
+                TagValue::Bool(v) => Value::Bool(v),
+                TagValue::Display(d) => Value::from(d.to_string()),
+            };
+            self.0.push(KeyValue::new(key.to_owned(), value));
+        }
+    }
+    if span.is_disabled() {
+        return;
+    }
+    let mut attributes = Attributes(Vec::new());
+    tags.visit_tags(&mut attributes);
+    for attribute in attributes.0 {
+        span.set_attribute(attribute.key, attribute.value);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of an instrumented `async fn`: measures until completion, records the outcome,
+    /// and records `cancelled` when dropped before completing.
+    #[doc(hidden)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Instrumented<F, C> {
+        #[pin]
+        future: F,
+        call: Option<Call>,
+        classify: Option<C>,
+    }
+
+    impl<F, C> PinnedDrop for Instrumented<F, C> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(call) = this.call.take() {
+                call.end(OutcomeKind::Cancelled, None);
+            }
+        }
+    }
+}
+
+impl<F, C> Instrumented<F, C>
+where
+    F: Future,
+    C: FnOnce(&F::Output) -> Outcome,
+{
+    /// Instruments `future`, the body of an `async fn`.
+    #[inline]
+    pub fn new(call: Call, future: F, classify: C) -> Self {
+        Self { future, call: Some(call), classify: Some(classify) }
+    }
+}
+
+impl<F, C> Future for Instrumented<F, C>
+where
+    F: Future,
+    C: FnOnce(&F::Output) -> Outcome,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(call) = this.call.as_ref() else {
+            // Polled after completion or a panic: let the inner future decide what that means.
+            return this.future.poll(cx);
+        };
+        let entered = call.span.enter();
+        let future = this.future;
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => {
+                drop(entered);
+                let call = this.call.take().expect("checked above");
+                let classify = this.classify.take().expect("taken only with the call");
+                call.finish(classify(&value));
+                Poll::Ready(value)
+            }
+            Err(payload) => {
+                drop(entered);
+                let call = this.call.take().expect("checked above");
+                call.finish_panic(&*payload);
+                resume_unwind(payload)
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Environment variables read by [`init`](crate::init), and where they are read from.
+//!
+//! An empty value counts as unset. A value that cannot be used is an
+//! [`InitError::InvalidEnv`](crate::InitError::InvalidEnv) naming the variable and the value;
+//! nothing is silently ignored.
+
+use std::collections::{BTreeMap, HashMap};
+
+/// Service name. Default: `OTEL_SERVICE_NAME`, then `service.name` in `OTEL_RESOURCE_ATTRIBUTES`,
+/// then the executable's name.
+pub const DD_SERVICE: &str = "DD_SERVICE";
+/// Deployment environment (`env` tag). Default: `deployment.environment.name` (or
+/// `deployment.environment`) in `OTEL_RESOURCE_ATTRIBUTES`, else none.
+pub const DD_ENV: &str = "DD_ENV";
+/// Application version (`version` tag). Default: `service.version` in `OTEL_RESOURCE_ATTRIBUTES`,
+/// else none.
+pub const DD_VERSION: &str = "DD_VERSION";
+/// Extra tags on every span (as resource attributes) and metric: `key:value` pairs separated by
+/// commas or spaces. `env:`, `service:` and `version:` entries count when `DD_ENV`, `DD_SERVICE`
+/// and `DD_VERSION` are unset. Default: none.
+pub const DD_TAGS: &str = "DD_TAGS";
+/// Host of the Datadog Agent, for DogStatsD and OTLP when their own addresses are unset.
+/// Default: `localhost`.
+pub const DD_AGENT_HOST: &str = "DD_AGENT_HOST";
+/// DogStatsD address: `udp://host:port`, `unix:///path` (datagram socket) or
+/// `unixstream:///path`. Default: built from `DD_DOGSTATSD_HOST` and `DD_DOGSTATSD_PORT`.
+pub const DD_DOGSTATSD_URL: &str = "DD_DOGSTATSD_URL";
+/// DogStatsD host. Default: `DD_AGENT_HOST`, then `localhost`.
+pub const DD_DOGSTATSD_HOST: &str = "DD_DOGSTATSD_HOST";
+/// DogStatsD UDP port. Default: `8125`.
+pub const DD_DOGSTATSD_PORT: &str = "DD_DOGSTATSD_PORT";
+/// `false` turns trace export off (spans are still created for logs). Default: `true`.
+pub const DD_TRACE_ENABLED: &str = "DD_TRACE_ENABLED";
+/// Fraction of traces kept, from `0.0` to `1.0`, decided at the root and followed by children
+/// (parent-based ratio sampling). Metrics and SLO counters are never sampled. Default: `1.0`.
+pub const DD_TRACE_SAMPLE_RATE: &str = "DD_TRACE_SAMPLE_RATE";
+/// Container or pod id, sent as tag `dd.internal.entity_id` on DogStatsD metrics so the Agent
+/// can attach container tags. Default: none.
+pub const DD_ENTITY_ID: &str = "DD_ENTITY_ID";
+/// Service name, when `DD_SERVICE` is unset.
+pub const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
+/// Resource attributes: `key=value` pairs separated by commas, values percent-encoded.
+pub const OTEL_RESOURCE_ATTRIBUTES: &str = "OTEL_RESOURCE_ATTRIBUTES";
+/// Base URL of the OTLP receiver for traces and metrics. Default: `http://<DD_AGENT_HOST>:4318`
+/// for HTTP, `http://<DD_AGENT_HOST>:4317` for gRPC.
+pub const OTEL_EXPORTER_OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+/// Full URL for OTLP traces (used as is, no path appended). Default: from the base endpoint.
+pub const OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+/// Full URL for OTLP metrics (used as is, no path appended). Default: from the base endpoint.
+pub const OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
+/// OTLP transport: `grpc` or `http/protobuf`. Default: `http/protobuf`.
+pub const OTEL_EXPORTER_OTLP_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
+/// OTLP transport for traces. Default: `OTEL_EXPORTER_OTLP_PROTOCOL`.
+pub const OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
+/// OTLP transport for metrics. Default: `OTEL_EXPORTER_OTLP_PROTOCOL`.
+pub const OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
+/// Extra headers on OTLP requests: `key=value` pairs separated by commas. Default: none.
+pub const OTEL_EXPORTER_OTLP_HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
+/// Where traces go: `otlp`, `console` or `none`. Default: `otlp`.
+pub const OTEL_TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
+/// Where metrics go: `dogstatsd`, `otlp`, `console` or `none`. Default: `dogstatsd`, which the
+/// Datadog Agent receives out of the box.
+pub const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
+
+/// Where configuration values come from: the process environment, or a map in tests.
+///
+/// ```
+/// use std::collections::HashMap;
+///
+/// let env = HashMap::from([("DD_SERVICE".to_owned(), "checkout".to_owned())]);
+/// let config = dd_instrument::builder().env_source(env).metrics_exporter(dd_instrument::MetricsExporter::None);
+/// # drop(config);
+/// ```
+pub trait EnvSource: Send + Sync {
+    /// The value of `name`, if set.
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcessEnv;
+
+impl EnvSource for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
+    }
+}
+
+impl EnvSource for HashMap<String, String> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned()
+    }
+}
+
+impl EnvSource for BTreeMap<String, String> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned()
+    }
+}
+
+impl EnvSource for Vec<(&'static str, &'static str)> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.iter().rev().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
+    }
+}
+
+/// Reads one variable; empty counts as unset.
+pub(crate) fn read(source: &dyn EnvSource, name: &str) -> Option<String> {
+    source.var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}

@@ -1,0 +1,93 @@
+//! A metrics sink that prints the points of each flush, for development and the examples.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use super::{Batch, Sink, Value};
+
+/// Prints each flush to a writer (standard error by default).
+pub(crate) struct ConsoleSink {
+    out: Box<dyn Write + Send>,
+    global_tags: String,
+}
+
+impl ConsoleSink {
+    pub(crate) fn new(out: Box<dyn Write + Send>, global_tags: &[String]) -> Self {
+        Self { out, global_tags: global_tags.join(",") }
+    }
+}
+
+impl Sink for ConsoleSink {
+    fn export(&mut self, batch: &Batch) {
+        let text = render(batch, &self.global_tags);
+        // Best effort, like any console output.
+        let _ = self.out.write_all(text.as_bytes());
+        let _ = self.out.flush();
+    }
+}
+
+/// One line per point: name, tags, and the count or the distribution's summary.
+pub(crate) fn render(batch: &Batch, global_tags: &str) -> String {
+    let mut out = format!("metrics ({} points, tags on all: {})\n", batch.points.len(), if global_tags.is_empty() { "none" } else { global_tags });
+    for point in &batch.points {
+        let _ = write!(out, "  {}{{{}}} ", point.name, point.tags.join(","));
+        match &point.value {
+            Value::Count(n) => {
+                let _ = writeln!(out, "count {n}");
+            }
+            Value::Distribution(buckets) => {
+                let count: u64 = buckets.iter().map(|(_, n)| n).sum();
+                let quantile = |q: f64| {
+                    let rank = ((count as f64) * q).ceil().max(1.0) as u64;
+                    let mut seen = 0;
+                    buckets
+                        .iter()
+                        .find(|(_, n)| {
+                            seen += n;
+                            seen >= rank
+                        })
+                        .map_or(0.0, |(bucket, _)| bucket.representative_ms())
+                };
+                let _ = writeln!(
+                    out,
+                    "distribution n={count} min={}ms p50={}ms p99={}ms max={}ms",
+                    quantile(0.0),
+                    quantile(0.5),
+                    quantile(0.99),
+                    quantile(1.0)
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Point;
+    use crate::metrics::histogram::Histogram;
+
+    #[test]
+    fn renders_counts_and_distribution_summaries() {
+        let h = Histogram::new();
+        for v in [1_000_000, 2_000_000, 3_000_000, 40_000_000] {
+            h.record(v);
+        }
+        let mut buckets = Vec::new();
+        h.drain(|b, n| buckets.push((b, n)));
+        let now = std::time::SystemTime::now();
+        let batch = Batch {
+            points: vec![
+                Point { name: "op.duration", tags: vec!["outcome:ok".into()], value: Value::Distribution(buckets) },
+                Point { name: "slo.requests.total", tags: vec!["slo:s".into()], value: Value::Count(4) },
+            ],
+            start: now,
+            end: now,
+        };
+        assert_eq!(
+            render(&batch, "service:shop"),
+            "metrics (2 points, tags on all: service:shop)\n  op.duration{outcome:ok} distribution n=4 min=1.001ms p50=2.003ms p99=39.98ms max=39.98ms\n  slo.requests.total{slo:s} count 4\n"
+        );
+    }
+}

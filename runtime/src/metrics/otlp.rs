@@ -1,0 +1,267 @@
+//! OTLP metrics: each flush becomes one `ExportMetricsServiceRequest` with delta temporality.
+//!
+//! Counters become monotonic delta sums; latencies become delta histograms in milliseconds whose
+//! explicit bounds are the edges of the non-empty buckets of our histogram (0.8 % wide), which the
+//! Datadog Agent turns into distributions. The request is built from the aggregated buckets, so
+//! its cost does not grow with the call rate.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
+use opentelemetry_proto::tonic::metrics::v1::{
+    AggregationTemporality, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics,
+    Sum, metric, number_data_point,
+};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use prost::Message as _;
+
+use super::histogram::Bucket;
+use super::{Batch, Point, Sink, Value};
+use crate::config::{InitError, OtlpProtocol, OtlpTarget, ServiceInfo};
+use crate::init::Runtime;
+
+/// Bound on one export request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Sends metrics over OTLP/HTTP or OTLP/gRPC.
+pub(crate) struct OtlpSink {
+    target: OtlpTarget,
+    resource: Resource,
+    transport: Transport,
+    /// Requests that failed.
+    pub(crate) failed: u64,
+}
+
+enum Transport {
+    /// Created on the flusher thread at first use: the blocking client must not be created or
+    /// dropped inside the application's async context.
+    Http(Option<reqwest::blocking::Client>),
+    Grpc { client: MetricsServiceClient<tonic::transport::Channel>, runtime: tokio::runtime::Handle },
+}
+
+impl OtlpSink {
+    pub(crate) fn new(target: &OtlpTarget, service: &ServiceInfo, runtime: Option<&Runtime>) -> Result<Self, InitError> {
+        let transport = match target.protocol {
+            OtlpProtocol::HttpProtobuf => Transport::Http(None),
+            OtlpProtocol::Grpc => {
+                let runtime = runtime.expect("a runtime is created for gRPC export");
+                let _entered = runtime.inner.enter();
+                let channel = tonic::transport::Endpoint::from_shared(target.endpoint.clone())
+                    .map_err(|e| InitError::Exporter { exporter: "OTLP metric", message: e.to_string() })?
+                    .timeout(REQUEST_TIMEOUT)
+                    .connect_lazy();
+                Transport::Grpc { client: MetricsServiceClient::new(channel), runtime: runtime.inner.handle().clone() }
+            }
+        };
+        let resource = Resource {
+            attributes: crate::trace::resource(service)
+                .iter()
+                .map(|(key, value)| string_attribute(key.as_str(), &value.to_string()))
+                .collect(),
+            ..Resource::default()
+        };
+        Ok(Self { target: target.clone(), resource, transport, failed: 0 })
+    }
+
+    fn send(&mut self, request: &ExportMetricsServiceRequest) -> Result<(), String> {
+        match &mut self.transport {
+            Transport::Http(client) => {
+                let client = match client {
+                    Some(client) => client,
+                    None => client.insert(
+                        reqwest::blocking::Client::builder().timeout(REQUEST_TIMEOUT).build().map_err(|e| e.to_string())?,
+                    ),
+                };
+                let mut post = client
+                    .post(&self.target.endpoint)
+                    .header("content-type", "application/x-protobuf")
+                    .body(request.encode_to_vec());
+                for (key, value) in &self.target.headers {
+                    post = post.header(key, value);
+                }
+                let response = post.send().map_err(|e| e.to_string())?;
+                if response.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", response.status())) }
+            }
+            Transport::Grpc { client, runtime } => {
+                let mut grpc_request = tonic::Request::new(request.clone());
+                for (key, value) in &self.target.headers {
+                    if let (Ok(key), Ok(value)) = (
+                        tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
+                        tonic::metadata::MetadataValue::try_from(value.as_str()),
+                    ) {
+                        grpc_request.metadata_mut().insert(key, value);
+                    }
+                }
+                let mut client = client.clone();
+                runtime
+                    .block_on(async move { tokio::time::timeout(REQUEST_TIMEOUT, client.export(grpc_request)).await })
+                    .map_err(|_| "timed out".to_owned())?
+                    .map(drop)
+                    .map_err(|status| status.to_string())
+            }
+        }
+    }
+}
+
+impl Sink for OtlpSink {
+    fn export(&mut self, batch: &Batch) {
+        let request = request(&self.resource, batch);
+        if self.send(&request).is_err() {
+            self.failed += 1;
+        }
+    }
+}
+
+/// Builds the request for one batch.
+pub(crate) fn request(resource: &Resource, batch: &Batch) -> ExportMetricsServiceRequest {
+    let start = unix_nanos(batch.start);
+    let end = unix_nanos(batch.end);
+    let mut metrics: Vec<Metric> = Vec::new();
+    for point in &batch.points {
+        let attributes = point_attributes(point);
+        let data = match &point.value {
+            Value::Count(n) => metric::Data::Sum(Sum {
+                data_points: vec![NumberDataPoint {
+                    attributes,
+                    start_time_unix_nano: start,
+                    time_unix_nano: end,
+                    value: Some(number_data_point::Value::AsInt(i64::try_from(*n).unwrap_or(i64::MAX))),
+                    ..NumberDataPoint::default()
+                }],
+                aggregation_temporality: AggregationTemporality::Delta as i32,
+                is_monotonic: true,
+            }),
+            Value::Distribution(buckets) => metric::Data::Histogram(Histogram {
+                data_points: vec![histogram_point(buckets, attributes, start, end)],
+                aggregation_temporality: AggregationTemporality::Delta as i32,
+            }),
+        };
+        let unit = if matches!(point.value, Value::Distribution(_)) { "ms" } else { "{call}" };
+        // Points of one name (different tags) share one metric.
+        match metrics.iter_mut().find(|m| m.name == point.name) {
+            Some(existing) => match (&mut existing.data, data) {
+                (Some(metric::Data::Sum(sum)), metric::Data::Sum(more)) => sum.data_points.extend(more.data_points),
+                (Some(metric::Data::Histogram(h)), metric::Data::Histogram(more)) => h.data_points.extend(more.data_points),
+                _ => {}
+            },
+            None => metrics.push(Metric { name: point.name.to_owned(), unit: unit.to_owned(), data: Some(data), ..Metric::default() }),
+        }
+    }
+    ExportMetricsServiceRequest {
+        resource_metrics: vec![ResourceMetrics {
+            resource: Some(resource.clone()),
+            scope_metrics: vec![ScopeMetrics {
+                scope: Some(InstrumentationScope {
+                    name: "dd-instrument".to_owned(),
+                    version: env!("CARGO_PKG_VERSION").to_owned(),
+                    ..InstrumentationScope::default()
+                }),
+                metrics,
+                ..ScopeMetrics::default()
+            }],
+            ..ResourceMetrics::default()
+        }],
+    }
+}
+
+/// A histogram point whose bounds are the edges of the non-empty buckets, with empty buckets
+/// for the gaps between them.
+fn histogram_point(buckets: &[(Bucket, u64)], attributes: Vec<KeyValue>, start: u64, end: u64) -> HistogramDataPoint {
+    let ms = |nanos: u64| nanos as f64 / 1e6;
+    let mut bounds: Vec<f64> = Vec::new();
+    let mut counts: Vec<u64> = Vec::new();
+    let (mut count, mut sum) = (0, 0.0);
+    for &(bucket, n) in buckets {
+        let lower = ms(bucket.lower_nanos());
+        let upper = ms(bucket.lower_nanos() + bucket.width_nanos());
+        if bounds.last().is_none_or(|&last| last < lower) {
+            bounds.push(lower);
+            counts.push(0);
+        }
+        bounds.push(upper);
+        counts.push(n);
+        count += n;
+        sum += bucket.representative_ms() * n as f64;
+    }
+    counts.push(0);
+    HistogramDataPoint {
+        attributes,
+        start_time_unix_nano: start,
+        time_unix_nano: end,
+        count,
+        sum: Some(sum),
+        bucket_counts: counts,
+        explicit_bounds: bounds,
+        min: buckets.first().map(|(b, _)| b.representative_ms()),
+        max: buckets.last().map(|(b, _)| b.representative_ms()),
+        ..HistogramDataPoint::default()
+    }
+}
+
+fn point_attributes(point: &Point) -> Vec<KeyValue> {
+    point
+        .tags
+        .iter()
+        .map(|tag| {
+            let (key, value) = tag.split_once(':').unwrap_or((tag, ""));
+            string_attribute(key, value)
+        })
+        .collect()
+}
+
+fn string_attribute(key: &str, value: &str) -> KeyValue {
+    KeyValue {
+        key: key.to_owned(),
+        value: Some(AnyValue { value: Some(any_value::Value::StringValue(value.to_owned())) }),
+        ..KeyValue::default()
+    }
+}
+
+fn unix_nanos(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::histogram::Histogram;
+
+    #[test]
+    fn histograms_cover_exactly_the_recorded_buckets() {
+        let h = Histogram::new();
+        for v in [1_000_000, 1_000_100, 5_000_000] {
+            h.record(v);
+        }
+        let mut buckets = Vec::new();
+        h.drain(|b, n| buckets.push((b, n)));
+        let point = histogram_point(&buckets, Vec::new(), 1, 2);
+        assert_eq!(point.count, 3);
+        assert_eq!(point.bucket_counts, [0, 2, 0, 1, 0]);
+        assert_eq!(point.explicit_bounds.len(), 4);
+        assert!(point.explicit_bounds[0] <= 1.0 && 1.0001 < point.explicit_bounds[1]);
+        assert!(point.explicit_bounds[2] <= 5.0 && 5.0 < point.explicit_bounds[3]);
+        assert!(point.explicit_bounds.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn points_of_one_name_share_a_metric() {
+        let now = SystemTime::now();
+        let batch = Batch {
+            points: vec![
+                Point { name: "slo.requests.total", tags: vec!["slo:a".into()], value: Value::Count(2) },
+                Point { name: "slo.requests.total", tags: vec!["slo:b".into()], value: Value::Count(3) },
+            ],
+            start: now,
+            end: now,
+        };
+        let request = request(&Resource::default(), &batch);
+        let metrics = &request.resource_metrics[0].scope_metrics[0].metrics;
+        assert_eq!(metrics.len(), 1);
+        let Some(metric::Data::Sum(sum)) = &metrics[0].data else { panic!("a sum") };
+        assert_eq!(sum.data_points.len(), 2);
+        assert_eq!(sum.aggregation_temporality, AggregationTemporality::Delta as i32);
+        assert!(sum.is_monotonic);
+    }
+}

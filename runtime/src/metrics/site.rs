@@ -1,0 +1,232 @@
+//! Per-call-site statics: where `#[dd_timed]` and `#[dd_slo]` count.
+//!
+//! Each annotated function owns one [`CallSite`] in a `static`. A call adds to atomics inside
+//! it: no allocation, no lock, no syscall. The first call links the site into a global lock-free
+//! list that the background flusher walks. Calls whose tags are computed at run time count in a
+//! context per distinct tag set, found under the site's own lock (never a global one) and capped
+//! at [`MAX_CONTEXTS_PER_SITE`] so an unbounded tag cannot grow memory without bound.
+
+use std::collections::HashMap;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use super::histogram::Histogram;
+use crate::outcome::OutcomeKind;
+use crate::slo::Slo;
+
+/// Distinct run-time tag sets one site counts separately; further tag sets share one context
+/// tagged [`OVERFLOW_TAG`].
+pub const MAX_CONTEXTS_PER_SITE: usize = 1000;
+
+/// Tag of the context that counts calls whose run-time tags came after the cap was reached.
+pub const OVERFLOW_TAG: &str = "dd_instrument.tags_overflow:true";
+
+/// Set while a metrics exporter runs; when clear, calls skip metrics, clock reads included.
+static METRICS_ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Head of the list of every site that has counted a call.
+static SITES: AtomicPtr<CallSite> = AtomicPtr::new(ptr::null_mut());
+
+pub(crate) fn set_enabled(enabled: bool) {
+    METRICS_ENABLED.store(enabled, Ordering::Release);
+}
+
+#[inline]
+pub(crate) fn enabled() -> bool {
+    METRICS_ENABLED.load(Ordering::Relaxed)
+}
+
+/// Static description of the latency metric of a `#[dd_timed]` function.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct TimerMeta {
+    pub(crate) name: &'static str,
+    pub(crate) tags: &'static [&'static str],
+}
+
+impl TimerMeta {
+    /// `name` is a valid metric name; `tags` are normalized `key:value` tags.
+    pub const fn new(name: &'static str, tags: &'static [&'static str]) -> Self {
+        Self { name, tags }
+    }
+}
+
+/// Counts of one timer context, by outcome.
+#[derive(Debug)]
+pub(crate) struct TimerCells {
+    pub(crate) by_outcome: [Histogram; 4],
+}
+
+impl TimerCells {
+    const fn new() -> Self {
+        Self { by_outcome: [const { Histogram::new() }; 4] }
+    }
+}
+
+/// Counts of one SLO context.
+#[derive(Debug)]
+pub(crate) struct SloCells {
+    pub(crate) good: AtomicU64,
+    pub(crate) bad: AtomicU64,
+    pub(crate) fast: AtomicU64,
+}
+
+impl SloCells {
+    const fn new() -> Self {
+        Self { good: AtomicU64::new(0), bad: AtomicU64::new(0), fast: AtomicU64::new(0) }
+    }
+}
+
+/// Contexts for tags known only at run time, keyed by their normalized `k:v,k:v` text.
+#[derive(Debug)]
+pub(crate) struct Dynamic<C: 'static> {
+    contexts: OnceLock<Mutex<DynamicMap<C>>>,
+}
+
+#[derive(Debug)]
+struct DynamicMap<C: 'static> {
+    by_tags: HashMap<Box<str>, &'static C>,
+    overflow: Option<&'static C>,
+}
+
+impl<C: 'static> Dynamic<C> {
+    const fn new() -> Self {
+        Self { contexts: OnceLock::new() }
+    }
+
+    fn get(&self, tags: &str, make: fn() -> C) -> &'static C {
+        let map = self.contexts.get_or_init(|| Mutex::new(DynamicMap { by_tags: HashMap::new(), overflow: None }));
+        let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(cells) = map.by_tags.get(tags) {
+            return cells;
+        }
+        if map.by_tags.len() >= MAX_CONTEXTS_PER_SITE {
+            return *map.overflow.get_or_insert_with(|| Box::leak(Box::new(make())));
+        }
+        // Contexts live as long as the program: a metric context, once seen, is reported on
+        // every flush that has counts for it, and the cap bounds how many there are.
+        let cells: &'static C = Box::leak(Box::new(make()));
+        map.by_tags.insert(tags.into(), cells);
+        cells
+    }
+
+    /// Calls `f` with every context and its tags (the overflow context gets [`OVERFLOW_TAG`]).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&str, &'static C)) {
+        let Some(map) = self.contexts.get() else { return };
+        let contexts: Vec<(String, &'static C)> = {
+            let map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut list: Vec<_> = map.by_tags.iter().map(|(tags, cells)| (tags.to_string(), *cells)).collect();
+            list.extend(map.overflow.map(|cells| (OVERFLOW_TAG.to_owned(), cells)));
+            list
+        };
+        for (tags, cells) in contexts {
+            f(&tags, cells);
+        }
+    }
+}
+
+/// Everything `#[dd_timed]` and `#[dd_slo]` count for one function.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct CallSite {
+    pub(crate) operation: &'static str,
+    pub(crate) timer: Option<TimerMeta>,
+    pub(crate) slo: Option<&'static Slo>,
+    /// 0: not listed, 1: being listed, 2: listed.
+    listed: AtomicU8,
+    next: AtomicPtr<CallSite>,
+    pub(crate) timer_cells: TimerCells,
+    pub(crate) timer_dynamic: Dynamic<TimerCells>,
+    pub(crate) slo_cells: SloCells,
+    pub(crate) slo_dynamic: Dynamic<SloCells>,
+}
+
+impl CallSite {
+    /// A site for a function whose operation name is `operation`.
+    pub const fn new(operation: &'static str, timer: Option<TimerMeta>, slo: Option<&'static Slo>) -> Self {
+        Self {
+            operation,
+            timer,
+            slo,
+            listed: AtomicU8::new(0),
+            next: AtomicPtr::new(ptr::null_mut()),
+            timer_cells: TimerCells::new(),
+            timer_dynamic: Dynamic::new(),
+            slo_cells: SloCells::new(),
+            slo_dynamic: Dynamic::new(),
+        }
+    }
+
+    /// Whether calls need a clock: a timer, or an SLO with a latency threshold.
+    #[inline]
+    pub(crate) fn needs_clock(&self) -> bool {
+        self.timer.is_some() || self.slo.is_some_and(|slo| slo.latency_ms().is_some())
+    }
+
+    #[inline]
+    pub(crate) fn ensure_listed(&'static self) {
+        if self.listed.load(Ordering::Acquire) != 2 {
+            self.list();
+        }
+    }
+
+    #[cold]
+    fn list(&'static self) {
+        if self.listed.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            return;
+        }
+        let me = ptr::from_ref(self).cast_mut();
+        let mut head = SITES.load(Ordering::Acquire);
+        loop {
+            self.next.store(head, Ordering::Relaxed);
+            match SITES.compare_exchange_weak(head, me, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => break,
+                Err(current) => head = current,
+            }
+        }
+        self.listed.store(2, Ordering::Release);
+    }
+
+    pub(crate) fn timer_context(&'static self, tags: &str) -> &'static TimerCells {
+        if tags.is_empty() { &self.timer_cells } else { self.timer_dynamic.get(tags, TimerCells::new) }
+    }
+
+    pub(crate) fn slo_context(&'static self, tags: &str) -> &'static SloCells {
+        if tags.is_empty() { &self.slo_cells } else { self.slo_dynamic.get(tags, SloCells::new) }
+    }
+}
+
+/// Counts one finished call.
+#[inline]
+pub(crate) fn record(
+    timer: Option<&TimerCells>,
+    slo: Option<(&SloCells, Option<u64>)>,
+    outcome: OutcomeKind,
+    nanos: u64,
+) {
+    if let Some(cells) = timer {
+        cells.by_outcome[outcome as usize].record(nanos);
+    }
+    if let Some((cells, threshold_nanos)) = slo {
+        if outcome == OutcomeKind::Ok {
+            cells.good.fetch_add(1, Ordering::Relaxed);
+            if threshold_nanos.is_some_and(|limit| nanos <= limit) {
+                cells.fast.fetch_add(1, Ordering::Relaxed);
+            }
+        } else {
+            cells.bad.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Calls `f` with every site that has counted at least one call.
+pub(crate) fn for_each_site(mut f: impl FnMut(&'static CallSite)) {
+    let mut next = SITES.load(Ordering::Acquire);
+    while !next.is_null() {
+        // SAFETY: only `&'static CallSite`s are ever linked, and never unlinked.
+        let site: &'static CallSite = unsafe { &*next };
+        f(site);
+        next = site.next.load(Ordering::Acquire);
+    }
+}

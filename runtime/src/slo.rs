@@ -1,0 +1,135 @@
+//! Service level objectives declared with [`dd_slo`](crate::dd_slo).
+//!
+//! Every `#[dd_slo]` registers its definition at link time, so a program can list all of them,
+//! for example to create the matching SLOs in Datadog from a deploy job:
+//!
+//! ```
+//! for slo in dd_instrument::slo::all() {
+//!     println!("{} >= {}%: {} / {}", slo.name(), slo.target(), slo.good_events_query(), slo.total_events_query());
+//! }
+//! ```
+//!
+//! Each SLO is counted by three DogStatsD counters (or OTLP sums), tagged `slo:<name>` plus the
+//! unified service tags and the macro's tags:
+//!
+//! | metric | counts |
+//! |---|---|
+//! | [`TOTAL_METRIC`] | every call |
+//! | [`SUCCESS_METRIC`] | calls that returned normally (`Ok` or a non-`Result` value) |
+//! | [`FAST_METRIC`] | successful calls that took at most `latency_ms` (only with `latency_ms`) |
+//!
+//! They count every call: neither trace sampling nor anything else thins them out.
+
+/// Counter of every call of a function with an SLO.
+pub const TOTAL_METRIC: &str = "slo.requests.total";
+/// Counter of successful calls.
+pub const SUCCESS_METRIC: &str = "slo.requests.success";
+/// Counter of successful calls within the latency threshold.
+pub const FAST_METRIC: &str = "slo.requests.fast";
+
+/// One service level objective, as declared by `#[dd_slo(..)]`.
+#[derive(Debug)]
+pub struct Slo {
+    name: &'static str,
+    target: f64,
+    latency_ms: Option<u64>,
+    operation: &'static str,
+    function: &'static str,
+    tags: &'static [&'static str],
+}
+
+impl Slo {
+    #[doc(hidden)]
+    pub const fn __new(
+        name: &'static str,
+        target: f64,
+        latency_ms: Option<u64>,
+        operation: &'static str,
+        function: &'static str,
+        tags: &'static [&'static str],
+    ) -> Self {
+        Self { name, target, latency_ms, operation, function, tags }
+    }
+
+    /// The SLO's name, also the value of its `slo:` tag.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The objective, in percent: `99.9` means 99.9 % of calls are good.
+    pub fn target(&self) -> f64 {
+        self.target
+    }
+
+    /// The latency threshold in milliseconds, when the SLO has one.
+    pub fn latency_ms(&self) -> Option<u64> {
+        self.latency_ms
+    }
+
+    /// The operation name of the annotated function.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The Rust path of the annotated function, such as `shop::payments::charge`.
+    pub fn function(&self) -> &'static str {
+        self.function
+    }
+
+    /// Static tags of the SLO's counters, besides `slo:<name>`.
+    pub fn tags(&self) -> &'static [&'static str] {
+        self.tags
+    }
+
+    /// The metric that counts good events: [`FAST_METRIC`] with a latency threshold, else
+    /// [`SUCCESS_METRIC`].
+    pub fn good_metric(&self) -> &'static str {
+        if self.latency_ms.is_some() { FAST_METRIC } else { SUCCESS_METRIC }
+    }
+
+    /// Datadog query for the good events of a metric-based SLO.
+    pub fn good_events_query(&self) -> String {
+        self.query(self.good_metric())
+    }
+
+    /// Datadog query for the total events of a metric-based SLO.
+    pub fn total_events_query(&self) -> String {
+        self.query(TOTAL_METRIC)
+    }
+
+    fn query(&self, metric: &str) -> String {
+        format!("sum:{metric}{{slo:{}}}.as_count()", self.name)
+    }
+}
+
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct SloEntry(pub &'static Slo);
+
+inventory::collect!(SloEntry);
+
+/// Every SLO declared in the program, in no particular order.
+pub fn all() -> impl Iterator<Item = &'static Slo> {
+    inventory::iter::<SloEntry>.into_iter().map(|entry| entry.0)
+}
+
+/// The SLO named `name`, if one is declared.
+pub fn find(name: &str) -> Option<&'static Slo> {
+    all().find(|slo| slo.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static CHECKOUT: Slo = Slo::__new("checkout", 99.9, Some(500), "shop.checkout", "shop::checkout", &[]);
+    inventory::submit! { SloEntry(&CHECKOUT) }
+
+    #[test]
+    fn slos_register_at_link_time_with_their_queries() {
+        let slo = find("checkout").expect("registered");
+        assert_eq!((slo.target(), slo.latency_ms(), slo.operation()), (99.9, Some(500), "shop.checkout"));
+        assert_eq!(slo.good_events_query(), "sum:slo.requests.fast{slo:checkout}.as_count()");
+        assert_eq!(slo.total_events_query(), "sum:slo.requests.total{slo:checkout}.as_count()");
+    }
+}

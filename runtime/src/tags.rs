@@ -1,0 +1,371 @@
+//! Tags: Datadog's rules for them, and values that turn into them.
+//!
+//! Tags written as literals in the macros are checked at compile time. Values computed at run time
+//! (from arguments, [`DdTags`] structs or `DD_TAGS`) are normalized here, never rejected: Datadog
+//! would rewrite them the same way on arrival, so the rewrite happens before they are counted.
+
+use std::fmt::{self, Display};
+
+/// Longest tag (`key:value`) Datadog keeps.
+pub const MAX_TAG_LEN: usize = 200;
+
+/// Tag keys that only the unified service configuration may set.
+pub const RESERVED_TAG_KEYS: [&str; 6] = ["env", "service", "version", "host", "source", "device"];
+
+/// Appends `tag` to `out`, normalized by Datadog's tag rules.
+///
+/// Lowercase; characters outside `[a-z0-9_\-:./]` become `_` and runs of them collapse to one;
+/// the tag starts with a letter (anything before the first letter is dropped); at most
+/// [`MAX_TAG_LEN`] bytes; no trailing `_` or `:`. Returns `false`, appending nothing, when no
+/// valid tag remains.
+pub fn push_normalized_tag(out: &mut String, tag: &str) -> bool {
+    let start = out.len();
+    push_sanitized(out, start, tag, true);
+    out.len() > start
+}
+
+/// Appends `text` with Datadog's tag character rules, keeping the tag that began at `tag_start`
+/// within [`MAX_TAG_LEN`], then trims trailing `_` and `:` back to where `text` began.
+fn push_sanitized(out: &mut String, tag_start: usize, text: &str, letter_first: bool) {
+    let text_start = out.len();
+    let mut last_replaced = false;
+    for c in text.chars() {
+        if out.len() - tag_start >= MAX_TAG_LEN {
+            break;
+        }
+        let c = c.to_ascii_lowercase();
+        if letter_first && out.len() == text_start && !c.is_ascii_lowercase() {
+            continue;
+        }
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | ':' | '.' | '/') {
+            out.push(c);
+            last_replaced = false;
+        } else if !last_replaced {
+            out.push('_');
+            last_replaced = true;
+        }
+    }
+    while out.len() > text_start && out.ends_with(['_', ':']) {
+        out.pop();
+    }
+}
+
+/// Normalizes one tag by [`push_normalized_tag`]'s rules; `None` when nothing valid remains.
+pub fn normalize_tag(tag: &str) -> Option<String> {
+    let mut out = String::with_capacity(tag.len().min(MAX_TAG_LEN));
+    push_normalized_tag(&mut out, tag).then_some(out)
+}
+
+/// Whether `key` is a valid tag key as written: a letter first, then `[a-z0-9_\-./]`.
+pub fn is_valid_tag_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.' | '/'))
+        && key.len() < MAX_TAG_LEN
+}
+
+/// A value a tag can carry, borrowed for the duration of one visit.
+///
+/// Span attributes keep the type (Datadog stores numbers as span metrics and strings as meta);
+/// metric tags are always `key:value` text.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub enum TagValue<'a> {
+    /// A string.
+    Str(&'a str),
+    /// A signed integer.
+    I64(i64),
+    /// An unsigned integer.
+    U64(u64),
+    /// A floating-point number.
+    F64(f64),
+    /// A boolean.
+    Bool(bool),
+    /// Anything else, through its `Display` implementation.
+    Display(&'a dyn Display),
+}
+
+impl fmt::Debug for TagValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Str(s) => fmt::Debug::fmt(s, f),
+            Self::Display(d) => write!(f, "{d}"),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+impl Display for TagValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Str(s) => f.write_str(s),
+            Self::I64(v) => Display::fmt(&v, f),
+            Self::U64(v) => Display::fmt(&v, f),
+            Self::F64(v) => Display::fmt(&v, f),
+            Self::Bool(v) => Display::fmt(&v, f),
+            Self::Display(d) => Display::fmt(d, f),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for TagValue<'a> {
+    fn from(value: &'a str) -> Self {
+        Self::Str(value)
+    }
+}
+
+impl<'a> From<&'a String> for TagValue<'a> {
+    fn from(value: &'a String) -> Self {
+        Self::Str(value)
+    }
+}
+
+macro_rules! tag_value_from {
+    ($variant:ident as $target:ty: $($t:ty),*) => {$(
+        impl From<$t> for TagValue<'_> {
+            fn from(value: $t) -> Self {
+                Self::$variant(<$target>::from(value))
+            }
+        }
+    )*};
+}
+tag_value_from!(I64 as i64: i8, i16, i32, i64);
+tag_value_from!(U64 as u64: u8, u16, u32, u64);
+tag_value_from!(F64 as f64: f32, f64);
+tag_value_from!(Bool as bool: bool);
+
+impl From<usize> for TagValue<'_> {
+    fn from(value: usize) -> Self {
+        Self::U64(value as u64)
+    }
+}
+
+impl From<isize> for TagValue<'_> {
+    fn from(value: isize) -> Self {
+        Self::I64(value as i64)
+    }
+}
+
+/// Wraps a field for [`tag_value!`](crate::__private::tag_value): see [`TagValueProbe`].
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct TagProbe<'a, T: ?Sized>(pub &'a T);
+
+impl<T: ?Sized> Clone for TagProbe<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ?Sized> Copy for TagProbe<'_, T> {}
+
+/// Typed conversion to a [`TagValue`] for strings, integers, floats and booleans.
+#[doc(hidden)]
+pub trait TagValueTyped<'a> {
+    fn __dd_tag_value(self) -> TagValue<'a>;
+}
+
+impl<'a, T> TagValueTyped<'a> for &&TagProbe<'a, T>
+where
+    T: Copy + Into<TagValue<'a>>,
+{
+    fn __dd_tag_value(self) -> TagValue<'a> {
+        (*self.0).into()
+    }
+}
+
+impl<'a> TagValueTyped<'a> for &&TagProbe<'a, str> {
+    fn __dd_tag_value(self) -> TagValue<'a> {
+        TagValue::Str(self.0)
+    }
+}
+
+impl<'a> TagValueTyped<'a> for &&TagProbe<'a, String> {
+    fn __dd_tag_value(self) -> TagValue<'a> {
+        TagValue::Str(self.0)
+    }
+}
+
+/// Conversion through `Display` for everything else.
+#[doc(hidden)]
+pub trait TagValueDisplay<'a> {
+    fn __dd_tag_value(self) -> TagValue<'a>;
+}
+
+impl<'a, T: Display> TagValueDisplay<'a> for &TagProbe<'a, T> {
+    fn __dd_tag_value(self) -> TagValue<'a> {
+        TagValue::Display(self.0)
+    }
+}
+
+/// The [`TagValue`] of a field: `tag_value!(&self.field)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dd_tag_value {
+    ($value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::tags::{TagValueDisplay as _, TagValueTyped as _};
+        (&&$crate::__private::tags::TagProbe($value)).__dd_tag_value()
+    }};
+}
+
+/// Receives tags from a [`DdTags`] value.
+pub trait TagVisitor {
+    /// Called once per tag. `key` is valid by Datadog's rules (checked when the tags were
+    /// declared); `value` is raw and gets normalized where it must be.
+    fn visit_tag(&mut self, key: &str, value: TagValue<'_>);
+}
+
+/// A value that describes itself as Datadog tags, one per field.
+///
+/// Derive it for a struct with named fields, and use the struct in the `tags(..)` of
+/// [`dd_span`](crate::dd_span), [`dd_timed`](crate::dd_timed) and [`dd_slo`](crate::dd_slo)
+/// with the spread syntax `tags(..order)`:
+///
+/// ```
+/// use dd_instrument::DdTags;
+///
+/// #[derive(DdTags)]
+/// struct OrderTags<'a> {
+///     region: &'a str,
+///     #[dd_tag(rename = "order.priority")]
+///     priority: u8,
+///     #[dd_tag(skip)]
+///     customer_email: &'a str,
+///     coupon: Option<&'a str>,
+/// }
+///
+/// let tags = OrderTags { region: "EU-west", priority: 2, customer_email: "a@b.c", coupon: None };
+/// assert_eq!(tags.dd_tags(), ["region:eu-west", "order.priority:2"]);
+/// ```
+///
+/// Implement it by hand for anything else:
+///
+/// ```
+/// use dd_instrument::{DdTags, TagValue, TagVisitor};
+///
+/// enum Plan { Free, Pro }
+///
+/// impl DdTags for Plan {
+///     fn visit_tags(&self, visitor: &mut dyn TagVisitor) {
+///         let name = match self { Plan::Free => "free", Plan::Pro => "pro" };
+///         visitor.visit_tag("plan", TagValue::Str(name));
+///     }
+/// }
+///
+/// assert_eq!(Plan::Pro.dd_tags(), ["plan:pro"]);
+/// ```
+pub trait DdTags {
+    /// Calls `visitor` once per tag.
+    fn visit_tags(&self, visitor: &mut dyn TagVisitor);
+
+    /// The tags as normalized `key:value` strings, in declaration order.
+    fn dd_tags(&self) -> Vec<String> {
+        struct Collect(Vec<String>);
+        impl TagVisitor for Collect {
+            fn visit_tag(&mut self, key: &str, value: TagValue<'_>) {
+                let mut tag = String::new();
+                if push_tag(&mut tag, key, value) {
+                    self.0.push(tag);
+                }
+            }
+        }
+        let mut collect = Collect(Vec::new());
+        self.visit_tags(&mut collect);
+        collect.0
+    }
+}
+
+impl<T: DdTags + ?Sized> DdTags for &T {
+    fn visit_tags(&self, visitor: &mut dyn TagVisitor) {
+        (**self).visit_tags(visitor);
+    }
+}
+
+/// Appends the normalized `key:value` tag to `out`. Returns `false`, appending nothing, when no
+/// valid tag remains.
+pub(crate) fn push_tag(out: &mut String, key: &str, value: TagValue<'_>) -> bool {
+    let start = out.len();
+    if !push_normalized_tag(out, key) {
+        return false;
+    }
+    out.push(':');
+    let value_start = out.len();
+    match value {
+        TagValue::Str(text) => push_sanitized(out, start, text, false),
+        other => push_sanitized(out, start, &other.to_string(), false),
+    }
+    if out.len() == value_start {
+        out.pop();
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_follow_datadog_rules() {
+        assert_eq!(normalize_tag("Region:EU West").as_deref(), Some("region:eu_west"));
+        assert_eq!(normalize_tag("9lives:yes").as_deref(), Some("lives:yes"));
+        assert_eq!(normalize_tag("path:/a/b.c-d").as_deref(), Some("path:/a/b.c-d"));
+        assert_eq!(normalize_tag("key:").as_deref(), Some("key"));
+        assert_eq!(normalize_tag("a!!!b").as_deref(), Some("a_b"));
+        assert_eq!(normalize_tag("ünïcode:x").as_deref(), Some("n_code:x"));
+        assert_eq!(normalize_tag("1234"), None);
+        assert_eq!(normalize_tag(""), None);
+        assert_eq!(normalize_tag(&"k".repeat(300)).unwrap().len(), MAX_TAG_LEN);
+    }
+
+    #[test]
+    fn values_may_start_with_digits_and_keep_colons() {
+        let mut out = String::new();
+        assert!(push_tag(&mut out, "user", TagValue::U64(42)));
+        assert_eq!(out, "user:42");
+        out.clear();
+        assert!(push_tag(&mut out, "url", TagValue::Str("HTTP://X:80/Y")));
+        assert_eq!(out, "url:http://x:80/y");
+        out.clear();
+        assert!(push_tag(&mut out, "ratio", TagValue::F64(0.5)));
+        assert_eq!(out, "ratio:0.5");
+    }
+
+    #[test]
+    fn empty_values_leave_the_key() {
+        let mut out = String::from("a,");
+        assert!(push_tag(&mut out, "coupon", TagValue::Str("")));
+        assert_eq!(out, "a,coupon");
+        assert!(!push_tag(&mut out, "_", TagValue::Str("x")));
+        assert_eq!(out, "a,coupon");
+    }
+
+    #[test]
+    fn field_values_become_typed_tag_values() {
+        let owned = String::from("eu");
+        let borrowed: &str = "us";
+        let ip: std::net::Ipv4Addr = [10, 0, 0, 1].into();
+        let rendered = [
+            format!("{:?}", crate::__dd_tag_value!(&owned)),
+            format!("{:?}", crate::__dd_tag_value!(&borrowed)),
+            format!("{:?}", crate::__dd_tag_value!("lit")),
+            format!("{}", crate::__dd_tag_value!(&7_u8)),
+            format!("{}", crate::__dd_tag_value!(&-7_i64)),
+            format!("{}", crate::__dd_tag_value!(&true)),
+            format!("{}", crate::__dd_tag_value!(&ip)),
+        ];
+        assert_eq!(rendered, [r#""eu""#, r#""us""#, r#""lit""#, "7", "-7", "true", "10.0.0.1"]);
+        assert!(matches!(crate::__dd_tag_value!(&7_u8), TagValue::U64(7)));
+        assert!(matches!(crate::__dd_tag_value!(&1.5_f32), TagValue::F64(v) if v == 1.5));
+    }
+
+    #[test]
+    fn keys_are_validated_as_written() {
+        assert!(is_valid_tag_key("order.priority"));
+        assert!(is_valid_tag_key("http-route/v2"));
+        assert!(!is_valid_tag_key("Order"));
+        assert!(!is_valid_tag_key("1st"));
+        assert!(!is_valid_tag_key("a:b"));
+        assert!(!is_valid_tag_key(""));
+    }
+}
