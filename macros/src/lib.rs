@@ -1,1 +1,285 @@
-//! placeholder
+//! Procedural macros of [dd-instrument](https://docs.rs/dd-instrument).
+//!
+//! Do not depend on this crate: depend on `dd-instrument`, which re-exports every macro here
+//! and holds the items their expansions call. Examples in these docs are compiled and run in
+//! `dd-instrument`'s documentation.
+
+mod args;
+mod error;
+mod item_fn;
+mod slo;
+mod span;
+mod tags;
+mod timed;
+mod validate;
+
+use proc_macro::TokenStream;
+
+/// Traces every call of a function as a Datadog span.
+///
+/// The span is a `tracing` span at level `INFO`, so it nests with the application's own spans
+/// and logs. When the call ends it records the outcome: an `Err` (or a panic) sets the span's
+/// status to error with Datadog's `error.type`, `error.message` and `error.stack`.
+///
+/// ```ignore
+/// use dd_instrument::dd_span;
+///
+/// #[dd_span]
+/// async fn charge(order_id: u64) -> Result<Receipt, PayError> {
+///     // ...
+/// }
+/// ```
+///
+/// Works on free functions and methods, sync and `async`, generic or not, and on methods of
+/// an `#[async_trait]` impl. It stacks with [`macro@dd_timed`] and [`macro@dd_slo`] in any order;
+/// together they share one wrapper and one clock reading.
+///
+/// # Defaults
+///
+/// | Datadog field | default |
+/// |---|---|
+/// | operation name | module path and function name, normalized: `shop::payments::charge` -> `shop.payments.charge` |
+/// | resource | the function name (`charge`), or `Type::method` for a method |
+/// | span kind | `internal` |
+///
+/// Every span also carries `code.function.name`, `code.file.path` and `code.line.number`.
+///
+/// # `name = ".."`
+///
+/// The operation name: lowercase letters, digits, `_` and `.`, starting with a letter, at most
+/// 100 characters. Checked at compile time.
+///
+/// ```ignore
+/// #[dd_span(name = "payments.charge")]
+/// fn charge() {}
+/// ```
+///
+/// # `resource = ".."` or `resource = <expression>`
+///
+/// The resource: a literal, or an expression evaluated when the call starts, before the body
+/// runs (it may borrow the arguments).
+///
+/// ```ignore
+/// #[dd_span(resource = "POST /charge")]
+/// fn charge() {}
+///
+/// #[dd_span(kind = "server", resource = request.route())]
+/// fn handle(request: &Request) {}
+/// ```
+///
+/// # `kind = ".."`
+///
+/// `server`, `client`, `producer`, `consumer` or `internal` (the default). Datadog derives
+/// the span type and trace metrics from it.
+///
+/// # `peer = ".."`
+///
+/// The service the span calls (`peer.service`). Only with `kind = "client"` or `"producer"`.
+///
+/// ```ignore
+/// #[dd_span(kind = "client", peer = "payments-gateway")]
+/// async fn authorize(card: &Card) -> Result<Authorization, GatewayError> { /* ... */ }
+/// ```
+///
+/// # `span_type = ".."`
+///
+/// Datadog's span type (`web`, `http`, `sql`, `cache`, `custom`, ...).
+///
+/// # `measured`
+///
+/// Sets `_dd.measured`, so Datadog computes trace metrics (hits, errors, latency) for this span
+/// even when it is not a service entry span.
+///
+/// # `tags(..)`
+///
+/// Span attributes. Keys are identifiers joined by dots or string literals; values are
+/// literals (kept as strings, integers, floats or booleans) or expressions evaluated once when
+/// the call starts, before the body runs (they may borrow the arguments). Expression values keep
+/// their type when they are strings, integers, floats or booleans, and are recorded through
+/// `Display`, else `Debug`, otherwise. `..expr` adds every tag of a
+/// [`DdTags`](derive@DdTags) value.
+///
+/// ```ignore
+/// #[dd_span(tags(team = "payments", order.priority = order.priority, ..order.tags()))]
+/// fn charge(order: &Order) {}
+/// ```
+///
+/// Keys follow Datadog's rules (a lowercase letter first, then `[a-z0-9_\-./]`); `env`,
+/// `service`, `version`, `host`, `source` and `device` are reserved for unified service tagging.
+///
+/// # `crate = path`
+///
+/// The path of the `dd_instrument` crate, for crates that re-export it under another name
+/// (`crate = "path"` works too). When attributes are stacked, giving it on one is enough.
+///
+/// ```ignore
+/// use dd_instrument as observability;
+///
+/// #[observability::dd_span(crate = observability)]
+/// fn charge() {}
+/// ```
+///
+/// # What it expands to
+///
+/// The function keeps its signature. Its body starts with `const`s for the operation name and
+/// function path; each call then evaluates the `resource` and `tags` expressions (once each),
+/// creates the span with `tracing::span!`, starts a call, and runs the original body in a
+/// closure (sync) or an `async move` block (`async fn`) that records the outcome when it ends.
+/// A panic is recorded and resumed; an `async` call dropped before completing records
+/// `cancelled`.
+///
+/// For an `#[async_trait]` method (or any function whose last expression is an `async` block,
+/// possibly in `Box::pin`), the returned future is instrumented, and the call starts when the
+/// function is called. `async_trait` renames arguments bound by patterns (`(a, b): (u32, u32)`),
+/// so `tags` and `resource` expressions of such methods can only use `self` and plain
+/// arguments.
+#[proc_macro_attribute]
+pub fn dd_span(args: TokenStream, item: TokenStream) -> TokenStream {
+    span::expand(args.into(), item.into()).into()
+}
+
+/// Measures the latency of every call as a Datadog distribution, tagged by outcome.
+///
+/// The metric is named `<operation name>.duration` (`shop.payments.charge.duration`) and tagged
+/// `outcome:ok`, `outcome:error`, `outcome:panic` or `outcome:cancelled`, plus the unified
+/// service tags and the tags given here. While no metrics exporter runs, calls skip metrics
+/// entirely, clock read included.
+///
+/// ```ignore
+/// use dd_instrument::dd_timed;
+///
+/// #[dd_timed]
+/// fn charge(order_id: u64) -> Result<(), PayError> { /* ... */ }
+/// ```
+///
+/// # `name = ".."`
+///
+/// The metric name: a letter first, then ASCII letters, digits, `_` and `.`, at most 200
+/// characters. Checked at compile time.
+///
+/// ```ignore
+/// #[dd_timed(name = "checkout.charge.latency")]
+/// fn charge() {}
+/// ```
+///
+/// # `tags(..)`
+///
+/// Metric tags, with the syntax of [`macro@dd_span`]'s `tags(..)`. Literal values are
+/// normalized at compile time by Datadog's tag rules (`region = "EU West"` becomes
+/// `region:eu_west`); expressions (which must implement `Display`) and `..spread` values are
+/// evaluated at each call, and each distinct tag set is counted apart, up to a cap per function.
+/// Never tag metrics with unbounded values such as user ids: each tag set is a custom metric.
+///
+/// ```ignore
+/// #[dd_timed(tags(team = "payments", region = order.region()))]
+/// fn charge(order: &Order) {}
+/// ```
+///
+/// # `crate = path`
+///
+/// As for [`macro@dd_span`].
+///
+/// # What it expands to
+///
+/// A `static` call site in the function holding lock-free counters and histograms per outcome,
+/// and the same single wrapper as [`macro@dd_span`] (shared when both are present).
+#[proc_macro_attribute]
+pub fn dd_timed(args: TokenStream, item: TokenStream) -> TokenStream {
+    timed::expand(args.into(), item.into()).into()
+}
+
+/// Declares a service level objective on a function and counts its good and total events.
+///
+/// Every call counts in `slo.requests.total`; calls that return normally (`Ok` or a value that
+/// is not a `Result`) also count in `slo.requests.success`, and with `latency_ms` those within
+/// the threshold count in `slo.requests.fast`. All are tagged `slo:<name>`. The declaration is
+/// registered at link time: `dd_instrument::slo::all()` lists every SLO of the program with its
+/// Datadog queries.
+///
+/// ```ignore
+/// use dd_instrument::dd_slo;
+///
+/// #[dd_slo(name = "checkout-payment", target = 99.9, latency_ms = 500)]
+/// async fn charge(order_id: u64) -> Result<(), PayError> { /* ... */ }
+/// ```
+///
+/// # `name = ".."` (required)
+///
+/// The SLO's name, the value of its `slo:` tag: lowercase letters, digits, `_`, `-`, `:`, `.`
+/// and `/`.
+///
+/// # `target = <number>` (required)
+///
+/// The objective in percent, strictly between 0 and 100: `target = 99.9`.
+///
+/// # `latency_ms = <integer>`
+///
+/// A latency threshold in milliseconds: a call is good only if it succeeds within it.
+///
+/// # `tags(..)`
+///
+/// Tags of the SLO's counters, with the syntax of [`macro@dd_span`]'s `tags(..)`.
+///
+/// # `crate = path`
+///
+/// As for [`macro@dd_span`].
+///
+/// # What it expands to
+///
+/// A `static` SLO definition registered with `inventory`, a `static` call site with its
+/// counters, and the same single wrapper as [`macro@dd_span`] (shared when stacked).
+#[proc_macro_attribute]
+pub fn dd_slo(args: TokenStream, item: TokenStream) -> TokenStream {
+    slo::expand(args.into(), item.into()).into()
+}
+
+/// Implements `DdTags` for a struct with named fields: one tag per field.
+///
+/// The key is the field name; the value keeps its type on spans (strings, integers, floats,
+/// booleans) and goes through `Display` otherwise. An `Option` field is a tag only when `Some`.
+///
+/// ```ignore
+/// use dd_instrument::DdTags;
+///
+/// #[derive(DdTags)]
+/// struct OrderTags<'a> {
+///     region: &'a str,
+///     #[dd_tag(rename = "order.priority")]
+///     priority: u8,
+///     #[dd_tag(skip)]
+///     customer_email: &'a str,
+///     coupon: Option<&'a str>,
+/// }
+/// ```
+///
+/// # Field attributes
+///
+/// - `#[dd_tag(rename = "..")]`: another key, checked by Datadog's rules at compile time.
+/// - `#[dd_tag(skip)]`: not a tag.
+///
+/// # Container attribute
+///
+/// - `#[dd_tags(crate = path)]`: the path of the `dd_instrument` crate when renamed.
+#[proc_macro_derive(DdTags, attributes(dd_tag, dd_tags))]
+pub fn derive_dd_tags(item: TokenStream) -> TokenStream {
+    tags::derive(item.into()).into()
+}
+
+/// Implements `DdError`: Datadog's `error.type` becomes the type and variant path.
+///
+/// For an enum, `error_type()` is `module::path::Enum::Variant`; for a struct,
+/// `module::path::Struct`.
+///
+/// ```ignore
+/// #[derive(Debug, dd_instrument::DdError)]
+/// enum PayError {
+///     Declined,
+///     Gateway { status: u16 },
+/// }
+/// ```
+///
+/// `#[dd_error(crate = path)]` gives the path of the `dd_instrument` crate when renamed.
+#[proc_macro_derive(DdError, attributes(dd_error))]
+pub fn derive_dd_error(item: TokenStream) -> TokenStream {
+    error::derive(item.into()).into()
+}

@@ -45,11 +45,7 @@ impl Call {
 
     /// Starts a call whose metrics also have tags computed now; `tags` adds them.
     #[inline]
-    pub fn start_tagged(
-        site: &'static CallSite,
-        span: tracing::Span,
-        tags: impl FnOnce(&mut CallTags<'_>),
-    ) -> Self {
+    pub fn start_tagged(site: &'static CallSite, span: tracing::Span, tags: impl FnOnce(&mut CallTags<'_>)) -> Self {
         if !site::enabled() {
             return Self::started(span, Some(site), None, None);
         }
@@ -60,10 +56,7 @@ impl Call {
             timer_tags.clear();
             slo_tags.clear();
             tags(&mut CallTags { timer: timer_tags, slo: slo_tags });
-            (
-                site.timer.as_ref().map(|_| site.timer_context(timer_tags)),
-                site.slo.map(|_| site.slo_context(slo_tags)),
-            )
+            (site.timer.as_ref().map(|_| site.timer_context(timer_tags)), site.slo.map(|_| site.slo_context(slo_tags)))
         });
         Self::started(span, Some(site), timer, slo)
     }

@@ -82,7 +82,9 @@ impl OtlpProtocol {
         match value {
             "grpc" => Ok(Self::Grpc),
             "http/protobuf" => Ok(Self::HttpProtobuf),
-            "http/json" => Err(invalid_env(variable, value, "http/json is not supported; use `grpc` or `http/protobuf`")),
+            "http/json" => {
+                Err(invalid_env(variable, value, "http/json is not supported; use `grpc` or `http/protobuf`"))
+            }
             _ => Err(invalid_env(variable, value, "expected `grpc` or `http/protobuf`")),
         }
     }
@@ -212,7 +214,9 @@ impl MetricsExporter {
             "otlp" => Ok(Self::Otlp),
             "console" => Ok(Self::Console),
             "none" => Ok(Self::None),
-            _ => Err(invalid_env(env::OTEL_METRICS_EXPORTER, value, "expected `dogstatsd`, `otlp`, `console` or `none`")),
+            _ => {
+                Err(invalid_env(env::OTEL_METRICS_EXPORTER, value, "expected `dogstatsd`, `otlp`, `console` or `none`"))
+            }
         }
     }
 }
@@ -411,7 +415,11 @@ fn parse_dd_tags(source: &dyn EnvSource) -> Result<Vec<(String, String)>, InitEr
     let mut tags = Vec::new();
     for entry in raw.split([',', ' ']).map(str::trim).filter(|e| !e.is_empty()) {
         let normalized = normalize_tag(entry).ok_or_else(|| {
-            invalid_env(env::DD_TAGS, &raw, format!("entry `{entry}` has no letter to start a tag key; entries are `key:value`"))
+            invalid_env(
+                env::DD_TAGS,
+                &raw,
+                format!("entry `{entry}` has no letter to start a tag key; entries are `key:value`"),
+            )
         })?;
         let (key, value) = normalized.split_once(':').unwrap_or((&normalized, ""));
         tags.push((key.to_owned(), value.to_owned()));
@@ -561,8 +569,12 @@ enum Signal {
 
 fn resolve_otlp(code: &CodeSettings, source: &dyn EnvSource, signal: Signal) -> Result<OtlpTarget, InitError> {
     let (endpoint_var, protocol_var, path) = match signal {
-        Signal::Traces => (env::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env::OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, "/v1/traces"),
-        Signal::Metrics => (env::OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, env::OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, "/v1/metrics"),
+        Signal::Traces => {
+            (env::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env::OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, "/v1/traces")
+        }
+        Signal::Metrics => {
+            (env::OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, env::OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, "/v1/metrics")
+        }
     };
     let protocol = match code.otlp_protocol {
         Some(protocol) => protocol,
@@ -698,7 +710,10 @@ mod tests {
             error_of(&[("DD_DOGSTATSD_PORT", "81250")]),
             r#"invalid value "81250" for DD_DOGSTATSD_PORT: expected a port number from 1 to 65535"#
         );
-        assert!(error_of(&[("DD_DOGSTATSD_URL", "tcp://x:1")]).starts_with(r#"invalid value "tcp://x:1" for DD_DOGSTATSD_URL"#));
+        assert!(
+            error_of(&[("DD_DOGSTATSD_URL", "tcp://x:1")])
+                .starts_with(r#"invalid value "tcp://x:1" for DD_DOGSTATSD_URL"#)
+        );
         assert!(error_of(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]).contains("http/json is not supported"));
         assert!(error_of(&[("OTEL_TRACES_EXPORTER", "jaeger")]).contains("expected `otlp`, `console` or `none`"));
         assert!(error_of(&[("OTEL_METRICS_EXPORTER", "otlp,console")]).contains("only one exporter"));
@@ -710,7 +725,8 @@ mod tests {
 
     #[test]
     fn empty_values_count_as_unset() {
-        let config = resolved(&[("DD_SERVICE", ""), ("DD_TRACE_SAMPLE_RATE", " "), ("OTEL_SERVICE_NAME", "svc")]).unwrap();
+        let config =
+            resolved(&[("DD_SERVICE", ""), ("DD_TRACE_SAMPLE_RATE", " "), ("OTEL_SERVICE_NAME", "svc")]).unwrap();
         assert_eq!(config.service.service, "svc");
         assert_eq!(config.sample_rate, 1.0);
     }
@@ -727,7 +743,9 @@ mod tests {
             DogStatsdAddr::Udp { host: "b".into(), port: 8125 }
         );
         assert_eq!(
-            resolved(&[("DD_DOGSTATSD_URL", "unix:///var/run/datadog/dsd.socket"), ("DD_AGENT_HOST", "a")]).unwrap().dogstatsd,
+            resolved(&[("DD_DOGSTATSD_URL", "unix:///var/run/datadog/dsd.socket"), ("DD_AGENT_HOST", "a")])
+                .unwrap()
+                .dogstatsd,
             DogStatsdAddr::Unix("/var/run/datadog/dsd.socket".into())
         );
         assert_eq!(
@@ -747,7 +765,10 @@ mod tests {
         assert_eq!(config.otlp_metrics.endpoint, "http://localhost:4318/v1/metrics");
 
         let config = resolved(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("DD_AGENT_HOST", "agent")]).unwrap();
-        assert_eq!((config.otlp_traces.endpoint.as_str(), config.otlp_traces.protocol), ("http://agent:4317", OtlpProtocol::Grpc));
+        assert_eq!(
+            (config.otlp_traces.endpoint.as_str(), config.otlp_traces.protocol),
+            ("http://agent:4317", OtlpProtocol::Grpc)
+        );
 
         let config = resolved(&[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"),

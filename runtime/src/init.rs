@@ -9,7 +9,9 @@ use tracing::Subscriber;
 use tracing_subscriber::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::config::{self, CodeSettings, DogStatsdAddr, InitError, MetricsExporter, OtlpProtocol, Resolved, ServiceInfo, TracesExporter};
+use crate::config::{
+    self, CodeSettings, DogStatsdAddr, InitError, MetricsExporter, OtlpProtocol, Resolved, ServiceInfo, TracesExporter,
+};
 use crate::env::{EnvSource, ProcessEnv};
 use crate::metrics::{self, Flusher, Sink};
 use crate::trace::{self, SpanSetup};
@@ -264,7 +266,9 @@ impl Builder {
         let guard = self.build()?;
         let logs = log_filter.map(|filter| {
             // Our spans carry Datadog attributes, not log context: keep them out of log lines.
-            let ours = tracing_subscriber::filter::filter_fn(|meta| !(meta.is_span() && meta.fields().field("operation.name").is_some()));
+            let ours = tracing_subscriber::filter::filter_fn(|meta| {
+                !(meta.is_span() && meta.fields().field("operation.name").is_some())
+            });
             tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter).with_filter(ours)
         });
         tracing_subscriber::registry()
@@ -353,12 +357,15 @@ impl Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         let Some(inner) = self.inner.take() else { return };
-        let timeout = self.config.shutdown_timeout;
+        // One budget for everything: spans, then metrics with what is left (at least a little,
+        // since metric counts are what short-lived jobs are judged by).
+        let deadline = std::time::Instant::now() + self.config.shutdown_timeout;
         if let Some(provider) = inner.tracer_provider {
-            let _ = provider.shutdown_with_timeout(timeout);
+            let _ = provider.shutdown_with_timeout(self.config.shutdown_timeout);
         }
         if let Some(metrics) = inner.metrics {
-            metrics.shutdown();
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            metrics.shutdown(left.max(Duration::from_millis(200)));
         }
         if let Some(runtime) = inner.runtime {
             runtime.shutdown();
@@ -378,12 +385,12 @@ impl MetricsPipeline {
         self.flusher.lock().unwrap_or_else(PoisonError::into_inner).flush(self.timeout)
     }
 
-    fn shutdown(&self) {
+    fn shutdown(&self, timeout: Duration) {
         let mut active = ACTIVE.lock().unwrap_or_else(PoisonError::into_inner);
         *active = None;
         metrics::site::set_enabled(false);
         drop(active);
-        self.flusher.lock().unwrap_or_else(PoisonError::into_inner).shutdown(self.timeout);
+        self.flusher.lock().unwrap_or_else(PoisonError::into_inner).shutdown(timeout);
     }
 }
 
@@ -415,8 +422,10 @@ fn start_metrics(
     if active.as_ref().is_some_and(|weak| weak.strong_count() > 0) {
         return Err(InitError::AlreadyRunning);
     }
-    let flusher = Flusher::start(sink, config.flush_interval)
-        .map_err(|e| InitError::Exporter { exporter: "metrics", message: format!("could not start the flush thread: {e}") })?;
+    let flusher = Flusher::start(sink, config.flush_interval).map_err(|e| InitError::Exporter {
+        exporter: "metrics",
+        message: format!("could not start the flush thread: {e}"),
+    })?;
     let pipeline = Arc::new(MetricsPipeline { flusher: Mutex::new(flusher), timeout: config.shutdown_timeout });
     *active = Some(Arc::downgrade(&pipeline));
     metrics::site::set_enabled(true);
@@ -436,8 +445,10 @@ impl Runtime {
     fn for_config(config: &Resolved) -> Result<Option<Self>, InitError> {
         #[cfg(feature = "otlp")]
         {
-            let grpc_traces = config.traces == TracesExporter::Otlp && config.otlp_traces.protocol == OtlpProtocol::Grpc;
-            let grpc_metrics = config.metrics == MetricsExporter::Otlp && config.otlp_metrics.protocol == OtlpProtocol::Grpc;
+            let grpc_traces =
+                config.traces == TracesExporter::Otlp && config.otlp_traces.protocol == OtlpProtocol::Grpc;
+            let grpc_metrics =
+                config.metrics == MetricsExporter::Otlp && config.otlp_metrics.protocol == OtlpProtocol::Grpc;
             if !(grpc_traces || grpc_metrics) {
                 return Ok(None);
             }
@@ -446,7 +457,10 @@ impl Runtime {
                 .thread_name("dd-instrument-otlp")
                 .enable_all()
                 .build()
-                .map_err(|e| InitError::Exporter { exporter: "OTLP gRPC", message: format!("could not start its runtime: {e}") })?;
+                .map_err(|e| InitError::Exporter {
+                    exporter: "OTLP gRPC",
+                    message: format!("could not start its runtime: {e}"),
+                })?;
             Ok(Some(Self { inner }))
         }
         #[cfg(not(feature = "otlp"))]
@@ -469,7 +483,10 @@ pub(crate) fn otlp_span_exporter(
 ) -> Result<opentelemetry_otlp::SpanExporter, InitError> {
     use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _, WithTonicConfig as _};
 
-    let failed = |e: opentelemetry_otlp::ExporterBuildError| InitError::Exporter { exporter: "OTLP span", message: e.to_string() };
+    let failed = |e: opentelemetry_otlp::ExporterBuildError| InitError::Exporter {
+        exporter: "OTLP span",
+        message: e.to_string(),
+    };
     match target.protocol {
         OtlpProtocol::HttpProtobuf => opentelemetry_otlp::SpanExporter::builder()
             .with_http()

@@ -1,6 +1,48 @@
 //! Make a Rust service observable in Datadog by annotating functions.
 //!
-//! PLACEHOLDER: crate docs are written in `docs/` and included at the end.
+//! ```no_run
+//! use dd_instrument::{dd_slo, dd_span, dd_timed};
+//!
+//! #[derive(Debug)]
+//! struct PayError;
+//! # impl std::fmt::Display for PayError {
+//! #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("declined") }
+//! # }
+//! # impl std::error::Error for PayError {}
+//!
+//! #[dd_span(kind = "client", peer = "payment-service", resource = "POST /charge")]
+//! #[dd_timed]
+//! #[dd_slo(name = "checkout-payment", target = 99.9, latency_ms = 500)]
+//! async fn charge(cents: u32) -> Result<u64, PayError> {
+//!     if cents == 0 { Err(PayError) } else { Ok(42) }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // Reads DD_* and OTEL_* variables; flushes and shuts down when dropped.
+//!     let _telemetry = dd_instrument::init()?;
+//!     charge(1250).await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! - [`dd_span`] creates a span with Datadog's standard attributes (operation, resource, type, kind,
+//!   `peer.service`, errors) through `tracing`, exported with `tracing-opentelemetry`.
+//! - [`dd_timed`] records the call's latency as a distribution in milliseconds.
+//! - [`dd_slo`] counts SLO events: every call, successful calls, fast successful calls.
+//! - [`DdTags`] turns a struct into tags; [`DdError`] names error variants for `error.type`.
+//! - [`init`] and [`builder`] configure the exporters once: OTLP (gRPC or HTTP) to the Datadog
+//!   Agent or any OpenTelemetry collector, DogStatsD, or the console.
+//!
+//! Configuration variables and their defaults are listed in [`env`]. Nothing about arguments is
+//! recorded unless a macro lists it in `tags(..)`. The per-call path of the metrics takes no lock,
+//! makes no syscall and allocates nothing: calls add to atomics in a per-function `static`, and a
+//! background thread sends the aggregates.
+//!
+//! # Features
+//!
+//! - `otlp` (default): OTLP export of traces and metrics. Without it, traces go to the console or
+//!   nowhere and metrics to DogStatsD or the console.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -22,7 +64,7 @@ pub use init::{Builder, DEFAULT_FLUSH_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, Guard,
 pub use outcome::{DdError, ErrorRecord, OutcomeKind};
 pub use tags::{DdTags, TagValue, TagVisitor, is_valid_tag_key, normalize_tag};
 
-// pub use dd_instrument_macros::{DdError, DdTags, dd_slo, dd_span, dd_timed};
+pub use dd_instrument_macros::{DdError, DdTags, dd_slo, dd_span, dd_timed};
 
 /// Items the macro expansions use. Not public API: it changes without notice.
 #[doc(hidden)]

@@ -5,7 +5,7 @@
 //! `module_path!()` in the expansion. Nothing here runs on the per-call path.
 
 /// Longest operation name Datadog keeps.
-pub const MAX_OPERATION_NAME: usize = 100;
+pub(crate) const MAX_OPERATION_NAME: usize = 100;
 
 /// Normalizes a Rust path into a Datadog operation name, into a buffer as long as the input.
 ///

@@ -329,7 +329,10 @@ mod tests {
     fn display_debug_and_opaque_errors() {
         let value: Result<(), String> = Err("bad input".into());
         let display = record(crate::__dd_outcome!(&value));
-        assert_eq!((display.kind.as_ref(), display.message.as_str(), display.stack), ("alloc::string::String", "bad input", None));
+        assert_eq!(
+            (display.kind.as_ref(), display.message.as_str(), display.stack),
+            ("alloc::string::String", "bad input", None)
+        );
 
         #[derive(Debug)]
         struct OnlyDebug(#[allow(dead_code)] u8);

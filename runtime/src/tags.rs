@@ -7,10 +7,10 @@
 use std::fmt::{self, Display};
 
 /// Longest tag (`key:value`) Datadog keeps.
-pub const MAX_TAG_LEN: usize = 200;
+pub(crate) const MAX_TAG_LEN: usize = 200;
 
 /// Tag keys that only the unified service configuration may set.
-pub const RESERVED_TAG_KEYS: [&str; 6] = ["env", "service", "version", "host", "source", "device"];
+pub(crate) const RESERVED_TAG_KEYS: [&str; 6] = ["env", "service", "version", "host", "source", "device"];
 
 /// Appends `tag` to `out`, normalized by Datadog's tag rules.
 ///
@@ -18,7 +18,7 @@ pub const RESERVED_TAG_KEYS: [&str; 6] = ["env", "service", "version", "host", "
 /// the tag starts with a letter (anything before the first letter is dropped); at most
 /// [`MAX_TAG_LEN`] bytes; no trailing `_` or `:`. Returns `false`, appending nothing, when no
 /// valid tag remains.
-pub fn push_normalized_tag(out: &mut String, tag: &str) -> bool {
+pub(crate) fn push_normalized_tag(out: &mut String, tag: &str) -> bool {
     let start = out.len();
     push_sanitized(out, start, tag, true);
     out.len() > start

@@ -28,7 +28,11 @@ impl Sink for ConsoleSink {
 
 /// One line per point: name, tags, and the count or the distribution's summary.
 pub(crate) fn render(batch: &Batch, global_tags: &str) -> String {
-    let mut out = format!("metrics ({} points, tags on all: {})\n", batch.points.len(), if global_tags.is_empty() { "none" } else { global_tags });
+    let mut out = format!(
+        "metrics ({} points, tags on all: {})\n",
+        batch.points.len(),
+        if global_tags.is_empty() { "none" } else { global_tags }
+    );
     for point in &batch.points {
         let _ = write!(out, "  {}{{{}}} ", point.name, point.tags.join(","));
         match &point.value {

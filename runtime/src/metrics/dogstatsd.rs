@@ -63,7 +63,13 @@ impl Encoder {
         if tags.is_empty() { String::new() } else { format!("|#{tags}") }
     }
 
-    fn encode_distribution(&self, packer: &mut Packer, name: &str, buckets: &[(super::histogram::Bucket, u64)], suffix: &str) {
+    fn encode_distribution(
+        &self,
+        packer: &mut Packer,
+        name: &str,
+        buckets: &[(super::histogram::Bucket, u64)],
+        suffix: &str,
+    ) {
         let type_and_tags = format!("|d{suffix}");
         // Room for values in one line; a line always takes at least one value.
         let budget = self.max_payload.saturating_sub(name.len() + type_and_tags.len());
@@ -185,10 +191,9 @@ impl Transport {
                 let addr = match *target {
                     Some((addr, at)) if at.elapsed() < RESOLVE_EVERY => addr,
                     _ => {
-                        let addr = (host.as_str(), *port)
-                            .to_socket_addrs()?
-                            .next()
-                            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address for the DogStatsD host"))?;
+                        let addr = (host.as_str(), *port).to_socket_addrs()?.next().ok_or_else(|| {
+                            io::Error::new(io::ErrorKind::NotFound, "no address for the DogStatsD host")
+                        })?;
                         *target = Some((addr, Instant::now()));
                         addr
                     }
@@ -196,7 +201,11 @@ impl Transport {
                 let socket = match socket {
                     Some(socket) if socket.local_addr().is_ok_and(|local| local.is_ipv4() == addr.is_ipv4()) => socket,
                     _ => {
-                        let any: SocketAddr = if addr.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { (std::net::Ipv6Addr::UNSPECIFIED, 0).into() };
+                        let any: SocketAddr = if addr.is_ipv4() {
+                            ([0, 0, 0, 0], 0).into()
+                        } else {
+                            (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+                        };
                         let fresh = UdpSocket::bind(any)?;
                         fresh.set_nonblocking(true)?;
                         socket.insert(fresh)
@@ -268,7 +277,9 @@ mod tests {
         ];
         assert_eq!(
             encoder.encode(&points),
-            ["slo.requests.total:3|c|#env:prod,service:shop,slo:checkout\nshop.charge.duration:2.003:2.003:9.994|d|#env:prod,service:shop,outcome:ok"]
+            [
+                "slo.requests.total:3|c|#env:prod,service:shop,slo:checkout\nshop.charge.duration:2.003:2.003:9.994|d|#env:prod,service:shop,outcome:ok"
+            ]
         );
     }
 
@@ -293,7 +304,11 @@ mod tests {
         let encoder = Encoder::new(&["env:prod".into()], 200);
         let many: Vec<u64> = (1..400).map(|i| i * 1_000_003).collect();
         let points = vec![
-            Point { name: "a.long.metric.name", tags: vec!["outcome:ok".into()], value: Value::Distribution(buckets(&many)) },
+            Point {
+                name: "a.long.metric.name",
+                tags: vec!["outcome:ok".into()],
+                value: Value::Distribution(buckets(&many)),
+            },
             Point { name: "c", tags: vec![], value: Value::Count(1) },
         ];
         let payloads = encoder.encode(&points);
@@ -318,7 +333,11 @@ mod tests {
         let port = receiver.local_addr().unwrap().port();
         let mut sink = DogStatsdSink::new(&DogStatsdAddr::Udp { host: "127.0.0.1".into(), port }, &["env:test".into()]);
         let now = std::time::SystemTime::now();
-        sink.export(&Batch { points: vec![Point { name: "x", tags: vec![], value: Value::Count(2) }], start: now, end: now });
+        sink.export(&Batch {
+            points: vec![Point { name: "x", tags: vec![], value: Value::Count(2) }],
+            start: now,
+            end: now,
+        });
         let mut buf = [0u8; 2048];
         let n = receiver.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"x:2|c|#env:test");
@@ -330,7 +349,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("dd-instrument-dsd-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let now = std::time::SystemTime::now();
-        let batch = Batch { points: vec![Point { name: "y", tags: vec![], value: Value::Count(1) }], start: now, end: now };
+        let batch =
+            Batch { points: vec![Point { name: "y", tags: vec![], value: Value::Count(1) }], start: now, end: now };
 
         let dgram_path = dir.join("dsd.socket");
         let _ = std::fs::remove_file(&dgram_path);
@@ -357,7 +377,11 @@ mod tests {
     fn a_missing_agent_drops_instead_of_failing() {
         let mut sink = DogStatsdSink::new(&DogStatsdAddr::Unix("/nonexistent/dsd.socket".into()), &[]);
         let now = std::time::SystemTime::now();
-        sink.export(&Batch { points: vec![Point { name: "z", tags: vec![], value: Value::Count(1) }], start: now, end: now });
+        sink.export(&Batch {
+            points: vec![Point { name: "z", tags: vec![], value: Value::Count(1) }],
+            start: now,
+            end: now,
+        });
         assert_eq!(sink.dropped, 1);
     }
 }

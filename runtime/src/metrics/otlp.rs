@@ -11,8 +11,8 @@ use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequ
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::{
-    AggregationTemporality, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics,
-    Sum, metric, number_data_point,
+    AggregationTemporality, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum,
+    metric, number_data_point,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message as _;
@@ -38,11 +38,18 @@ enum Transport {
     /// Created on the flusher thread at first use: the blocking client must not be created or
     /// dropped inside the application's async context.
     Http(Option<reqwest::blocking::Client>),
-    Grpc { client: MetricsServiceClient<tonic::transport::Channel>, runtime: tokio::runtime::Handle },
+    Grpc {
+        client: MetricsServiceClient<tonic::transport::Channel>,
+        runtime: tokio::runtime::Handle,
+    },
 }
 
 impl OtlpSink {
-    pub(crate) fn new(target: &OtlpTarget, service: &ServiceInfo, runtime: Option<&Runtime>) -> Result<Self, InitError> {
+    pub(crate) fn new(
+        target: &OtlpTarget,
+        service: &ServiceInfo,
+        runtime: Option<&Runtime>,
+    ) -> Result<Self, InitError> {
         let transport = match target.protocol {
             OtlpProtocol::HttpProtobuf => Transport::Http(None),
             OtlpProtocol::Grpc => {
@@ -71,7 +78,10 @@ impl OtlpSink {
                 let client = match client {
                     Some(client) => client,
                     None => client.insert(
-                        reqwest::blocking::Client::builder().timeout(REQUEST_TIMEOUT).build().map_err(|e| e.to_string())?,
+                        reqwest::blocking::Client::builder()
+                            .timeout(REQUEST_TIMEOUT)
+                            .build()
+                            .map_err(|e| e.to_string())?,
                     ),
                 };
                 let mut post = client
@@ -143,10 +153,17 @@ pub(crate) fn request(resource: &Resource, batch: &Batch) -> ExportMetricsServic
         match metrics.iter_mut().find(|m| m.name == point.name) {
             Some(existing) => match (&mut existing.data, data) {
                 (Some(metric::Data::Sum(sum)), metric::Data::Sum(more)) => sum.data_points.extend(more.data_points),
-                (Some(metric::Data::Histogram(h)), metric::Data::Histogram(more)) => h.data_points.extend(more.data_points),
+                (Some(metric::Data::Histogram(h)), metric::Data::Histogram(more)) => {
+                    h.data_points.extend(more.data_points)
+                }
                 _ => {}
             },
-            None => metrics.push(Metric { name: point.name.to_owned(), unit: unit.to_owned(), data: Some(data), ..Metric::default() }),
+            None => metrics.push(Metric {
+                name: point.name.to_owned(),
+                unit: unit.to_owned(),
+                data: Some(data),
+                ..Metric::default()
+            }),
         }
     }
     ExportMetricsServiceRequest {

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use super::histogram::Histogram;
@@ -17,10 +17,10 @@ use crate::slo::Slo;
 
 /// Distinct run-time tag sets one site counts separately; further tag sets share one context
 /// tagged [`OVERFLOW_TAG`].
-pub const MAX_CONTEXTS_PER_SITE: usize = 1000;
+pub(crate) const MAX_CONTEXTS_PER_SITE: usize = 1000;
 
 /// Tag of the context that counts calls whose run-time tags came after the cap was reached.
-pub const OVERFLOW_TAG: &str = "dd_instrument.tags_overflow:true";
+pub(crate) const OVERFLOW_TAG: &str = "dd_instrument.tags_overflow:true";
 
 /// Set while a metrics exporter runs; when clear, calls skip metrics, clock reads included.
 static METRICS_ENABLED: AtomicBool = AtomicBool::new(false);
@@ -95,14 +95,21 @@ impl<C: 'static> Dynamic<C> {
         Self { contexts: OnceLock::new() }
     }
 
-    fn get(&self, tags: &str, make: fn() -> C) -> &'static C {
+    fn get(&self, operation: &str, tags: &str, make: fn() -> C) -> &'static C {
         let map = self.contexts.get_or_init(|| Mutex::new(DynamicMap { by_tags: HashMap::new(), overflow: None }));
         let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(cells) = map.by_tags.get(tags) {
             return cells;
         }
         if map.by_tags.len() >= MAX_CONTEXTS_PER_SITE {
-            return *map.overflow.get_or_insert_with(|| Box::leak(Box::new(make())));
+            return *map.overflow.get_or_insert_with(|| {
+                tracing::warn!(
+                    "dd-instrument: `{operation}` has more than {MAX_CONTEXTS_PER_SITE} distinct metric tag sets; \
+                     further ones are counted under `{OVERFLOW_TAG}`. Tags with unbounded values (ids, timestamps) \
+                     belong on spans, not metrics."
+                );
+                Box::leak(Box::new(make()))
+            });
         }
         // Contexts live as long as the program: a metric context, once seen, is reported on
         // every flush that has counts for it, and the cap bounds how many there are.
@@ -189,11 +196,11 @@ impl CallSite {
     }
 
     pub(crate) fn timer_context(&'static self, tags: &str) -> &'static TimerCells {
-        if tags.is_empty() { &self.timer_cells } else { self.timer_dynamic.get(tags, TimerCells::new) }
+        if tags.is_empty() { &self.timer_cells } else { self.timer_dynamic.get(self.operation, tags, TimerCells::new) }
     }
 
     pub(crate) fn slo_context(&'static self, tags: &str) -> &'static SloCells {
-        if tags.is_empty() { &self.slo_cells } else { self.slo_dynamic.get(tags, SloCells::new) }
+        if tags.is_empty() { &self.slo_cells } else { self.slo_dynamic.get(self.operation, tags, SloCells::new) }
     }
 }
 

@@ -10,8 +10,8 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry::Value;
+use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
@@ -106,7 +106,8 @@ pub(crate) fn render_trace(trace_id: TraceId, spans: &[SpanData]) -> String {
     children.values_mut().for_each(by_start);
 
     let mut out = format!("trace {trace_id}\n");
-    let mut stack: Vec<(usize, String, bool)> = roots.iter().rev().enumerate().map(|(n, &i)| (i, String::new(), n == 0)).collect();
+    let mut stack: Vec<(usize, String, bool)> =
+        roots.iter().rev().enumerate().map(|(n, &i)| (i, String::new(), n == 0)).collect();
     while let Some((index, prefix, last)) = stack.pop() {
         let span = &spans[index];
         let _ = writeln!(out, "{prefix}{} {}", if last { "└─" } else { "├─" }, describe(span));

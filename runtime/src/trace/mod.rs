@@ -49,7 +49,8 @@ pub(crate) fn provider(
     custom: Vec<SpanSetup>,
     #[cfg_attr(not(feature = "otlp"), allow(unused_variables))] runtime: Option<&crate::init::Runtime>,
 ) -> Result<Option<SdkTracerProvider>, InitError> {
-    let mut builder = SdkTracerProvider::builder().with_resource(resource(&config.service)).with_sampler(sampler(config.sample_rate));
+    let mut builder =
+        SdkTracerProvider::builder().with_resource(resource(&config.service)).with_sampler(sampler(config.sample_rate));
     let has_custom = !custom.is_empty();
     for setup in custom {
         builder = setup(builder);

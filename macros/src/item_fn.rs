@@ -1,0 +1,955 @@
+//! What the three attribute macros share: finding the function, collecting the stacked
+//! attributes, and generating the one wrapper they all expand to.
+//!
+//! Whichever of `#[dd_span]`, `#[dd_timed]` and `#[dd_slo]` expands first (the outermost) parses
+//! the others too and generates for all of them, so a function with several gets one span, one
+//! `Call`, one clock reading and one wrapping of its body. The others stay on the function as
+//! `#[dd_timed(__dd_stacked)]` markers that expand to nothing (see [`stacked_marker`]).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned as _;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{
+    AttrStyle, Attribute, Block, Expr, ExprAsync, ExprCall, GenericArgument, Item, ItemFn, LitStr, Meta, Path,
+    PathArguments, ReturnType, Signature, Stmt, Token, Type, TypeParamBound, Visibility,
+};
+
+use crate::args::{self, Errors, Macro, Tag};
+use crate::slo::{self, SloConfig};
+use crate::span::{self, Resource, SpanConfig};
+use crate::timed::{self, TimedConfig};
+
+/// Expands the attribute `first` with arguments `args` on `item`, together with the other
+/// `dd_*` attributes found on `item`.
+pub(crate) fn expand(first: Macro, args: TokenStream, item: TokenStream) -> TokenStream {
+    if is_stacked_marker(&args) {
+        // Already expanded by the outermost `dd_*` attribute of this function.
+        return item;
+    }
+    let mut func = match parse_function(first, item.clone()) {
+        Ok(func) => func,
+        Err(error) => {
+            let mut item = item;
+            item.extend(error.to_compile_error());
+            return item;
+        }
+    };
+    let mut errors = Errors::default();
+    let mut stack = Stack::default();
+    stack.add(first, None, args, &mut errors);
+    let mut kept = Vec::with_capacity(func.attrs.len());
+    for attr in std::mem::take(&mut func.attrs) {
+        match stacked_macro(&attr) {
+            Some(kind) => {
+                let args = match &attr.meta {
+                    Meta::Path(_) => TokenStream::new(),
+                    Meta::List(list) => list.tokens.clone(),
+                    Meta::NameValue(_) => {
+                        errors.push(syn::Error::new_spanned(
+                            &attr,
+                            format_args!("expected `#[{0}]` or `#[{0}(..)]`", kind.name()),
+                        ));
+                        kept.push(stacked_marker(attr));
+                        continue;
+                    }
+                };
+                stack.add(kind, Some(&attr), args, &mut errors);
+                kept.push(stacked_marker(attr));
+            }
+            None => kept.push(attr),
+        }
+    }
+    func.attrs = kept;
+    if let Some(constness) = &func.sig.constness {
+        errors.error(
+            constness.span,
+            format_args!(
+                "`#[{}]` cannot instrument a `const fn`: spans and metrics exist only at run time; remove `const`",
+                first.name()
+            ),
+        );
+    }
+    let krate = stack.crate_path(&mut errors);
+    if !errors.is_empty() {
+        // The function as written, so the rest of the crate still type-checks.
+        let errors = errors.to_compile_errors();
+        return quote!(#func #errors);
+    }
+    let runtime = args::runtime_path(krate.as_ref());
+    let plan = Plan { span: stack.span, timed: stack.timed, slo: stack.slo, private: quote!(#runtime::__private) };
+    generate(&plan, &func)
+}
+
+/// Parses the annotated item as a function with a body, or says why it is not one.
+fn parse_function(first: Macro, item: TokenStream) -> syn::Result<ItemFn> {
+    let attribute = first.name();
+    match syn::parse2::<Item>(item.clone())? {
+        Item::Fn(func) => Ok(func),
+        Item::Verbatim(tokens) => match syn::parse2::<BodylessFn>(tokens) {
+            Ok(BodylessFn(sig)) => {
+                let (fn_token, ident) = (&sig.fn_token, &sig.ident);
+                Err(syn::Error::new_spanned(
+                    quote!(#fn_token #ident),
+                    format_args!(
+                        "`#[{attribute}]` needs a function body: put it on the method in each `impl`, \
+                         not on a declaration without a body"
+                    ),
+                ))
+            }
+            Err(_) => Err(syn::Error::new_spanned(item, format_args!("`#[{attribute}]` goes on a function"))),
+        },
+        other => {
+            let (what, at, hint) = describe_item(&other);
+            Err(syn::Error::new_spanned(at, format_args!("`#[{attribute}]` goes on a function, not on {what}{hint}")))
+        }
+    }
+}
+
+/// A function declaration without a body: `fn f(&self) -> u32;`.
+struct BodylessFn(Signature);
+
+impl Parse for BodylessFn {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        Attribute::parse_outer(input)?;
+        input.parse::<Visibility>()?;
+        let sig = input.parse()?;
+        input.parse::<Token![;]>()?;
+        Ok(Self(sig))
+    }
+}
+
+/// What an item is, the tokens to point at (its keyword and name), and a hint.
+fn describe_item(item: &Item) -> (&'static str, TokenStream, &'static str) {
+    const ON_METHODS: &str = "; put it on the methods to instrument";
+    fn named(keyword: &dyn ToTokens, ident: &syn::Ident) -> TokenStream {
+        quote!(#keyword #ident)
+    }
+    match item {
+        Item::Struct(item) => ("a struct", named(&item.struct_token, &item.ident), ""),
+        Item::Enum(item) => ("an enum", named(&item.enum_token, &item.ident), ""),
+        Item::Union(item) => ("a union", named(&item.union_token, &item.ident), ""),
+        Item::Trait(item) => ("a trait", named(&item.trait_token, &item.ident), ON_METHODS),
+        Item::Impl(item) => ("an `impl` block", item.impl_token.to_token_stream(), ON_METHODS),
+        Item::Mod(item) => ("a module", named(&item.mod_token, &item.ident), ""),
+        Item::Const(item) => ("a constant", named(&item.const_token, &item.ident), ""),
+        Item::Static(item) => ("a static", named(&item.static_token, &item.ident), ""),
+        Item::Type(item) => ("a type alias", named(&item.type_token, &item.ident), ""),
+        Item::Use(item) => ("a `use` declaration", item.use_token.to_token_stream(), ""),
+        Item::ForeignMod(item) => ("an `extern` block", item.abi.to_token_stream(), ""),
+        Item::Macro(item) => ("a macro invocation", item.mac.path.to_token_stream(), ""),
+        other => ("this item", other.to_token_stream(), ""),
+    }
+}
+
+/// The argument that marks a `dd_*` attribute as already expanded by another on the same function.
+const STACKED: &str = "__dd_stacked";
+
+/// `#[path(__dd_stacked)]` in place of a stacked attribute the outermost one has expanded.
+///
+/// Removing the attribute would leave its path unresolved, and a `use` that only it needs would
+/// warn as unused; the marker keeps the path and expands to the function unchanged.
+fn stacked_marker(mut attr: Attribute) -> Attribute {
+    let path = attr.path().clone();
+    let marker = syn::Ident::new(STACKED, Span::call_site());
+    attr.meta = Meta::List(syn::MetaList {
+        path,
+        delimiter: syn::MacroDelimiter::Paren(syn::token::Paren::default()),
+        tokens: quote!(#marker),
+    });
+    attr
+}
+
+fn is_stacked_marker(args: &TokenStream) -> bool {
+    let mut trees = args.clone().into_iter();
+    matches!((trees.next(), trees.next()), (Some(proc_macro2::TokenTree::Ident(ident)), None) if ident == STACKED)
+}
+
+/// Which `dd_*` attribute `attr` is, whatever path it is written with.
+fn stacked_macro(attr: &Attribute) -> Option<Macro> {
+    if attr.style != AttrStyle::Outer {
+        return None;
+    }
+    let last = attr.path().segments.last()?;
+    Macro::from_name(&last.ident.to_string())
+}
+
+/// The attributes found on one function, validated.
+#[derive(Default)]
+struct Stack {
+    seen: Vec<Macro>,
+    span: Option<SpanConfig>,
+    timed: Option<TimedConfig>,
+    slo: Option<SloConfig>,
+}
+
+impl Stack {
+    /// Adds one attribute: `attr` is `None` for the one being expanded (reported at the call site).
+    fn add(&mut self, kind: Macro, attr: Option<&Attribute>, args: TokenStream, errors: &mut Errors) {
+        if self.seen.contains(&kind) {
+            // The one being expanded comes first, so a duplicate is always a stacked attribute.
+            errors.push(syn::Error::new_spanned(
+                attr,
+                format_args!("duplicate `#[{}]`: a function takes each `dd_*` attribute at most once", kind.name()),
+            ));
+            return;
+        }
+        self.seen.push(kind);
+        let attr_span = attr.map_or_else(Span::call_site, |attr| attr.path().span());
+        match kind {
+            Macro::Span => self.span = errors.take(span::config(args)),
+            Macro::Timed => self.timed = errors.take(timed::config(args)),
+            Macro::Slo => self.slo = errors.take(slo::config(args, attr_span)),
+        }
+    }
+
+    /// The `crate = ..` path: any of the attributes may give it, and those that do must agree.
+    fn crate_path(&self, errors: &mut Errors) -> Option<Path> {
+        let given = [
+            self.span.as_ref().and_then(|config| config.krate.as_ref()),
+            self.timed.as_ref().and_then(|config| config.krate.as_ref()),
+            self.slo.as_ref().and_then(|config| config.krate.as_ref()),
+        ];
+        let mut chosen: Option<&Path> = None;
+        for (span, path) in given.into_iter().flatten() {
+            match chosen {
+                None => chosen = Some(path),
+                Some(first) if first.to_token_stream().to_string() != path.to_token_stream().to_string() => {
+                    errors.error(
+                        *span,
+                        format_args!(
+                            "conflicting `crate` paths `{}` and `{}`: give `crate = ..` once, on any of the attributes",
+                            first.to_token_stream(),
+                            path.to_token_stream()
+                        ),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        chosen.cloned()
+    }
+}
+
+/// Everything code generation needs.
+struct Plan {
+    span: Option<SpanConfig>,
+    timed: Option<TimedConfig>,
+    slo: Option<SloConfig>,
+    /// `::dd_instrument::__private`, or under the `crate = ..` path.
+    private: TokenStream,
+}
+
+impl Plan {
+    /// Whether the function has a call site: metrics to count.
+    fn has_site(&self) -> bool {
+        self.timed.is_some() || self.slo.is_some()
+    }
+}
+
+/// The shape of the function body that gets instrumented.
+enum Shape<'a> {
+    /// A synchronous body: runs in a closure.
+    Sync,
+    /// An `async fn`: its body becomes an instrumented `async move` block.
+    Async,
+    /// A function whose last expression is an `async` block, possibly in `Box::pin(..)`, as
+    /// `#[async_trait]` generates: the block is instrumented, the `Call` starts outside it.
+    ReturnsAsync { async_expr: &'a ExprAsync, boxed: Option<&'a ExprCall> },
+}
+
+fn generate(plan: &Plan, func: &ItemFn) -> TokenStream {
+    let ItemFn { attrs, vis, sig, block } = func;
+    let (outer_attrs, inner_attrs): (Vec<&Attribute>, Vec<&Attribute>) =
+        attrs.iter().partition(|attr| matches!(attr.style, AttrStyle::Outer));
+    let fn_name = LitStr::new(&sig.ident.unraw_string(), sig.ident.span());
+    let mut items = statics(plan, &fn_name);
+    let call = start_call(plan, &fn_name, is_method(sig, block), &mut items);
+    let body = run_body(plan, sig, block, &call);
+    quote! {
+        #(#outer_attrs)*
+        #vis #sig {
+            #(#inner_attrs)*
+            #items
+            #body
+        }
+    }
+}
+
+/// Constants and statics, computed at compile time: one set per function.
+fn statics(plan: &Plan, fn_name: &LitStr) -> TokenStream {
+    let p = &plan.private;
+    let mut items = TokenStream::new();
+    if plan.span.is_some() || plan.slo.is_some() {
+        items.extend(quote!(
+            const __DD_FUNCTION: &str = ::core::concat!(::core::module_path!(), "::", #fn_name);
+        ));
+    }
+    let operation = plan.span.as_ref().and_then(|span| span.name.as_ref()).map_or_else(
+        || quote!(#p::operation_name!(::core::concat!(::core::module_path!(), "::", #fn_name))),
+        ToTokens::to_token_stream,
+    );
+    items.extend(quote!(const __DD_OPERATION: &str = #operation;));
+    if let Some(SloConfig { name, target, latency_ms, tags, .. }) = &plan.slo {
+        let target = proc_macro2::Literal::f64_suffixed(*target);
+        let latency = option(latency_ms.map(|ms| proc_macro2::Literal::u64_suffixed(ms).into_token_stream()));
+        let static_tags = static_tags(tags);
+        items.extend(quote! {
+            static __DD_SLO: #p::Slo =
+                #p::Slo::__new(#name, #target, #latency, __DD_OPERATION, __DD_FUNCTION, &[#(#static_tags),*]);
+            #p::inventory::submit! { #p::SloEntry(&__DD_SLO) }
+        });
+    }
+    if plan.has_site() {
+        let timer = option(plan.timed.as_ref().map(|timed| {
+            let name = timed
+                .name
+                .as_ref()
+                .map_or_else(|| quote!(#p::concat!(__DD_OPERATION, ".duration")), ToTokens::to_token_stream);
+            let static_tags = static_tags(&timed.tags);
+            quote!(#p::TimerMeta::new(#name, &[#(#static_tags),*]))
+        }));
+        let slo = option(plan.slo.as_ref().map(|_| quote!(&__DD_SLO)));
+        items.extend(quote! {
+            static __DD_SITE: #p::CallSite = #p::CallSite::new(__DD_OPERATION, #timer, #slo);
+        });
+    }
+    items
+}
+
+/// `let __dd_call = { .. };`: the span, then the started call.
+///
+/// Values computed per call are bound once each, inside the block, so their borrows of the
+/// arguments end before the body takes them.
+fn start_call(plan: &Plan, fn_name: &LitStr, is_method: bool, items: &mut TokenStream) -> TokenStream {
+    let p = &plan.private;
+    let mut bindings = Bindings::default();
+    let span = if let Some(config) = &plan.span {
+        let (fields, spreads, resource_static) = span_fields(config, p, fn_name, is_method, &mut bindings);
+        items.extend(resource_static);
+        quote! {
+            let __dd_span = #p::tracing::span!(
+                target: ::core::module_path!(),
+                #p::tracing::Level::INFO,
+                __DD_OPERATION,
+                #(#fields),*
+            );
+            #(#spreads)*
+        }
+    } else {
+        quote!(let __dd_span = #p::tracing::Span::none();)
+    };
+    let mut metric_tags = TokenStream::new();
+    if let Some(timed) = &plan.timed {
+        metric_tags.extend(runtime_metric_tags(&timed.tags, "timer", &mut bindings));
+    }
+    if let Some(slo) = &plan.slo {
+        metric_tags.extend(runtime_metric_tags(&slo.tags, "slo", &mut bindings));
+    }
+    let start = if metric_tags.is_empty() {
+        let site = option(plan.has_site().then(|| quote!(&__DD_SITE)));
+        quote!(#p::Call::start(#site, __dd_span))
+    } else {
+        quote!(#p::Call::start_tagged(&__DD_SITE, __dd_span, |__dd_tags| { #metric_tags }))
+    };
+    let lets = bindings.lets();
+    quote! {
+        let __dd_call = {
+            #lets
+            #span
+            #start
+        };
+    }
+}
+
+/// The body, run through the call: a closure for a sync function, an instrumented `async move`
+/// block for an `async fn`, the returned `async` block for `#[async_trait]` methods.
+fn run_body(plan: &Plan, sig: &Signature, block: &Block, call: &TokenStream) -> TokenStream {
+    let p = &plan.private;
+    let user_block = user_block(block);
+    match shape(sig, block) {
+        Shape::Sync if returns_never(&sig.output) => {
+            // `!` cannot be named as a closure's return type on stable: the body runs as a
+            // `()` closure (a diverging body coerces), and can only end by panicking.
+            quote! {
+                #call
+                __dd_call.run_sync(move || -> () #user_block, |_: &()| #p::Outcome::Ok);
+                ::core::unreachable!("a function returning `!` returned")
+            }
+        }
+        Shape::Sync => {
+            let (fake_return, classify) = return_handling(&sig.output, sig.ident.span(), p);
+            quote! {
+                #call
+                __dd_call.run_sync(move || { #fake_return #user_block }, #classify)
+            }
+        }
+        Shape::Async => {
+            let (fake_return, classify) = return_handling(&sig.output, sig.ident.span(), p);
+            quote! {
+                #call
+                #p::Instrumented::new(__dd_call, async move { #fake_return #user_block }, #classify).await
+            }
+        }
+        Shape::ReturnsAsync { async_expr, boxed } => {
+            // The `Call` starts when the function is called, the future measures until it completes.
+            let output = boxed.and(boxed_future_output(&sig.output)).filter(|output| !contains_impl_trait(output));
+            let value = output.map_or_else(|| quote!(__dd_value), |output| quote!(__dd_value: &#output));
+            let classify = quote!(|#value| #p::outcome_of!(__dd_value));
+            let instrumented = quote!(#p::Instrumented::new(__dd_call, #async_expr, #classify));
+            let last = match boxed {
+                Some(ExprCall { attrs, func, .. }) => quote!(#(#attrs)* #func(#instrumented)),
+                None => instrumented,
+            };
+            let before = &block.stmts[..block.stmts.len() - 1];
+            quote! {
+                #(#before)*
+                #call
+                #last
+            }
+        }
+    }
+}
+
+/// `::core::option::Option::Some(value)` or `::core::option::Option::None`.
+fn option(value: Option<TokenStream>) -> TokenStream {
+    value.map_or_else(|| quote!(::core::option::Option::None), |value| quote!(::core::option::Option::Some(#value)))
+}
+
+/// The function's block as the tail of the wrapper's closure or `async` block.
+///
+/// The braces keep their location (errors about the block point at it) but take the call
+/// site's hygiene: as the tail of another block, user-spanned braces around a single expression
+/// would trip `unused_braces`.
+fn user_block(block: &Block) -> TokenStream {
+    let stmts = &block.stmts;
+    let span = block.brace_token.span.join().resolved_at(Span::call_site());
+    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, quote!(#(#stmts)*));
+    group.set_span(span);
+    group.into_token_stream()
+}
+
+/// The span's fields, the `span_tags` calls for spread tags, and the resource cache static.
+fn span_fields(
+    config: &SpanConfig,
+    p: &TokenStream,
+    fn_name: &LitStr,
+    is_method: bool,
+    bindings: &mut Bindings,
+) -> (Vec<TokenStream>, Vec<TokenStream>, TokenStream) {
+    let mut fields = Vec::new();
+    let mut resource_static = TokenStream::new();
+    if let Some(kind) = config.kind {
+        fields.push(quote!("otel.kind" = #kind));
+    }
+    fields.push(quote!("operation.name" = __DD_OPERATION));
+    match &config.resource {
+        Resource::Lit(lit) => fields.push(quote!("resource.name" = #lit)),
+        Resource::Expr(expr) => {
+            let local = bindings.bind_resource(expr);
+            let value = respan(quote!(#p::field!(#local)), expr.span());
+            fields.push(quote!("resource.name" = #value));
+        }
+        Resource::Default if is_method => {
+            resource_static = quote!(static __DD_RESOURCE: #p::ResourceCache = #p::ResourceCache::new(););
+            fields.push(quote!("resource.name" = #p::method_resource::<Self>(&__DD_RESOURCE, #fn_name)));
+        }
+        Resource::Default => fields.push(quote!("resource.name" = #fn_name)),
+    }
+    if let Some(span_type) = &config.span_type {
+        fields.push(quote!("span.type" = #span_type));
+    }
+    if let Some(peer) = &config.peer {
+        fields.push(quote!("peer.service" = #peer));
+    }
+    if config.measured {
+        fields.push(quote!("_dd.measured" = 1i64));
+    }
+    fields.push(quote!("code.function.name" = __DD_FUNCTION));
+    fields.push(quote!("code.file.path" = ::core::file!()));
+    fields.push(quote!("code.line.number" = ::core::primitive::i64::from(::core::line!())));
+    for recorded in ["error.type", "error.message", "error.stack", "otel.status_description"] {
+        fields.push(quote!(#recorded = #p::tracing::field::Empty));
+    }
+    let mut spreads = Vec::new();
+    for tag in &config.tags {
+        match tag {
+            Tag::Lit { key, value } => {
+                let field = &value.field;
+                fields.push(quote!(#key = #field));
+            }
+            Tag::Expr { key, expr } => {
+                let local = bindings.bind(key, expr);
+                let value = respan(quote!(#p::field!(#local)), expr.span());
+                fields.push(quote!(#key = #value));
+            }
+            Tag::Spread(expr) => {
+                let local = bindings.bind("..", expr);
+                spreads.push(respan(quote!(#p::span_tags(&__dd_span, #local);), expr.span()));
+            }
+        }
+    }
+    (fields, spreads, resource_static)
+}
+
+/// The static `key:value` tags of a metric: its literal tags.
+fn static_tags(tags: &[Tag]) -> Vec<&str> {
+    tags.iter()
+        .filter_map(|tag| match tag {
+            Tag::Lit { value, .. } => Some(value.metric.as_str()),
+            Tag::Expr { .. } | Tag::Spread(_) => None,
+        })
+        .collect()
+}
+
+/// Calls that add a metric's run-time tags (`CallTags::timer`, `timer_all`, `slo`, `slo_all`).
+fn runtime_metric_tags(tags: &[Tag], metric: &str, bindings: &mut Bindings) -> TokenStream {
+    let mut calls = TokenStream::new();
+    for tag in tags {
+        // Method names spanned at the expression: rustc reports unmet bounds of a method call there.
+        match tag {
+            Tag::Lit { .. } => {}
+            Tag::Expr { key, expr } => {
+                let local = bindings.bind(key, expr);
+                let one = format_ident!("{metric}", span = expr.span());
+                calls.extend(quote_spanned!(expr.span()=> __dd_tags.#one(#key, #local);));
+            }
+            Tag::Spread(expr) => {
+                let local = bindings.bind("..", expr);
+                let all = format_ident!("{metric}_all", span = expr.span());
+                calls.extend(quote_spanned!(expr.span()=> __dd_tags.#all(#local);));
+            }
+        }
+    }
+    calls
+}
+
+/// `tokens` with every span set to `span`, so errors inside them point at the user's code.
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut respanned = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                tree = respanned.into();
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
+/// Expressions evaluated once per call, each bound to a `__dd_` local.
+#[derive(Default)]
+struct Bindings {
+    /// (key or `..`, expression as text) -> local, in evaluation order.
+    seen: Vec<(String, String, syn::Ident)>,
+    lets: TokenStream,
+}
+
+impl Bindings {
+    /// The local holding `&(expr)`; the same `key = expr` in several attributes shares one.
+    fn bind(&mut self, key: &str, expr: &Expr) -> syn::Ident {
+        let text = expr.to_token_stream().to_string();
+        if let Some((_, _, local)) = self.seen.iter().find(|(k, t, _)| k == key && *t == text) {
+            return syn::Ident::new(&local.to_string(), expr.span());
+        }
+        // Spanned at the expression, so type errors about the value point at it.
+        let local = format_ident!("__dd_tag_{}", self.seen.len(), span = expr.span());
+        self.lets.extend(quote!(let #local = &(#expr);));
+        self.seen.push((key.to_owned(), text, local.clone()));
+        local
+    }
+
+    /// The local holding `&(resource)`.
+    fn bind_resource(&mut self, expr: &Expr) -> syn::Ident {
+        let local = format_ident!("__dd_resource", span = expr.span());
+        self.lets.extend(quote!(let #local = &(#expr);));
+        local
+    }
+
+    fn lets(&self) -> &TokenStream {
+        &self.lets
+    }
+}
+
+/// The fake return statement and the outcome closure for a body whose declared return is `output`.
+///
+/// The fake return (tracing-attributes' trick) makes the closure or async block return exactly
+/// the declared type, so `?` and `return` infer as in the original function, and type errors
+/// point at the user's return type.
+fn return_handling(output: &ReturnType, fallback: Span, p: &TokenStream) -> (TokenStream, TokenStream) {
+    let (ty, span) = match output {
+        ReturnType::Type(_, ty) => ((**ty).clone(), ty.span()),
+        ReturnType::Default => (syn::parse_quote!(()), fallback),
+    };
+    let has_impl = contains_impl_trait(&ty);
+    let never = matches!(ty, Type::Never(_));
+    let fake_ty: Type = if never { syn::parse_quote!(_) } else { erase_impl_trait(ty.clone()) };
+    let fake_return = quote_spanned! {span=>
+        #[allow(
+            unknown_lints,
+            unreachable_code,
+            clippy::diverging_sub_expression,
+            clippy::empty_loop,
+            clippy::let_unit_value,
+            clippy::let_with_type_underscore,
+            clippy::needless_return,
+            clippy::unreachable
+        )]
+        if false {
+            let __dd_fake: #fake_ty = loop {};
+            return __dd_fake;
+        }
+    };
+    let classify = if has_impl || never {
+        quote!(|__dd_value| #p::outcome_of!(__dd_value))
+    } else {
+        quote!(|__dd_value: &#ty| #p::outcome_of!(__dd_value))
+    };
+    (fake_return, classify)
+}
+
+fn returns_never(output: &ReturnType) -> bool {
+    matches!(output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
+}
+
+/// How the body is instrumented.
+fn shape<'a>(sig: &Signature, block: &'a Block) -> Shape<'a> {
+    if sig.asyncness.is_some() {
+        return Shape::Async;
+    }
+    let Some(Stmt::Expr(last, None)) = block.stmts.last() else {
+        return Shape::Sync;
+    };
+    match last {
+        Expr::Async(async_expr) => Shape::ReturnsAsync { async_expr, boxed: None },
+        Expr::Call(call @ ExprCall { func, args, .. }) if args.len() == 1 => {
+            let (Expr::Path(path), Some(Expr::Async(async_expr))) = (&**func, args.first()) else {
+                return Shape::Sync;
+            };
+            let segments: Vec<String> = path.path.segments.iter().map(|segment| segment.ident.to_string()).collect();
+            if !segments.ends_with(&["Box".to_owned(), "pin".to_owned()]) {
+                return Shape::Sync;
+            }
+            Shape::ReturnsAsync { async_expr, boxed: Some(call) }
+        }
+        _ => Shape::Sync,
+    }
+}
+
+/// `T` of a `Pin<Box<dyn Future<Output = T> + ..>>` return type.
+fn boxed_future_output(output: &ReturnType) -> Option<Type> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let pin = last_segment_argument(ty, "Pin")?;
+    let boxed = last_segment_argument(pin, "Box")?;
+    let Type::TraitObject(object) = boxed else {
+        return None;
+    };
+    object.bounds.iter().find_map(|bound| {
+        let TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
+        let segment = bound.path.segments.last().filter(|segment| segment.ident == "Future")?;
+        let PathArguments::AngleBracketed(arguments) = &segment.arguments else {
+            return None;
+        };
+        arguments.args.iter().find_map(|argument| match argument {
+            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(assoc.ty.clone()),
+            _ => None,
+        })
+    })
+}
+
+/// The single type argument of `ty` when its last path segment is `name`: `Pin<T>` -> `T`.
+fn last_segment_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let Type::Path(path) = ty else { return None };
+    let segment = path.path.segments.last().filter(|segment| segment.ident == name)?;
+    let PathArguments::AngleBracketed(arguments) = &segment.arguments else {
+        return None;
+    };
+    match arguments.args.first()? {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    }
+}
+
+/// Whether the function is a method: a `self` receiver, or `Self` in its signature or body
+/// (outside nested items). Methods get `Type::method` as their default resource.
+fn is_method(sig: &Signature, block: &Block) -> bool {
+    struct FindSelf(bool);
+    impl Visit<'_> for FindSelf {
+        fn visit_ident(&mut self, ident: &syn::Ident) {
+            self.0 |= ident == "Self";
+        }
+        fn visit_item(&mut self, _: &Item) {}
+        fn visit_macro(&mut self, mac: &syn::Macro) {
+            self.visit_path(&mac.path);
+            self.0 |= tokens_mention_self(mac.tokens.clone());
+        }
+    }
+    if sig.receiver().is_some() {
+        return true;
+    }
+    let mut find = FindSelf(false);
+    find.visit_signature(sig);
+    find.visit_block(block);
+    find.0
+}
+
+fn tokens_mention_self(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) => ident == "Self",
+        proc_macro2::TokenTree::Group(group) => tokens_mention_self(group.stream()),
+        _ => false,
+    })
+}
+
+fn contains_impl_trait(ty: &Type) -> bool {
+    struct FindImpl(bool);
+    impl Visit<'_> for FindImpl {
+        fn visit_type_impl_trait(&mut self, _: &syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut find = FindImpl(false);
+    find.visit_type(ty);
+    find.0
+}
+
+/// `ty` with every `impl Trait` replaced by `_`, for a `let` annotation.
+fn erase_impl_trait(mut ty: Type) -> Type {
+    struct Erase;
+    impl VisitMut for Erase {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::ImplTrait(found) = ty {
+                *ty = Type::Infer(syn::TypeInfer { underscore_token: Token![_](found.impl_token.span) });
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    Erase.visit_type_mut(&mut ty);
+    ty
+}
+
+/// `r#type` -> `type`.
+trait UnrawString {
+    fn unraw_string(&self) -> String;
+}
+
+impl UnrawString for syn::Ident {
+    fn unraw_string(&self) -> String {
+        use syn::ext::IdentExt as _;
+        self.unraw().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    fn expand_fn(first: Macro, args: TokenStream, item: TokenStream) -> String {
+        expand(first, args, item).to_string()
+    }
+
+    fn count(haystack: &str, needle: &str) -> usize {
+        haystack.matches(needle).count()
+    }
+
+    #[test]
+    fn stacked_attributes_share_one_wrapper() {
+        let out = expand_fn(
+            Macro::Timed,
+            TokenStream::new(),
+            quote! {
+                #[dd_instrument::dd_slo(name = "checkout", target = 99.9, tags(tenant = tenant))]
+                #[doc = "kept"]
+                #[dd_span(tags(tenant = tenant))]
+                fn charge(tenant: &str) -> u32 { 1 }
+            },
+        );
+        assert_eq!(count(&out, "Call :: start"), 1, "{out}");
+        assert_eq!(count(&out, "run_sync"), 1, "{out}");
+        assert_eq!(count(&out, "tracing :: span !"), 1, "{out}");
+        assert_eq!(count(&out, "static __DD_SITE"), 1, "{out}");
+        assert_eq!(count(&out, "static __DD_SLO"), 1, "{out}");
+        // The same `tenant = tenant` is evaluated once for the span and the SLO.
+        assert_eq!(count(&out, "let __dd_tag_"), 1, "{out}");
+        assert!(out.contains("__dd_tags . slo (\"tenant\" , __dd_tag_0)"), "{out}");
+        // Stacked attributes stay as markers (their paths stay used), in place.
+        assert!(out.starts_with(
+            "# [dd_instrument :: dd_slo (__dd_stacked)] # [doc = \"kept\"] # [dd_span (__dd_stacked)] fn charge"
+        ));
+    }
+
+    #[test]
+    fn markers_expand_to_the_item_unchanged() {
+        let item = quote!(
+            fn f() {}
+        );
+        assert_eq!(expand(Macro::Span, quote!(__dd_stacked), item.clone()).to_string(), item.to_string());
+    }
+
+    #[test]
+    fn errors_keep_the_function_as_written() {
+        let out = expand_fn(
+            Macro::Span,
+            quote!(kind = "clinet"),
+            quote!(
+                #[dd_timed]
+                fn f() -> u32 {
+                    1
+                }
+            ),
+        );
+        assert!(out.starts_with("# [dd_timed (__dd_stacked)] fn f () -> u32 { 1 }"), "{out}");
+        assert_eq!(count(&out, "compile_error !"), 1, "{out}");
+        let out = expand_fn(
+            Macro::Span,
+            TokenStream::new(),
+            quote!(
+                #[dd_timed]
+                #[dd_span]
+                fn f() {}
+            ),
+        );
+        assert!(out.contains("duplicate `#[dd_span]`"), "{out}");
+    }
+
+    #[test]
+    fn only_functions_with_bodies() {
+        let out = expand_fn(
+            Macro::Span,
+            TokenStream::new(),
+            quote!(
+                struct S;
+            ),
+        );
+        assert!(out.contains("`#[dd_span]` goes on a function, not on a struct"), "{out}");
+        let out = expand_fn(
+            Macro::Slo,
+            TokenStream::new(),
+            quote!(
+                fn f(&self) -> u32;
+            ),
+        );
+        assert!(out.contains("needs a function body"), "{out}");
+        let out = expand_fn(
+            Macro::Timed,
+            TokenStream::new(),
+            quote!(
+                const fn f() {}
+            ),
+        );
+        assert!(out.contains("cannot instrument a `const fn`"), "{out}");
+    }
+
+    #[test]
+    fn methods_get_a_type_qualified_resource() {
+        let method = expand_fn(
+            Macro::Span,
+            TokenStream::new(),
+            quote!(
+                fn name(&self) -> &str {
+                    &self.name
+                }
+            ),
+        );
+        assert!(method.contains("method_resource :: < Self > (& __DD_RESOURCE , \"name\")"), "{method}");
+        let constructor = expand_fn(
+            Macro::Span,
+            TokenStream::new(),
+            quote!(
+                fn new() -> Self {
+                    Self
+                }
+            ),
+        );
+        assert!(constructor.contains("method_resource"), "{constructor}");
+        let free = expand_fn(
+            Macro::Span,
+            TokenStream::new(),
+            quote!(
+                fn r#type() {}
+            ),
+        );
+        assert!(free.contains("\"resource.name\" = \"type\""), "{free}");
+        assert!(!free.contains("method_resource"), "{free}");
+    }
+
+    #[test]
+    fn async_trait_methods_instrument_the_boxed_future() {
+        let out = expand_fn(
+            Macro::Span,
+            TokenStream::new(),
+            quote! {
+                fn load<'life0, 'async_trait>(&'life0 self, id: u32)
+                    -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = Result<u32, E>> + ::core::marker::Send + 'async_trait>>
+                where 'life0: 'async_trait, Self: 'async_trait
+                {
+                    Box::pin(async move { let __self = self; Ok(id) })
+                }
+            },
+        );
+        assert!(
+            out.contains("Box :: pin (:: dd_instrument :: __private :: Instrumented :: new (__dd_call , async move"),
+            "{out}"
+        );
+        assert!(out.contains("| __dd_value : & Result < u32 , E > |"), "{out}");
+        assert_eq!(count(&out, "run_sync"), 0, "{out}");
+    }
+
+    #[test]
+    fn impl_trait_returns_are_not_named() {
+        let out = expand_fn(
+            Macro::Span,
+            TokenStream::new(),
+            quote!(
+                fn f() -> Result<impl Display, E> {
+                    Ok(1)
+                }
+            ),
+        );
+        assert!(out.contains("let __dd_fake : Result < _ , E >"), "{out}");
+        assert!(out.contains("| __dd_value | :: dd_instrument"), "{out}");
+    }
+
+    #[test]
+    fn the_crate_path_is_used_everywhere() {
+        let out = expand_fn(
+            Macro::Slo,
+            quote!(name = "a", target = 99, crate = obs),
+            quote!(
+                #[dd_span]
+                fn f() {}
+            ),
+        );
+        assert!(!out.contains("dd_instrument"), "{out}");
+        assert!(out.contains("obs :: __private :: inventory :: submit !"), "{out}");
+    }
+
+    /// Prints an expansion, for inspection: `DD_EXPAND='#[dd_span] fn f() {}' cargo test -p
+    /// dd-instrument-macros print_expansion -- --ignored --nocapture | rustfmt`.
+    #[test]
+    #[ignore = "prints the expansion of $DD_EXPAND"]
+    fn print_expansion() {
+        let source = std::env::var("DD_EXPAND").expect("DD_EXPAND holds a function with its attributes");
+        let mut func: ItemFn = syn::parse_str(&source).expect("a function");
+        let attr = func.attrs.remove(0);
+        let kind = stacked_macro(&attr).expect("a dd_* attribute first");
+        let args = match attr.meta {
+            Meta::List(list) => list.tokens,
+            _ => TokenStream::new(),
+        };
+        println!("{}", expand(kind, args, func.into_token_stream()));
+    }
+}

@@ -1,0 +1,198 @@
+//! Per-call overhead of the macros against the floor and against what people use today, all in
+//! one run so the ratios compare like with like. Results go to docs/PERFORMANCE.md.
+//!
+//! Run: `cargo bench -p dd-instrument --bench overhead`.
+
+use std::hint::black_box;
+use std::net::UdpSocket;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use dd_instrument::{DogStatsdAddr, MetricsExporter, TracesExporter, dd_slo, dd_span, dd_timed};
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+use tracing_subscriber::prelude::*;
+
+/// Accepts spans and drops them: measures the pipeline, not an exporter.
+#[derive(Debug)]
+struct Discard;
+
+impl SpanExporter for Discard {
+    fn export(&self, batch: Vec<SpanData>) -> impl std::future::Future<Output = OTelSdkResult> + Send {
+        drop(batch);
+        std::future::ready(Ok(()))
+    }
+}
+
+#[inline(never)]
+fn plain(x: u64) -> u64 {
+    black_box(x).wrapping_mul(3)
+}
+
+static FLOOR_CALLS: AtomicU64 = AtomicU64::new(0);
+static FLOOR_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// The least any "time it and count it" can do: two clock reads and two relaxed atomics.
+#[inline(never)]
+fn floor(x: u64) -> u64 {
+    let start = Instant::now();
+    let value = plain(x);
+    let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    FLOOR_CALLS.fetch_add(1, Ordering::Relaxed);
+    FLOOR_NANOS.fetch_add(nanos, Ordering::Relaxed);
+    value
+}
+
+#[dd_timed]
+#[dd_slo(name = "bench", target = 99.9, latency_ms = 100)]
+#[inline(never)]
+fn timed_slo(x: u64) -> u64 {
+    plain(x)
+}
+
+#[dd_span]
+#[inline(never)]
+fn span_only(x: u64) -> u64 {
+    plain(x)
+}
+
+#[dd_span(kind = "client", peer = "payments")]
+#[dd_timed]
+#[dd_slo(name = "bench-stacked", target = 99.9, latency_ms = 100)]
+#[inline(never)]
+fn stacked(x: u64) -> u64 {
+    plain(x)
+}
+
+#[tracing::instrument(skip_all)]
+#[inline(never)]
+fn instrument_skip_all(x: u64) -> u64 {
+    plain(x)
+}
+
+fn benches(c: &mut Criterion) {
+    // DogStatsD to a bound socket that nobody reads: the per-call path never sees the network.
+    let sink = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let port = sink.local_addr().expect("address").port();
+    let telemetry = dd_instrument::builder()
+        .env_source(Vec::new())
+        .service("bench")
+        .traces_exporter(TracesExporter::None)
+        .metrics_exporter(MetricsExporter::DogStatsd)
+        .dogstatsd(DogStatsdAddr::Udp { host: "127.0.0.1".into(), port })
+        .span_exporter(Discard)
+        .build()
+        .expect("telemetry");
+
+    let mut group = c.benchmark_group("per_call");
+    group.measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+
+    group.bench_function("plain_call", |b| b.iter(|| plain(black_box(7))));
+    group.bench_function("floor_instant_pair_two_atomics", |b| b.iter(|| floor(black_box(7))));
+    group.bench_function("dd_timed_dd_slo_dogstatsd", |b| b.iter(|| timed_slo(black_box(7))));
+
+    let ours = tracing_subscriber::registry().with(telemetry.layer());
+    tracing::subscriber::with_default(ours, || {
+        group.bench_function("dd_span", |b| b.iter(|| span_only(black_box(7))));
+        group.bench_function("dd_span_dd_timed_dd_slo", |b| b.iter(|| stacked(black_box(7))));
+    });
+
+    // References, each with the same batch pipeline and a discarding exporter.
+    let provider = SdkTracerProvider::builder().with_batch_exporter(Discard).build();
+    let default_layer =
+        tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(provider.tracer("reference")));
+    tracing::subscriber::with_default(default_layer, || {
+        group.bench_function("ref_instrument_skip_all_otel_layer", |b| b.iter(|| instrument_skip_all(black_box(7))));
+    });
+
+    let meter_provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+        .with_reader(
+            opentelemetry_sdk::metrics::PeriodicReader::builder(
+                opentelemetry_sdk::metrics::InMemoryMetricExporter::default(),
+            )
+            .with_interval(Duration::from_secs(3600))
+            .build(),
+        )
+        .build();
+    let meter = meter_provider.meter("reference");
+    let histogram = meter.f64_histogram("hand.duration").with_unit("ms").build();
+    let total = meter.u64_counter("hand.total").build();
+    let good = meter.u64_counter("hand.good").build();
+    let attributes = [KeyValue::new("service", "bench"), KeyValue::new("env", "bench"), KeyValue::new("outcome", "ok")];
+    let hand_layer =
+        tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(provider.tracer("hand")));
+    tracing::subscriber::with_default(hand_layer, || {
+        group.bench_function("ref_hand_written_span_histogram_two_counters", |b| {
+            b.iter(|| {
+                let span = tracing::info_span!("hand.call", otel.kind = "client", "peer.service" = "payments");
+                let _entered = span.enter();
+                let start = Instant::now();
+                let value = plain(black_box(7));
+                let elapsed = start.elapsed().as_secs_f64() * 1e3;
+                histogram.record(elapsed, &attributes);
+                total.add(1, &attributes);
+                good.add(1, &attributes);
+                value
+            });
+        });
+    });
+
+    let statsd_target = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let statsd_addr = statsd_target.local_addr().expect("address").to_string();
+    let client = dogstatsd::Client::new(
+        dogstatsd::OptionsBuilder::new().from_addr("127.0.0.1:0".into()).to_addr(statsd_addr).build(),
+    )
+    .expect("dogstatsd client");
+    group.bench_function("ref_dogstatsd_crate_timing_and_incr", |b| {
+        b.iter(|| {
+            let start = Instant::now();
+            let value = plain(black_box(7));
+            let ms = i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX);
+            let _ = client.timing("bench.duration", ms, ["outcome:ok"]);
+            let _ = client.incr("bench.total", ["outcome:ok"]);
+            value
+        });
+    });
+
+    // Two threads calling the same function at once: contention on the site's atomics.
+    group.bench_function("dd_timed_dd_slo_two_threads", |b| {
+        b.iter_custom(|iterations| {
+            let start = Instant::now();
+            std::thread::scope(|s| {
+                for _ in 0..2 {
+                    s.spawn(|| {
+                        for _ in 0..iterations {
+                            timed_slo(black_box(7));
+                        }
+                    });
+                }
+            });
+            start.elapsed()
+        });
+    });
+    group.bench_function("floor_two_threads", |b| {
+        b.iter_custom(|iterations| {
+            let start = Instant::now();
+            std::thread::scope(|s| {
+                for _ in 0..2 {
+                    s.spawn(|| {
+                        for _ in 0..iterations {
+                            floor(black_box(7));
+                        }
+                    });
+                }
+            });
+            start.elapsed()
+        });
+    });
+    group.finish();
+    drop(telemetry);
+    let _ = provider.shutdown();
+}
+
+criterion_group!(overhead, benches);
+criterion_main!(overhead);

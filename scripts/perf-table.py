@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Turns the criterion results of `cargo bench -p dd-instrument --bench overhead` into the
+Markdown table of docs/PERFORMANCE.md: median ns per call and ratios against references
+measured in the same run."""
+import json
+import pathlib
+import sys
+
+root = pathlib.Path(__file__).resolve().parent.parent / "target" / "criterion" / "per_call"
+if not root.is_dir():
+    sys.exit(f"no criterion results in {root}: run `cargo bench -p dd-instrument --bench overhead` first")
+
+medians = {}
+for estimates in root.glob("*/new/estimates.json"):
+    data = json.loads(estimates.read_text())
+    medians[estimates.parent.parent.name] = data["median"]["point_estimate"]
+
+floor = medians.get("floor_instant_pair_two_atomics")
+hand = medians.get("ref_hand_written_span_histogram_two_counters")
+rows = [
+    ("plain_call", "plain `#[inline(never)]` call"),
+    ("floor_instant_pair_two_atomics", "floor: `Instant` pair + two relaxed atomics"),
+    ("dd_timed_dd_slo_dogstatsd", "`#[dd_timed]` + `#[dd_slo]`, DogStatsD to a bound, never-read socket"),
+    ("dd_span", "`#[dd_span]`, batch processor, discarding exporter"),
+    ("dd_span_dd_timed_dd_slo", "`#[dd_span]` + `#[dd_timed]` + `#[dd_slo]` stacked"),
+    ("ref_instrument_skip_all_otel_layer", "reference: `#[instrument(skip_all)]` + tracing-opentelemetry (defaults)"),
+    ("ref_hand_written_span_histogram_two_counters", "reference: hand-written tracing-otel span + OTel histogram + 2 counters"),
+    ("ref_dogstatsd_crate_timing_and_incr", "reference: `dogstatsd` crate, timing + incr (one UDP send each)"),
+    ("floor_two_threads", "floor, 2 threads at once (wall time per iteration of both)"),
+    ("dd_timed_dd_slo_two_threads", "`#[dd_timed]` + `#[dd_slo]`, 2 threads at once, same function"),
+]
+print("| benchmark | median ns/call | vs floor | vs hand-written |")
+print("|---|---:|---:|---:|")
+for key, label in rows:
+    if key not in medians:
+        continue
+    ns = medians[key]
+    vs_floor = f"{ns / floor:.2f}x" if floor else ""
+    vs_hand = f"{ns / hand:.2f}x" if hand else ""
+    print(f"| {label} | {ns:.1f} | {vs_floor} | {vs_hand} |")

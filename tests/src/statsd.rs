@@ -1,0 +1,111 @@
+//! DogStatsD datagrams of this test binary, received on a UDP socket bound to 127.0.0.1.
+//!
+//! The metrics pipeline is global (call sites are statics), so one capture serves the whole test
+//! binary. Each test holds it (see [`lock`]) from before its first call to its last check, so
+//! flushes of other tests never split its points, and takes only the lines of its own metrics.
+
+use std::net::UdpSocket;
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
+
+use dd_instrument::{DogStatsdAddr, Guard, MetricsExporter, TracesExporter};
+
+/// Tags every datagram of the capture carries, in order.
+pub const GLOBAL_TAGS: &str = "env:test,service:shop,version:1.2.3";
+
+/// The DogStatsD capture of this test binary.
+#[allow(missing_debug_implementations)]
+pub struct Capture {
+    socket: UdpSocket,
+    lines: Vec<String>,
+    _guard: Guard,
+}
+
+/// Takes the capture for the rest of the test, starting it on first use. Call it before the
+/// first instrumented call: calls made while no pipeline runs are not counted.
+pub fn lock() -> MutexGuard<'static, Capture> {
+    static CAPTURE: OnceLock<Mutex<Capture>> = OnceLock::new();
+    let capture = CAPTURE.get_or_init(|| {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind a loopback UDP socket");
+        socket.set_read_timeout(Some(Duration::from_millis(200))).expect("read timeout");
+        let port = socket.local_addr().expect("local address").port();
+        let guard = dd_instrument::builder()
+            .env_source(Vec::new())
+            .service("shop")
+            .env("test")
+            .version("1.2.3")
+            .traces_exporter(TracesExporter::None)
+            .metrics_exporter(MetricsExporter::DogStatsd)
+            .dogstatsd(DogStatsdAddr::Udp { host: "127.0.0.1".into(), port })
+            // Only explicit flushes: tests decide when points leave.
+            .flush_interval(Duration::from_secs(3600))
+            .build()
+            .expect("telemetry builds");
+        Mutex::new(Capture { socket, lines: Vec::new(), _guard: guard })
+    });
+    capture.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Capture {
+    /// Flushes the metrics pipeline and returns the received lines whose metric name is `name`,
+    /// removing them from the capture.
+    pub fn take(&mut self, name: &str) -> Vec<String> {
+        self.take_matching(name, |_| true)
+    }
+
+    /// Like [`take`](Self::take), for the lines of `name` that also satisfy `keep`.
+    pub fn take_matching(&mut self, name: &str, keep: impl Fn(&Line) -> bool) -> Vec<String> {
+        assert!(dd_instrument::flush(), "flush completes");
+        self.receive();
+        let prefix = format!("{name}:");
+        let (mine, others): (Vec<String>, Vec<String>) =
+            self.lines.drain(..).partition(|line| line.starts_with(&prefix) && keep(&parse(line)));
+        self.lines = others;
+        mine
+    }
+
+    fn receive(&mut self) {
+        self.socket.set_nonblocking(true).expect("non-blocking");
+        let mut buf = vec![0u8; 65_536];
+        while let Ok(n) = self.socket.recv(&mut buf) {
+            let payload = std::str::from_utf8(&buf[..n]).expect("datagrams are UTF-8");
+            assert!(n <= 1432, "a UDP payload of {n} bytes exceeds 1432: {payload}");
+            self.lines.extend(payload.split('\n').map(str::to_owned));
+        }
+        self.socket.set_nonblocking(false).expect("blocking");
+    }
+}
+
+/// A parsed DogStatsD line: `name:v1:v2|type|@rate|#tags`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Metric name.
+    pub name: String,
+    /// Values, as written.
+    pub values: Vec<String>,
+    /// Type: `c`, `d`, ...
+    pub kind: String,
+    /// Sample rate, if any.
+    pub rate: Option<String>,
+    /// Tags, in order.
+    pub tags: Vec<String>,
+}
+
+/// Parses one line by the DogStatsD grammar; panics on anything else.
+pub fn parse(line: &str) -> Line {
+    let mut parts = line.split('|');
+    let head = parts.next().expect("a name and values");
+    let (name, values) = head.split_once(':').unwrap_or_else(|| panic!("`{line}` has no value"));
+    let kind = parts.next().unwrap_or_else(|| panic!("`{line}` has no type")).to_owned();
+    let (mut rate, mut tags) = (None, Vec::new());
+    for part in parts {
+        if let Some(r) = part.strip_prefix('@') {
+            rate = Some(r.to_owned());
+        } else if let Some(t) = part.strip_prefix('#') {
+            tags = t.split(',').map(str::to_owned).collect();
+        } else {
+            panic!("unexpected field `{part}` in `{line}`");
+        }
+    }
+    Line { name: name.to_owned(), values: values.split(':').map(str::to_owned).collect(), kind, rate, tags }
+}
