@@ -396,8 +396,10 @@ fn run_body(plan: &Plan, sig: &Signature, block: &Block, call: &TokenStream) -> 
         Shape::ReturnsAsync { async_expr, boxed } => {
             // The `Call` starts when the function is called, the future measures until it completes.
             let output = boxed.and(boxed_future_output(&sig.output)).filter(|output| !contains_impl_trait(output));
-            let value = output.map_or_else(|| quote!(__dd_value), |output| quote!(__dd_value: &#output));
-            let classify = quote!(|#value| #p::outcome_of!(__dd_value));
+            let classify = output.map_or_else(
+                || quote!(|__dd_value| #p::outcome_of!(__dd_value)),
+                |output| classify_typed(&quote!(#output), p),
+            );
             let instrumented = quote!(#p::Instrumented::new(__dd_call, #async_expr, #classify));
             let last = match boxed {
                 Some(ExprCall { attrs, func, .. }) => quote!(#(#attrs)* #func(#instrumented)),
@@ -609,9 +611,19 @@ fn return_handling(output: &ReturnType, fallback: Span, p: &TokenStream) -> (Tok
     let classify = if has_impl || never {
         quote!(|__dd_value| #p::outcome_of!(__dd_value))
     } else {
-        quote!(|__dd_value: &#ty| #p::outcome_of!(__dd_value))
+        classify_typed(&quote!(#ty), p)
     };
     (fake_return, classify)
+}
+
+/// The outcome closure for a return type `ty` that can be written: its parameter is `&ty`, which
+/// lints about references to some types (`&Option<&T>`, `&Box<T>`) would flag in user code.
+fn classify_typed(ty: &TokenStream, p: &TokenStream) -> TokenStream {
+    quote! {{
+        #[allow(clippy::ref_option_ref, clippy::borrowed_box, clippy::ref_option, clippy::rc_buffer)]
+        let __dd_classify = |__dd_value: &#ty| #p::outcome_of!(__dd_value);
+        __dd_classify
+    }}
 }
 
 fn returns_never(output: &ReturnType) -> bool {

@@ -74,6 +74,7 @@ fn instrument_skip_all(x: u64) -> u64 {
     plain(x)
 }
 
+#[allow(clippy::too_many_lines, reason = "one linear list of benchmarks that must run in one process")]
 fn benches(c: &mut Criterion) {
     // DogStatsD to a bound socket that nobody reads: the per-call path never sees the network.
     let sink = UdpSocket::bind("127.0.0.1:0").expect("bind");
@@ -114,7 +115,7 @@ fn benches(c: &mut Criterion) {
             opentelemetry_sdk::metrics::PeriodicReader::builder(
                 opentelemetry_sdk::metrics::InMemoryMetricExporter::default(),
             )
-            .with_interval(Duration::from_secs(3600))
+            .with_interval(Duration::from_hours(1))
             .build(),
         )
         .build();

@@ -120,7 +120,7 @@ impl Call {
         }
         drop(self.span);
         if let Some(site) = self.site {
-            let threshold = site.slo.and_then(|slo| slo.latency_ms()).map(|ms| ms.saturating_mul(1_000_000));
+            let threshold = site.slo.and_then(crate::slo::Slo::latency_ms).map(|ms| ms.saturating_mul(1_000_000));
             site::record(self.timer, self.slo.map(|cells| (cells, threshold)), kind, nanos);
         }
     }

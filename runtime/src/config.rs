@@ -475,18 +475,18 @@ fn resolve_traces_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Resul
     if let Some(exporter) = &code.traces {
         return Ok(exporter.clone());
     }
-    if let Some(enabled) = env::read(source, env::DD_TRACE_ENABLED) {
-        if !parse_bool(env::DD_TRACE_ENABLED, &enabled)? {
-            return Ok(TracesExporter::None);
-        }
+    if let Some(enabled) = env::read(source, env::DD_TRACE_ENABLED)
+        && !parse_bool(env::DD_TRACE_ENABLED, &enabled)?
+    {
+        return Ok(TracesExporter::None);
     }
     if let Some(value) = env::read(source, env::OTEL_TRACES_EXPORTER) {
         return TracesExporter::parse(&value);
     }
-    if let Some(fallback) = &code.fallback_traces {
-        if !agent_configured(source) {
-            return Ok(fallback.clone());
-        }
+    if let Some(fallback) = &code.fallback_traces
+        && !agent_configured(source)
+    {
+        return Ok(fallback.clone());
     }
     Ok(TracesExporter::Otlp)
 }
@@ -498,10 +498,10 @@ fn resolve_metrics_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Resu
     if let Some(value) = env::read(source, env::OTEL_METRICS_EXPORTER) {
         return MetricsExporter::parse(&value);
     }
-    if let Some(fallback) = &code.fallback_metrics {
-        if !agent_configured(source) {
-            return Ok(fallback.clone());
-        }
+    if let Some(fallback) = &code.fallback_metrics
+        && !agent_configured(source)
+    {
+        return Ok(fallback.clone());
     }
     Ok(MetricsExporter::DogStatsd)
 }
@@ -619,10 +619,10 @@ fn check_url(url: &str) -> Result<(), String> {
     if authority.is_empty() {
         return Err("the URL has no host".to_owned());
     }
-    if let Some((host, port)) = split_host_port(authority) {
-        if host.is_empty() || port.parse::<u16>().is_err() {
-            return Err(format!("`{authority}` is not `host:port` with a port from 0 to 65535"));
-        }
+    if let Some((host, port)) = split_host_port(authority)
+        && (host.is_empty() || port.parse::<u16>().is_err())
+    {
+        return Err(format!("`{authority}` is not `host:port` with a port from 0 to 65535"));
     }
     Ok(())
 }
@@ -646,6 +646,7 @@ fn parse_headers(source: &dyn EnvSource) -> Result<Vec<(String, String)>, InitEr
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
 

@@ -86,7 +86,7 @@ impl EnvSource for ProcessEnv {
     }
 }
 
-impl EnvSource for HashMap<String, String> {
+impl<S: std::hash::BuildHasher + Send + Sync> EnvSource for HashMap<String, String, S> {
     fn var(&self, name: &str) -> Option<String> {
         self.get(name).cloned()
     }

@@ -182,6 +182,7 @@ fn leak_resource(full: &'static str, method: &'static str) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::items_after_statements)]
 mod tests {
     use super::*;
 

@@ -302,6 +302,7 @@ pub(crate) fn push_tag(out: &mut String, key: &str, value: TagValue<'_>) -> bool
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
 

@@ -156,7 +156,7 @@ async fn handle_http(state: &Received, request: hyper::Request<hyper::body::Inco
     let path = request.uri().path().to_owned();
     let content_type = request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     state.paths.lock().unwrap_or_else(PoisonError::into_inner).push(format!("{path} {content_type}"));
-    let Ok(body) = request.into_body().collect().await.map(|b| b.to_bytes()) else {
+    let Ok(body) = request.into_body().collect().await.map(http_body_util::Collected::to_bytes) else {
         return respond(400, Vec::new());
     };
     match path.as_str() {

@@ -38,7 +38,7 @@ pub fn lock() -> MutexGuard<'static, Capture> {
             .metrics_exporter(MetricsExporter::DogStatsd)
             .dogstatsd(DogStatsdAddr::Udp { host: "127.0.0.1".into(), port })
             // Only explicit flushes: tests decide when points leave.
-            .flush_interval(Duration::from_secs(3600))
+            .flush_interval(Duration::from_hours(1))
             .build()
             .expect("telemetry builds");
         Mutex::new(Capture { socket, lines: Vec::new(), _guard: guard })

@@ -8,7 +8,9 @@ use dd_instrument::{DdTags, dd_slo, dd_span, dd_timed};
 use dd_instrument_tests::spans::{attributes, capture};
 use dd_instrument_tests::statsd::{GLOBAL_TAGS, Line, lock, parse};
 
-/// Number of calls a distribution line stands for (values, times `1/rate` when sampled).
+/// Number of calls a distribution line stands for (values, times `1/rate` when sampled), the way
+/// the Agent counts them: `uint(1 / rate)`, truncating.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn calls(line: &Line) -> u64 {
     let weight = line.rate.as_ref().map_or(1, |rate| (1.0 / rate.parse::<f64>().unwrap()) as u64);
     line.values.len() as u64 * weight

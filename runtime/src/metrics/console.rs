@@ -42,7 +42,8 @@ pub(crate) fn render(batch: &Batch, global_tags: &str) -> String {
             Value::Distribution(buckets) => {
                 let count: u64 = buckets.iter().map(|(_, n)| n).sum();
                 let quantile = |q: f64| {
-                    let rank = ((count as f64) * q).ceil().max(1.0) as u64;
+                    // Nearest-rank quantile: the smallest value with at least `q` of the calls at or below it.
+                    let rank = (1..=count).find(|&r| r as f64 >= count as f64 * q).unwrap_or(count).max(1);
                     let mut seen = 0;
                     buckets
                         .iter()

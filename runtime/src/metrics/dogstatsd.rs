@@ -214,14 +214,13 @@ impl Transport {
                 socket.send_to(payload, addr).map(drop)
             }
             Self::Unix { path, socket: slot } => {
-                let socket = match slot {
-                    Some(socket) => socket,
-                    None => {
-                        let fresh = UnixDatagram::unbound()?;
-                        fresh.set_nonblocking(true)?;
-                        fresh.connect(&*path)?;
-                        slot.insert(fresh)
-                    }
+                let socket = if let Some(socket) = slot {
+                    socket
+                } else {
+                    let fresh = UnixDatagram::unbound()?;
+                    fresh.set_nonblocking(true)?;
+                    fresh.connect(&*path)?;
+                    slot.insert(fresh)
                 };
                 let sent = socket.send(payload).map(drop);
                 if sent.as_ref().is_err_and(|e| e.kind() != io::ErrorKind::WouldBlock) {
@@ -231,13 +230,12 @@ impl Transport {
                 sent
             }
             Self::UnixStream { path, stream: slot } => {
-                let stream = match slot {
-                    Some(stream) => stream,
-                    None => {
-                        let fresh = UnixStream::connect(&*path)?;
-                        fresh.set_write_timeout(Some(Duration::from_millis(100)))?;
-                        slot.insert(fresh)
-                    }
+                let stream = if let Some(stream) = slot {
+                    stream
+                } else {
+                    let fresh = UnixStream::connect(&*path)?;
+                    fresh.set_write_timeout(Some(Duration::from_millis(100)))?;
+                    slot.insert(fresh)
                 };
                 let length = u32::try_from(payload.len()).unwrap_or(u32::MAX).to_le_bytes();
                 let written = stream.write_all(&length).and_then(|()| stream.write_all(payload));
@@ -258,7 +256,9 @@ mod tests {
 
     fn buckets(values_nanos: &[u64]) -> Vec<(super::super::histogram::Bucket, u64)> {
         let h = Histogram::new();
-        values_nanos.iter().for_each(|&v| h.record(v));
+        for &v in values_nanos {
+            h.record(v);
+        }
         let mut out = Vec::new();
         h.drain(|b, n| out.push((b, n)));
         out
@@ -294,8 +294,10 @@ mod tests {
     fn rates_decode_to_the_exact_count() {
         for count in [17_u64, 20, 100, 999, 1000, 1024, 12_345, 1_000_000, 987_654_321] {
             let rate: f64 = format_rate(count).parse().unwrap();
-            // What the Agent does: `uint(1 / sampleRate)`.
-            assert_eq!((1.0 / rate) as u64, count, "rate {rate} for {count}");
+            // What the Agent does: `uint(1 / sampleRate)`, a truncating conversion.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let counted = (1.0 / rate) as u64;
+            assert_eq!(counted, count, "rate {rate} for {count}");
         }
     }
 

@@ -10,6 +10,10 @@
 //! lands in that range and never freed: a function's latency spans a few powers of two, so a
 //! histogram holds a few blocks of 1 KiB.
 
+// Bucket indices are bounded by the constants below (at most 39 blocks of 128), so the casts
+// between index types cannot truncate.
+#![allow(clippy::cast_possible_truncation)]
+
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 /// Sub-buckets per power of two, as a power of two.
@@ -99,7 +103,7 @@ fn bucket_of(nanos: u64) -> (usize, usize) {
     if nanos < LINEAR_LIMIT {
         return (0, nanos as usize);
     }
-    let exponent = (63 - nanos.leading_zeros()).min(MAX_EXPONENT);
+    let exponent = nanos.ilog2().min(MAX_EXPONENT);
     let nanos = nanos.min((2 << MAX_EXPONENT) - 1);
     let sub = (nanos >> (exponent - SUB_BITS)) as usize & (SUB_COUNT - 1);
     ((exponent - SUB_BITS + 1) as usize, sub)
@@ -149,6 +153,7 @@ fn round_significant(value: f64, digits: i32) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
 

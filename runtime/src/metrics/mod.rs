@@ -5,6 +5,9 @@
 //! OTLP or the console). [`Flusher::flush`] and dropping the [`Guard`](crate::Guard) drain
 //! synchronously, so a short-lived job's counts are exact.
 
+// Counts and nanoseconds become `f64` milliseconds on the wire; they stay far below 2^52.
+#![allow(clippy::cast_precision_loss)]
+
 pub(crate) mod console;
 pub(crate) mod dogstatsd;
 pub(crate) mod histogram;

@@ -154,7 +154,7 @@ pub(crate) fn request(resource: &Resource, batch: &Batch) -> ExportMetricsServic
             Some(existing) => match (&mut existing.data, data) {
                 (Some(metric::Data::Sum(sum)), metric::Data::Sum(more)) => sum.data_points.extend(more.data_points),
                 (Some(metric::Data::Histogram(h)), metric::Data::Histogram(more)) => {
-                    h.data_points.extend(more.data_points)
+                    h.data_points.extend(more.data_points);
                 }
                 _ => {}
             },

@@ -98,11 +98,11 @@ impl<C: 'static> Dynamic<C> {
     fn get(&self, operation: &str, tags: &str, make: fn() -> C) -> &'static C {
         let map = self.contexts.get_or_init(|| Mutex::new(DynamicMap { by_tags: HashMap::new(), overflow: None }));
         let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(cells) = map.by_tags.get(tags) {
+        if let Some(&cells) = map.by_tags.get(tags) {
             return cells;
         }
         if map.by_tags.len() >= MAX_CONTEXTS_PER_SITE {
-            return *map.overflow.get_or_insert_with(|| {
+            return map.overflow.get_or_insert_with(|| {
                 tracing::warn!(
                     "dd-instrument: `{operation}` has more than {MAX_CONTEXTS_PER_SITE} distinct metric tag sets; \
                      further ones are counted under `{OVERFLOW_TAG}`. Tags with unbounded values (ids, timestamps) \
