@@ -469,9 +469,9 @@ fn span_fields(
     if config.measured {
         fields.push(quote!("_dd.measured" = 1i64));
     }
+    // `code.file.path`, `code.line.number` and `code.module.name` come from the span's static
+    // metadata (the layer reads them without allocating); only the function needs a field.
     fields.push(quote!("code.function.name" = __DD_FUNCTION));
-    fields.push(quote!("code.file.path" = ::core::file!()));
-    fields.push(quote!("code.line.number" = ::core::primitive::i64::from(::core::line!())));
     for recorded in ["error.type", "error.message", "error.stack", "otel.status_description"] {
         fields.push(quote!(#recorded = #p::tracing::field::Empty));
     }

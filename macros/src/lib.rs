@@ -42,7 +42,8 @@ use proc_macro::TokenStream;
 /// | resource | the function name (`charge`), or `Type::method` for a method |
 /// | span kind | `internal` |
 ///
-/// Every span also carries `code.function.name`, `code.file.path` and `code.line.number`.
+/// Every span also carries `code.function.name`, `code.file.path`, `code.line.number` and
+/// `code.module.name`.
 ///
 /// # `name = ".."`
 ///

@@ -14,7 +14,7 @@ use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{SdkTracerProvider, SimpleSpanProcessor, SpanData, SpanExporter};
 use tracing_subscriber::prelude::*;
 
 /// Accepts spans and drops them: measures the pipeline, not an exporter.
@@ -85,7 +85,7 @@ fn benches(c: &mut Criterion) {
         .traces_exporter(TracesExporter::None)
         .metrics_exporter(MetricsExporter::DogStatsd)
         .dogstatsd(DogStatsdAddr::Udp { host: "127.0.0.1".into(), port })
-        .span_exporter(Discard)
+        .span_processor(SimpleSpanProcessor::new(Discard))
         .build()
         .expect("telemetry");
 
@@ -102,8 +102,9 @@ fn benches(c: &mut Criterion) {
         group.bench_function("dd_span_dd_timed_dd_slo", |b| b.iter(|| stacked(black_box(7))));
     });
 
-    // References, each with the same batch pipeline and a discarding exporter.
-    let provider = SdkTracerProvider::builder().with_batch_exporter(Discard).build();
+    // References, each with the same pipeline: a simple processor and a discarding exporter, so
+    // the numbers are the calling thread's own work.
+    let provider = SdkTracerProvider::builder().with_simple_exporter(Discard).build();
     let default_layer =
         tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(provider.tracer("reference")));
     tracing::subscriber::with_default(default_layer, || {
@@ -195,5 +196,33 @@ fn benches(c: &mut Criterion) {
     let _ = provider.shutdown();
 }
 
-criterion_group!(overhead, benches);
+/// The span benchmarks again with a batch processor, as in production: spans cross to the
+/// exporter thread, which competes for the two cores and frees the spans' strings there. Noisier
+/// than `per_call`, which measures the calling thread's own work.
+fn batch_benches(c: &mut Criterion) {
+    let telemetry = dd_instrument::builder()
+        .env_source(Vec::new())
+        .service("bench")
+        .traces_exporter(TracesExporter::None)
+        .metrics_exporter(MetricsExporter::None)
+        .span_exporter(Discard)
+        .build()
+        .expect("telemetry");
+    let mut group = c.benchmark_group("per_call_batch");
+    group.measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(telemetry.layer()), || {
+        group.bench_function("dd_span", |b| b.iter(|| span_only(black_box(7))));
+    });
+    let provider = SdkTracerProvider::builder().with_batch_exporter(Discard).build();
+    let reference =
+        tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(provider.tracer("reference")));
+    tracing::subscriber::with_default(reference, || {
+        group.bench_function("ref_instrument_skip_all_otel_layer", |b| b.iter(|| instrument_skip_all(black_box(7))));
+    });
+    group.finish();
+    drop(telemetry);
+    let _ = provider.shutdown();
+}
+
+criterion_group!(overhead, benches, batch_benches);
 criterion_main!(overhead);

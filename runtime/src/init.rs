@@ -317,7 +317,9 @@ impl Guard {
         provider.map(|provider| {
             tracing_opentelemetry::layer()
                 .with_tracer(provider.tracer("dd-instrument"))
-                .with_location(false)
+                // Location comes from static metadata: `code.file.path`, `code.line.number` and
+                // `code.module.name` without allocating.
+                .with_location(true)
                 .with_threads(false)
                 .with_target(false)
                 .with_tracked_inactivity(false)

@@ -14,6 +14,7 @@ fn base(name: &str, resource: &str, line: u32, extra: &[(&str, &str)]) -> std::c
         ("operation.name", &*format!("span_shapes.{name}")),
         ("resource.name", resource),
         ("code.function.name", &*format!("span_shapes::{name}")),
+        ("code.module.name", "span_shapes"),
         ("code.file.path", FILE),
         ("code.line.number", &*line.to_string()),
     ]);

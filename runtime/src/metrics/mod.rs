@@ -59,11 +59,42 @@ pub(crate) trait Sink: Send {
     fn export(&mut self, batch: &Batch);
 }
 
-/// Drains every site into points.
+/// Drains every site into points. Sites that share a metric name and tags (two methods `new` in
+/// one module, say) become one point, so no backend sees duplicate series in one flush.
 pub(crate) fn collect() -> Vec<Point> {
     let mut points = Vec::new();
     site::for_each_site(|site| collect_site(site, &mut points));
-    points
+    merge_duplicates(points)
+}
+
+fn merge_duplicates(points: Vec<Point>) -> Vec<Point> {
+    let mut merged: Vec<Point> = Vec::with_capacity(points.len());
+    let mut index: std::collections::HashMap<(&'static str, Vec<String>), usize> = std::collections::HashMap::new();
+    for point in points {
+        match index.get(&(point.name, point.tags.clone())) {
+            None => {
+                index.insert((point.name, point.tags.clone()), merged.len());
+                merged.push(point);
+            }
+            Some(&at) => match (&mut merged[at].value, point.value) {
+                (Value::Count(total), Value::Count(more)) => *total += more,
+                (Value::Distribution(buckets), Value::Distribution(more)) => {
+                    buckets.extend(more);
+                    buckets.sort_by_key(|(bucket, _)| *bucket);
+                    buckets.dedup_by(|(later, n), (earlier, total)| {
+                        let same = later == earlier;
+                        if same {
+                            *total += *n;
+                        }
+                        same
+                    });
+                }
+                // A name used both as a counter and a distribution cannot come from the macros.
+                (_, other) => merged.push(Point { name: point.name, tags: point.tags, value: other }),
+            },
+        }
+    }
+    merged
 }
 
 fn collect_site(site: &'static CallSite, points: &mut Vec<Point>) {
@@ -226,5 +257,39 @@ impl Drop for Flusher {
         if self.thread.is_some() {
             self.shutdown(Duration::from_secs(2));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bucket(nanos: u64) -> Bucket {
+        let h = histogram::Histogram::new();
+        h.record(nanos);
+        let mut found = None;
+        h.drain(|b, _| found = Some(b));
+        found.unwrap()
+    }
+
+    #[test]
+    fn points_with_the_same_name_and_tags_merge() {
+        let tags = vec!["outcome:ok".to_owned()];
+        let (a, b) = (bucket(1_000), bucket(2_000));
+        let merged = merge_duplicates(vec![
+            Point { name: "m", tags: tags.clone(), value: Value::Distribution(vec![(a, 1), (b, 2)]) },
+            Point { name: "c", tags: vec![], value: Value::Count(2) },
+            Point { name: "m", tags: tags.clone(), value: Value::Distribution(vec![(b, 3)]) },
+            Point { name: "c", tags: vec![], value: Value::Count(5) },
+            Point { name: "m", tags: vec!["outcome:error".into()], value: Value::Count(1) },
+        ]);
+        assert_eq!(
+            merged,
+            [
+                Point { name: "m", tags: tags.clone(), value: Value::Distribution(vec![(a, 1), (b, 5)]) },
+                Point { name: "c", tags: vec![], value: Value::Count(7) },
+                Point { name: "m", tags: vec!["outcome:error".into()], value: Value::Count(1) },
+            ]
+        );
     }
 }

@@ -1,0 +1,9 @@
+use dd_instrument::DdTags;
+
+#[derive(DdTags)]
+enum Region {
+    EuWest,
+    UsEast,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use dd_instrument::DdTags;
+
+#[derive(DdTags)]
+struct NoTags;
+
+fn main() {}

@@ -1,0 +1,6 @@
+use dd_instrument::dd_timed;
+
+#[dd_timed]
+static LIMIT: u32 = 10;
+
+fn main() {}

@@ -1,0 +1,6 @@
+use dd_instrument::dd_slo;
+
+#[dd_slo]
+fn charge() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use dd_instrument::dd_span;
+
+#[dd_span(name = "Payments Charge")]
+fn charge() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use dd_instrument::dd_span;
+
+#[dd_span("payments.charge")]
+fn charge() {}
+
+fn main() {}

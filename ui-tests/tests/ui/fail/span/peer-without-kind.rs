@@ -1,0 +1,6 @@
+use dd_instrument::dd_span;
+
+#[dd_span(peer = "payments-gateway")]
+fn charge() {}
+
+fn main() {}

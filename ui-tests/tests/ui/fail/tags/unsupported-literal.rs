@@ -1,0 +1,6 @@
+use dd_instrument::dd_timed;
+
+#[dd_timed(tags(grade = 'A'))]
+fn charge() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use dd_instrument::dd_timed;
+
+#[dd_timed(name = "2fa.latency")]
+fn verify() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use dd_instrument::dd_timed;
+
+#[dd_timed(name = "checkout.latency" tags(method = "card"))]
+fn charge() {}
+
+fn main() {}
