@@ -1,8 +1,8 @@
 //! Procedural macros of [dd-instrument](https://docs.rs/dd-instrument).
 //!
 //! Do not depend on this crate: depend on `dd-instrument`, which re-exports every macro here
-//! and holds the items their expansions call. Examples in these docs are compiled and run in
-//! `dd-instrument`'s documentation.
+//! and holds the items their expansions call. The examples below are this crate's doctests and
+//! use the macros through `dd-instrument`, as users do.
 
 mod args;
 mod error;
@@ -21,13 +21,21 @@ use proc_macro::TokenStream;
 /// and logs. When the call ends it records the outcome: an `Err` (or a panic) sets the span's
 /// status to error with Datadog's `error.type`, `error.message` and `error.stack`.
 ///
-/// ```ignore
+/// ```
 /// use dd_instrument::dd_span;
+/// # #[derive(Debug)] struct PayError;
+/// # impl std::fmt::Display for PayError {
+/// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("declined") }
+/// # }
+/// # impl std::error::Error for PayError {}
 ///
 /// #[dd_span]
-/// async fn charge(order_id: u64) -> Result<Receipt, PayError> {
-///     // ...
+/// async fn charge(order_id: u64) -> Result<u64, PayError> {
+///     if order_id == 0 { Err(PayError) } else { Ok(order_id * 100) }
 /// }
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// #     assert_eq!(charge(3).await.unwrap(), 300);
+/// # });
 /// ```
 ///
 /// Works on free functions and methods, sync and `async`, generic or not, and on methods of
@@ -50,9 +58,11 @@ use proc_macro::TokenStream;
 /// The operation name: lowercase letters, digits, `_` and `.`, starting with a letter, at most
 /// 100 characters. Checked at compile time.
 ///
-/// ```ignore
+/// ```
+/// # use dd_instrument::dd_span;
 /// #[dd_span(name = "payments.charge")]
 /// fn charge() {}
+/// # charge();
 /// ```
 ///
 /// # `resource = ".."` or `resource = <expression>`
@@ -60,12 +70,17 @@ use proc_macro::TokenStream;
 /// The resource: a literal, or an expression evaluated when the call starts, before the body
 /// runs (it may borrow the arguments).
 ///
-/// ```ignore
+/// ```
+/// # use dd_instrument::dd_span;
+/// # struct Request { route: &'static str }
+/// # impl Request { fn route(&self) -> &str { self.route } }
 /// #[dd_span(resource = "POST /charge")]
 /// fn charge() {}
 ///
 /// #[dd_span(kind = "server", resource = request.route())]
 /// fn handle(request: &Request) {}
+/// # charge();
+/// # handle(&Request { route: "GET /cart" });
 /// ```
 ///
 /// # `kind = ".."`
@@ -77,9 +92,14 @@ use proc_macro::TokenStream;
 ///
 /// The service the span calls (`peer.service`). Only with `kind = "client"` or `"producer"`.
 ///
-/// ```ignore
+/// ```
+/// # use dd_instrument::dd_span;
+/// # struct Card;
 /// #[dd_span(kind = "client", peer = "payments-gateway")]
-/// async fn authorize(card: &Card) -> Result<Authorization, GatewayError> { /* ... */ }
+/// async fn authorize(card: &Card) -> Result<u64, std::io::Error> {
+///     # let _ = card;
+///     Ok(42)
+/// }
 /// ```
 ///
 /// # `span_type = ".."`
@@ -100,9 +120,20 @@ use proc_macro::TokenStream;
 /// `Display`, else `Debug`, otherwise. `..expr` adds every tag of a
 /// [`DdTags`](derive@DdTags) value.
 ///
-/// ```ignore
+/// ```
+/// # use dd_instrument::{dd_span, DdTags};
+/// #[derive(DdTags)]
+/// struct OrderTags<'a> { region: &'a str }
+///
+/// struct Order { priority: u8, region: String }
+///
+/// impl Order {
+///     fn tags(&self) -> OrderTags<'_> { OrderTags { region: &self.region } }
+/// }
+///
 /// #[dd_span(tags(team = "payments", order.priority = order.priority, ..order.tags()))]
 /// fn charge(order: &Order) {}
+/// # charge(&Order { priority: 1, region: "eu".into() });
 /// ```
 ///
 /// Keys follow Datadog's rules (a lowercase letter first, then `[a-z0-9_\-./]`); `env`,
@@ -113,11 +144,12 @@ use proc_macro::TokenStream;
 /// The path of the `dd_instrument` crate, for crates that re-export it under another name
 /// (`crate = "path"` works too). When attributes are stacked, giving it on one is enough.
 ///
-/// ```ignore
+/// ```
 /// use dd_instrument as observability;
 ///
 /// #[observability::dd_span(crate = observability)]
 /// fn charge() {}
+/// # charge();
 /// ```
 ///
 /// # What it expands to
@@ -146,11 +178,14 @@ pub fn dd_span(args: TokenStream, item: TokenStream) -> TokenStream {
 /// service tags and the tags given here. While no metrics exporter runs, calls skip metrics
 /// entirely, clock read included.
 ///
-/// ```ignore
+/// ```
 /// use dd_instrument::dd_timed;
 ///
 /// #[dd_timed]
-/// fn charge(order_id: u64) -> Result<(), PayError> { /* ... */ }
+/// fn charge(order_id: u64) -> Result<(), String> {
+///     if order_id == 0 { Err("no order".into()) } else { Ok(()) }
+/// }
+/// # charge(1).unwrap();
 /// ```
 ///
 /// # `name = ".."`
@@ -158,9 +193,11 @@ pub fn dd_span(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The metric name: a letter first, then ASCII letters, digits, `_` and `.`, at most 200
 /// characters. Checked at compile time.
 ///
-/// ```ignore
+/// ```
+/// # use dd_instrument::dd_timed;
 /// #[dd_timed(name = "checkout.charge.latency")]
 /// fn charge() {}
+/// # charge();
 /// ```
 ///
 /// # `tags(..)`
@@ -171,9 +208,13 @@ pub fn dd_span(args: TokenStream, item: TokenStream) -> TokenStream {
 /// evaluated at each call, and each distinct tag set is counted apart, up to a cap per function.
 /// Never tag metrics with unbounded values such as user ids: each tag set is a custom metric.
 ///
-/// ```ignore
+/// ```
+/// # use dd_instrument::dd_timed;
+/// # struct Order;
+/// # impl Order { fn region(&self) -> &str { "eu-west" } }
 /// #[dd_timed(tags(team = "payments", region = order.region()))]
 /// fn charge(order: &Order) {}
+/// # charge(&Order);
 /// ```
 ///
 /// # `crate = path`
@@ -197,11 +238,17 @@ pub fn dd_timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// registered at link time: `dd_instrument::slo::all()` lists every SLO of the program with its
 /// Datadog queries.
 ///
-/// ```ignore
+/// ```
 /// use dd_instrument::dd_slo;
 ///
 /// #[dd_slo(name = "checkout-payment", target = 99.9, latency_ms = 500)]
-/// async fn charge(order_id: u64) -> Result<(), PayError> { /* ... */ }
+/// async fn charge(order_id: u64) -> Result<(), std::io::Error> {
+///     # let _ = order_id;
+///     Ok(())
+/// }
+///
+/// let slo = dd_instrument::slo::find("checkout-payment").expect("registered at link time");
+/// assert_eq!(slo.good_events_query(), "sum:slo.requests.fast{slo:checkout-payment}.as_count()");
 /// ```
 ///
 /// # `name = ".."` (required)
@@ -239,7 +286,7 @@ pub fn dd_slo(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The key is the field name; the value keeps its type on spans (strings, integers, floats,
 /// booleans) and goes through `Display` otherwise. An `Option` field is a tag only when `Some`.
 ///
-/// ```ignore
+/// ```
 /// use dd_instrument::DdTags;
 ///
 /// #[derive(DdTags)]
@@ -251,6 +298,9 @@ pub fn dd_slo(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     customer_email: &'a str,
 ///     coupon: Option<&'a str>,
 /// }
+///
+/// let tags = OrderTags { region: "EU West", priority: 2, customer_email: "a@b.c", coupon: Some("X10") };
+/// assert_eq!(tags.dd_tags(), ["region:eu_west", "order.priority:2", "coupon:x10"]);
 /// ```
 ///
 /// # Field attributes
@@ -271,12 +321,16 @@ pub fn derive_dd_tags(item: TokenStream) -> TokenStream {
 /// For an enum, `error_type()` is `module::path::Enum::Variant`; for a struct,
 /// `module::path::Struct`.
 ///
-/// ```ignore
+/// ```
+/// use dd_instrument::DdError as _;
+///
 /// #[derive(Debug, dd_instrument::DdError)]
 /// enum PayError {
 ///     Declined,
 ///     Gateway { status: u16 },
 /// }
+///
+/// assert!(PayError::Gateway { status: 502 }.error_type().ends_with("::PayError::Gateway"));
 /// ```
 ///
 /// `#[dd_error(crate = path)]` gives the path of the `dd_instrument` crate when renamed.

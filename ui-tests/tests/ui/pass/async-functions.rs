@@ -111,6 +111,26 @@ impl Cache for Memory {
     }
 }
 
+/// Native `async fn` in traits: a default method and an implementation.
+trait Repo {
+    async fn count(&self) -> usize;
+
+    #[dd_span]
+    async fn is_empty(&self) -> bool {
+        self.count().await == 0
+    }
+}
+
+struct Rows(Vec<u32>);
+
+impl Repo for Rows {
+    #[dd_span(span_type = "sql")]
+    #[dd_timed]
+    async fn count(&self) -> usize {
+        self.0.len()
+    }
+}
+
 fn assert_send<T: Send>(value: T) -> T {
     value
 }
@@ -134,4 +154,5 @@ async fn main() {
     assert_eq!(assert_send(memory.put("k", "v".to_owned())).await, Ok(()));
     assert_eq!(memory.get("k").await.as_deref(), Some("v"));
     assert_eq!(memory.len().await, 1);
+    assert!(!Rows(vec![1]).is_empty().await);
 }

@@ -104,6 +104,22 @@ impl Order {
     }
 }
 
+/// Generic values and `impl Trait` arguments as tags.
+#[dd_span(tags(label = label, count = items.len()))]
+#[dd_timed(tags(label = label))]
+fn generic<L: fmt::Display>(label: L, items: impl ExactSizeIterator<Item = u32>) -> u32 {
+    items.sum()
+}
+
+/// A method that consumes `self` may still tag with it: tags are evaluated first.
+impl Order {
+    #[dd_span(tags(id = self.id))]
+    #[dd_slo(name = "consumed", target = 99.9, tags(region = self.region))]
+    fn into_items(self) -> Vec<u32> {
+        self.items
+    }
+}
+
 #[dd_span(tags())]
 #[dd_timed(tags())]
 fn empty_tags() {}
@@ -116,6 +132,8 @@ fn main() {
     assert_eq!(order.describe(), "7:us-east");
     assert_eq!(consume(order), [1, 2]);
     empty_tags();
-    let _ = Region::EuWest;
+    assert_eq!(generic("batch", vec![1, 2].into_iter()), 3);
+    let order = Order { id: 8, region: Region::EuWest, priority: 1, items: vec![3] };
+    assert_eq!(order.into_items(), [3]);
     let _ = Debuggable { id: 0 }.id;
 }
