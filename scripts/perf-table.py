@@ -15,13 +15,17 @@ for estimates in root.glob("*/new/estimates.json"):
     data = json.loads(estimates.read_text())
     medians[estimates.parent.parent.name] = data["median"]["point_estimate"]
 
+batch = {}
+for estimates in (root.parent / "per_call_batch").glob("*/new/estimates.json"):
+    batch[estimates.parent.parent.name] = json.loads(estimates.read_text())["median"]["point_estimate"]
+
 floor = medians.get("floor_instant_pair_two_atomics")
 hand = medians.get("ref_hand_written_span_histogram_two_counters")
 rows = [
     ("plain_call", "plain `#[inline(never)]` call"),
     ("floor_instant_pair_two_atomics", "floor: `Instant` pair + two relaxed atomics"),
     ("dd_timed_dd_slo_dogstatsd", "`#[dd_timed]` + `#[dd_slo]`, DogStatsD to a bound, never-read socket"),
-    ("dd_span", "`#[dd_span]`, batch processor, discarding exporter"),
+    ("dd_span", "`#[dd_span]`"),
     ("dd_span_dd_timed_dd_slo", "`#[dd_span]` + `#[dd_timed]` + `#[dd_slo]` stacked"),
     ("ref_instrument_skip_all_otel_layer", "reference: `#[instrument(skip_all)]` + tracing-opentelemetry (defaults)"),
     ("ref_hand_written_span_histogram_two_counters", "reference: hand-written tracing-otel span + OTel histogram + 2 counters"),
@@ -38,3 +42,11 @@ for key, label in rows:
     vs_floor = f"{ns / floor:.2f}x" if floor else ""
     vs_hand = f"{ns / hand:.2f}x" if hand else ""
     print(f"| {label} | {ns:.1f} | {vs_floor} | {vs_hand} |")
+
+if batch:
+    print()
+    print("| benchmark (batch processor) | median ns/call |")
+    print("|---|---:|")
+    for key, label in [("dd_span", "`#[dd_span]`"), ("ref_instrument_skip_all_otel_layer", "reference: `#[instrument(skip_all)]` + tracing-opentelemetry (defaults)")]:
+        if key in batch:
+            print(f"| {label} | {batch[key]:.1f} |")
