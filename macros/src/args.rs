@@ -11,7 +11,6 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
-use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Path, Token, UnOp};
 
 use crate::validate;
@@ -51,9 +50,19 @@ impl Errors {
         self.0.map_or(Ok(()), Err)
     }
 
-    /// The errors as `compile_error!` invocations.
+    /// The errors as `compile_error!` invocations, in source order: parse errors, validation
+    /// errors and errors of stacked attributes are found in that order, not the user's.
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
-        self.0.as_ref().map(syn::Error::to_compile_error).unwrap_or_default()
+        let Some(error) = &self.0 else {
+            return TokenStream::new();
+        };
+        let mut errors: Vec<syn::Error> = error.clone().into_iter().collect();
+        // Stable: errors at the same place keep the order they were found in.
+        errors.sort_by_key(|error| {
+            let start = error.span().start();
+            (start.line, start.column)
+        });
+        errors.iter().map(syn::Error::to_compile_error).collect()
     }
 }
 
@@ -158,6 +167,22 @@ pub(crate) fn unknown_argument(input: ParseStream<'_>, errors: &mut Errors, kind
     Ok(())
 }
 
+/// The error for what is not an argument at all (`#[dd_span("payments.charge")]`, `#[dd_span(42)]`),
+/// at the offending token; a string literal is probably the name.
+pub(crate) fn not_an_argument(input: ParseStream<'_>, kind: Macro) -> syn::Error {
+    let valid = kind.arguments();
+    let message = format!("expected an argument of `#[{}]`: {}", kind.name(), validate::one_of(valid));
+    if valid.contains(&"name")
+        && let Ok(lit) = input.fork().parse::<LitStr>()
+    {
+        return syn::Error::new(
+            lit.span(),
+            format_args!("{message}; did you mean `name = {}`?", lit.to_token_stream()),
+        );
+    }
+    input.error(message)
+}
+
 /// Parses `= <expr>`.
 pub(crate) fn parse_value(input: ParseStream<'_>) -> syn::Result<Expr> {
     input.parse::<Token![=]>()?;
@@ -176,13 +201,31 @@ pub(crate) fn expect_lit_str(value: Expr, argument: &str, example: &str) -> syn:
 }
 
 /// Parses `crate = path` or `crate = "path"` after the `crate` keyword.
-pub(crate) fn parse_crate_path(input: ParseStream<'_>) -> syn::Result<Path> {
+///
+/// A value that is not a path is reported at the value, and consumed, so that parsing goes on.
+pub(crate) fn parse_crate_path(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Option<Path>> {
+    const EXPECTED: &str = "`crate` expects a path, like `crate = dd_instrument`";
     input.parse::<Token![=]>()?;
     if input.peek(LitStr) {
         let lit: LitStr = input.parse()?;
-        return lit.parse_with(Path::parse_mod_style);
+        let path = lit.parse_with(Path::parse_mod_style);
+        return Ok(errors.take(path.map_err(|_| syn::Error::new(lit.span(), EXPECTED))));
     }
-    Path::parse_mod_style(input)
+    if input.is_empty() || input.peek(Token![,]) {
+        return Err(syn::Error::new(input.span(), EXPECTED));
+    }
+    let value: Expr = input.parse().map_err(|error| syn::Error::new(error.span(), EXPECTED))?;
+    match value {
+        Expr::Path(syn::ExprPath { attrs, qself: None, path })
+            if attrs.is_empty() && path.segments.iter().all(|segment| segment.arguments.is_none()) =>
+        {
+            Ok(Some(path))
+        }
+        other => {
+            errors.push(syn::Error::new_spanned(other, EXPECTED));
+            Ok(None)
+        }
+    }
 }
 
 /// The path generated code names the runtime by: `::dd_instrument` unless `crate = ..` says.
@@ -198,29 +241,41 @@ pub(crate) enum RawTag {
     Spread(Expr),
 }
 
-/// The entries of `tags(..)`.
-pub(crate) struct RawTags(pub(crate) Vec<RawTag>);
-
-impl Parse for RawTags {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let content;
-        syn::parenthesized!(content in input);
-        let entries = Punctuated::<RawTag, Token![,]>::parse_terminated(&content)?;
-        Ok(Self(entries.into_iter().collect()))
+/// Parses `(..)` after `tags`: the entries up to the first syntax error, which goes to `errors`.
+///
+/// The rest of the parentheses is skipped after a syntax error: tokens left in them would make
+/// syn replace every error found so far with its own "unexpected token".
+pub(crate) fn parse_tags(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Vec<RawTag>> {
+    let content;
+    syn::parenthesized!(content in input);
+    let mut tags = Vec::new();
+    let result = (|| {
+        while !content.is_empty() {
+            tags.push(content.parse::<RawTag>()?);
+            if content.is_empty() {
+                break;
+            }
+            content.parse::<Token![,]>()?;
+        }
+        Ok(())
+    })();
+    if let Err(error) = result {
+        errors.push(error);
+        content.parse::<TokenStream>()?;
     }
+    Ok(tags)
 }
 
 impl Parse for RawTag {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let lookahead = input.lookahead1();
-        if lookahead.peek(Token![..]) {
+        if input.peek(Token![..]) {
             input.parse::<Token![..]>()?;
             return Ok(Self::Spread(input.parse()?));
         }
-        let (key, key_tokens) = if lookahead.peek(LitStr) {
+        let (key, key_tokens) = if input.peek(LitStr) {
             let lit: LitStr = input.parse()?;
             (lit.value(), lit.to_token_stream())
-        } else if lookahead.peek(Ident::peek_any) {
+        } else if input.peek(Ident::peek_any) {
             // `order.priority`: identifiers (keywords too, `type`) joined by dots.
             let mut segments = vec![Ident::parse_any(input)?];
             while input.peek(Token![.]) {
@@ -231,7 +286,10 @@ impl Parse for RawTag {
             let tokens = quote!(#(#segments).*);
             (key, tokens)
         } else {
-            return Err(lookahead.error());
+            return Err(input.error(
+                "expected a tag key: an identifier (`team`), a dotted path (`order.priority`) or a string literal \
+                 (`\"http.route\"`), or `..<expression>` to add every tag of a `DdTags` value",
+            ));
         };
         if !input.peek(Token![=]) {
             return Err(syn::Error::new_spanned(
@@ -406,8 +464,17 @@ pub(crate) mod tests {
 
     use super::*;
 
+    /// The entries of `tokens`, `(..)`, and the syntax errors.
+    fn raw_tags(tokens: TokenStream) -> (Vec<RawTag>, Vec<String>) {
+        use syn::parse::Parser as _;
+        let mut errors = Errors::default();
+        let raw = (|input: ParseStream<'_>| parse_tags(input, &mut errors)).parse2(tokens).expect("parses");
+        (raw, messages(errors.finish()))
+    }
+
     fn tags(tokens: TokenStream) -> (Vec<Tag>, Vec<String>) {
-        let RawTags(raw) = syn::parse2(tokens).expect("parses");
+        let (raw, syntax) = raw_tags(tokens);
+        assert_eq!(syntax, Vec::<String>::new());
         let mut errors = Errors::default();
         let tags = build_tags(raw, true, &mut errors);
         (tags, messages(errors.finish()))
@@ -482,7 +549,7 @@ pub(crate) mod tests {
 
     #[test]
     fn metric_tags_may_use_span_attribute_names() {
-        let RawTags(raw) = syn::parse2(quote!((error.kind = 1))).unwrap();
+        let (raw, _) = raw_tags(quote!((error.kind = 1)));
         let mut errors = Errors::default();
         build_tags(raw, false, &mut errors);
         assert!(errors.is_empty());
@@ -490,10 +557,41 @@ pub(crate) mod tests {
 
     #[test]
     fn a_key_needs_a_value() {
-        let error = syn::parse2::<RawTags>(quote!((team))).err().unwrap();
+        let (_, errors) = raw_tags(quote!((team)));
         assert_eq!(
-            error.to_string(),
-            "expected `team = <value>` in `tags(..)`, or `..<expression>` to add every tag of a `DdTags` value"
+            errors,
+            ["expected `team = <value>` in `tags(..)`, or `..<expression>` to add every tag of a `DdTags` value"]
         );
+    }
+
+    #[test]
+    fn a_syntax_error_keeps_the_entries_before_it() {
+        let (raw, errors) = raw_tags(quote!((team = "a", 42 = "b", region = "c")));
+        assert_eq!(raw.len(), 1);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("expected a tag key: an identifier (`team`)"), "{errors:?}");
+        let (raw, errors) = raw_tags(quote!((team = "a" region = "c")));
+        assert_eq!((raw.len(), errors), (1, vec!["expected `,`".to_owned()]));
+    }
+
+    #[test]
+    fn crate_paths() {
+        use syn::parse::Parser as _;
+        let parse = |tokens: TokenStream| {
+            let mut errors = Errors::default();
+            let path = (|input: ParseStream<'_>| parse_crate_path(input, &mut errors)).parse2(tokens);
+            let path = path.map(|path| path.map(|path| path.to_token_stream().to_string()));
+            (path.map_err(|error| error.to_string()), messages(errors.finish()))
+        };
+        assert_eq!(parse(quote!(= ::obs::inner)), (Ok(Some(":: obs :: inner".to_owned())), vec![]));
+        assert_eq!(parse(quote!(= "crate::obs")), (Ok(Some("crate :: obs".to_owned())), vec![]));
+        assert_eq!(parse(quote!(= crate)), (Ok(Some("crate".to_owned())), vec![]));
+        assert_eq!(parse(quote!(= super::obs)), (Ok(Some("super :: obs".to_owned())), vec![]));
+        assert_eq!(parse(quote!(= self::obs)), (Ok(Some("self :: obs".to_owned())), vec![]));
+        let expected = "`crate` expects a path, like `crate = dd_instrument`".to_owned();
+        assert_eq!(parse(quote!(= 42)), (Ok(None), vec![expected.clone()]));
+        assert_eq!(parse(quote!(= "dd instrument")), (Ok(None), vec![expected.clone()]));
+        assert_eq!(parse(quote!(= obs::<T>)), (Ok(None), vec![expected.clone()]));
+        assert_eq!(parse(quote!(=)), (Err(expected), vec![]));
     }
 }

@@ -29,13 +29,9 @@ pub(crate) fn expand(first: Macro, args: TokenStream, item: TokenStream) -> Toke
         // Already expanded by the outermost `dd_*` attribute of this function.
         return item;
     }
-    let mut func = match parse_function(first, item.clone()) {
+    let mut func = match parse_function(first, item) {
         Ok(func) => func,
-        Err(error) => {
-            let mut item = item;
-            item.extend(error.to_compile_error());
-            return item;
-        }
+        Err(output) => return output,
     };
     let mut errors = Errors::default();
     let mut stack = Stack::default();
@@ -79,33 +75,95 @@ pub(crate) fn expand(first: Macro, args: TokenStream, item: TokenStream) -> Toke
         return quote!(#func #errors);
     }
     let runtime = args::runtime_path(krate.as_ref());
-    let plan = Plan { span: stack.span, timed: stack.timed, slo: stack.slo, private: quote!(#runtime::__private) };
+    let private = syn::Ident::new("__dd_private", Span::call_site());
+    let plan = Plan {
+        span: stack.span,
+        timed: stack.timed,
+        slo: stack.slo,
+        import: quote!(use #runtime::__private as #private;),
+        private: private.into_token_stream(),
+    };
     generate(&plan, &func)
 }
 
-/// Parses the annotated item as a function with a body, or says why it is not one.
-fn parse_function(first: Macro, item: TokenStream) -> syn::Result<ItemFn> {
+/// Parses the annotated item as a function with a body. Otherwise returns the output: the tokens
+/// as written and an error that says what they are.
+fn parse_function(first: Macro, item: TokenStream) -> Result<ItemFn, TokenStream> {
+    let error = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Fn(func)) => return Ok(func),
+        Ok(other) => item_error(first, other),
+        // Not an item: an expression or a statement, which rustc accepts only with unstable
+        // features, but still expands.
+        Err(error) => match syn::parse2::<Expr>(item.clone()) {
+            Ok(expr) => {
+                // Where an expression is expected, tokens after it would be a syntax error that
+                // hides this one: the error goes first, in a block that keeps the expression.
+                let error = expression_error(first, &expr).to_compile_error();
+                return Err(quote!({ #error #expr }));
+            }
+            Err(_) => statement_error(first, &item).unwrap_or(error),
+        },
+    };
+    let mut item = item;
+    item.extend(error.to_compile_error());
+    Err(item)
+}
+
+/// Why an item that is not a function cannot take the attribute.
+fn item_error(first: Macro, item: Item) -> syn::Error {
     let attribute = first.name();
-    match syn::parse2::<Item>(item.clone())? {
-        Item::Fn(func) => Ok(func),
-        Item::Verbatim(tokens) => match syn::parse2::<BodylessFn>(tokens) {
+    match item {
+        Item::Verbatim(tokens) => match syn::parse2::<BodylessFn>(tokens.clone()) {
             Ok(BodylessFn(sig)) => {
                 let (fn_token, ident) = (&sig.fn_token, &sig.ident);
-                Err(syn::Error::new_spanned(
+                syn::Error::new_spanned(
                     quote!(#fn_token #ident),
                     format_args!(
                         "`#[{attribute}]` needs a function body: put it on the method in each `impl`, \
                          not on a declaration without a body"
                     ),
-                ))
+                )
             }
-            Err(_) => Err(syn::Error::new_spanned(item, format_args!("`#[{attribute}]` goes on a function"))),
+            Err(_) => syn::Error::new_spanned(tokens, format_args!("`#[{attribute}]` goes on a function")),
         },
         other => {
             let (what, at, hint) = describe_item(&other);
-            Err(syn::Error::new_spanned(at, format_args!("`#[{attribute}]` goes on a function, not on {what}{hint}")))
+            syn::Error::new_spanned(at, format_args!("`#[{attribute}]` goes on a function, not on {what}{hint}"))
         }
     }
+}
+
+/// Why an expression cannot take the attribute, at its head.
+fn expression_error(first: Macro, expr: &Expr) -> syn::Error {
+    let (what, head) = match expr {
+        Expr::Closure(closure) => {
+            let syn::ExprClosure { asyncness, capture, or1_token, or2_token, .. } = closure;
+            ("a closure", quote!(#asyncness #capture #or1_token #or2_token))
+        }
+        Expr::Async(syn::ExprAsync { async_token, capture, .. }) => ("an `async` block", quote!(#async_token #capture)),
+        other => ("an expression", other.to_token_stream()),
+    };
+    not_on(first, what, head)
+}
+
+/// Why a `let` statement cannot take the attribute; `None` for other tokens.
+fn statement_error(first: Macro, item: &TokenStream) -> Option<syn::Error> {
+    match syn::parse::Parser::parse2(Block::parse_within, item.clone()).as_deref() {
+        Ok([Stmt::Local(local)]) => Some(not_on(first, "a `let` statement", local.let_token.to_token_stream())),
+        _ => None,
+    }
+}
+
+/// "goes on a function, not on `what`", at `head`.
+fn not_on(first: Macro, what: &str, head: TokenStream) -> syn::Error {
+    let attribute = first.name();
+    syn::Error::new_spanned(
+        head,
+        format_args!(
+            "`#[{attribute}]` goes on a function, not on {what}: move the code into a function and put \
+             `#[{attribute}]` on it"
+        ),
+    )
 }
 
 /// A function declaration without a body: `fn f(&self) -> u32;`.
@@ -238,7 +296,11 @@ struct Plan {
     span: Option<SpanConfig>,
     timed: Option<TimedConfig>,
     slo: Option<SloConfig>,
-    /// `::dd_instrument::__private`, or under the `crate = ..` path.
+    /// `use ::dd_instrument::__private as __dd_private;`, or under the `crate = ..` path.
+    ///
+    /// The path is written once: an unresolved `crate = ..` path is one error, not one per use.
+    import: TokenStream,
+    /// `__dd_private`.
     private: TokenStream,
 }
 
@@ -268,13 +330,22 @@ fn generate(plan: &Plan, func: &ItemFn) -> TokenStream {
     let mut items = statics(plan, &fn_name);
     let call = start_call(plan, &fn_name, is_method(sig, block), &mut items);
     let body = run_body(plan, sig, block, &call);
-    quote! {
-        #(#outer_attrs)*
-        #vis #sig {
+    let import = &plan.import;
+    let mut body = proc_macro2::Group::new(
+        proc_macro2::Delimiter::Brace,
+        quote! {
             #(#inner_attrs)*
+            #import
             #items
             #body
-        }
+        },
+    );
+    // Located at the user's braces: rustc points at the body of an `async fn` for the value it
+    // returns.
+    body.set_span(user_braces(block));
+    quote! {
+        #(#outer_attrs)*
+        #vis #sig #body
     }
 }
 
@@ -325,7 +396,7 @@ fn statics(plan: &Plan, fn_name: &LitStr) -> TokenStream {
 /// arguments end before the body takes them.
 fn start_call(plan: &Plan, fn_name: &LitStr, is_method: bool, items: &mut TokenStream) -> TokenStream {
     let p = &plan.private;
-    let mut bindings = Bindings::default();
+    let mut bindings = Bindings::new(p);
     let span = if let Some(config) = &plan.span {
         let (fields, spreads, resource_static) = span_fields(config, p, fn_name, is_method, &mut bindings);
         items.extend(resource_static);
@@ -369,28 +440,46 @@ fn start_call(plan: &Plan, fn_name: &LitStr, is_method: bool, items: &mut TokenS
 fn run_body(plan: &Plan, sig: &Signature, block: &Block, call: &TokenStream) -> TokenStream {
     let p = &plan.private;
     let user_block = user_block(block);
+    // The closure's or async block's header, located at the body's opening brace: rustc reports
+    // a captured variable moved before the call ("value used here after move") at the header,
+    // and the use in the body as "use occurs due to use in closure"; at the call site, the
+    // header would underline the whole attribute.
+    let at_body = Span::call_site().located_at(block.brace_token.span.open());
     match shape(sig, block) {
         Shape::Sync if returns_never(&sig.output) => {
             // `!` cannot be named as a closure's return type on stable: the body runs as a
             // `()` closure (a diverging body coerces), and can only end by panicking.
+            let header = quote_spanned!(at_body=> move || -> ());
             quote! {
                 #call
-                __dd_call.run_sync(move || -> () #user_block, |_: &()| #p::Outcome::Ok);
+                __dd_call.run_sync(#header #user_block, |_: &()| #p::Outcome::Ok);
                 ::core::unreachable!("a function returning `!` returned")
             }
         }
         Shape::Sync => {
             let (fake_return, classify) = return_handling(&sig.output, sig.ident.span(), p);
+            let header = quote_spanned!(at_body=> move ||);
+            let (start, end) = tail_span(block);
+            let mut arguments = proc_macro2::Group::new(
+                proc_macro2::Delimiter::Parenthesis,
+                quote!(#header { #fake_return #user_block }, #classify),
+            );
+            arguments.set_span(end);
+            let run = quote_spanned!(start=> __dd_call.run_sync);
             quote! {
                 #call
-                __dd_call.run_sync(move || { #fake_return #user_block }, #classify)
+                #run #arguments
             }
         }
         Shape::Async => {
             let (fake_return, classify) = return_handling(&sig.output, sig.ident.span(), p);
+            let header = quote_spanned!(at_body=> async move);
+            let (start, end) = tail_span(block);
+            let instrumented = respan(quote!(#p::Instrumented::new), start);
+            let awaited = quote_spanned!(end=> .await);
             quote! {
                 #call
-                #p::Instrumented::new(__dd_call, async move { #fake_return #user_block }, #classify).await
+                #instrumented(__dd_call, #header { #fake_return #user_block }, #classify) #awaited
             }
         }
         Shape::ReturnsAsync { async_expr, boxed } => {
@@ -415,6 +504,23 @@ fn run_body(plan: &Plan, sig: &Signature, block: &Block, call: &TokenStream) -> 
     }
 }
 
+/// Where the body's tail expression starts and ends, with the call site's hygiene; the call site
+/// when the body has no tail expression.
+///
+/// The expression that runs the body is given these spans, so that it covers the tail
+/// expression: rustc points there when it reports the value the function returns ("return type
+/// was inferred to be `Cart` here"), as it does without the attribute.
+fn tail_span(block: &Block) -> (Span, Span) {
+    let Some(Stmt::Expr(tail, None)) = block.stmts.last() else {
+        return (Span::call_site(), Span::call_site());
+    };
+    let tokens = tail.to_token_stream();
+    let start = tokens.clone().into_iter().next().map(|first| first.span());
+    let end = tokens.into_iter().last().map(|last| last.span());
+    let at = |span: Option<Span>| span.map_or_else(Span::call_site, |span| Span::call_site().located_at(span));
+    (at(start), at(end))
+}
+
 /// `::core::option::Option::Some(value)` or `::core::option::Option::None`.
 fn option(value: Option<TokenStream>) -> TokenStream {
     value.map_or_else(|| quote!(::core::option::Option::None), |value| quote!(::core::option::Option::Some(#value)))
@@ -427,10 +533,15 @@ fn option(value: Option<TokenStream>) -> TokenStream {
 /// would trip `unused_braces`.
 fn user_block(block: &Block) -> TokenStream {
     let stmts = &block.stmts;
-    let span = block.brace_token.span.join().resolved_at(Span::call_site());
+    let span = user_braces(block);
     let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, quote!(#(#stmts)*));
     group.set_span(span);
     group.into_token_stream()
+}
+
+/// The location of the function's braces, with the call site's hygiene.
+fn user_braces(block: &Block) -> Span {
+    block.brace_token.span.join().resolved_at(Span::call_site())
 }
 
 /// The span's fields, the `span_tags` calls for spread tags, and the resource cache static.
@@ -439,7 +550,7 @@ fn span_fields(
     p: &TokenStream,
     fn_name: &LitStr,
     is_method: bool,
-    bindings: &mut Bindings,
+    bindings: &mut Bindings<'_>,
 ) -> (Vec<TokenStream>, Vec<TokenStream>, TokenStream) {
     let mut fields = Vec::new();
     let mut resource_static = TokenStream::new();
@@ -484,11 +595,11 @@ fn span_fields(
             }
             Tag::Expr { key, expr } => {
                 let local = bindings.bind(key, expr);
-                let value = respan(quote!(#p::field!(#local)), expr.span());
+                let value = respan(quote!(#p::field!(#local.get())), expr.span());
                 fields.push(quote!(#key = #value));
             }
             Tag::Spread(expr) => {
-                let local = bindings.bind("..", expr);
+                let local = bindings.bind_spread(expr);
                 spreads.push(respan(quote!(#p::span_tags(&__dd_span, #local);), expr.span()));
             }
         }
@@ -507,7 +618,7 @@ fn static_tags(tags: &[Tag]) -> Vec<&str> {
 }
 
 /// Calls that add a metric's run-time tags (`CallTags::timer`, `timer_all`, `slo`, `slo_all`).
-fn runtime_metric_tags(tags: &[Tag], metric: &str, bindings: &mut Bindings) -> TokenStream {
+fn runtime_metric_tags(tags: &[Tag], metric: &str, bindings: &mut Bindings<'_>) -> TokenStream {
     let mut calls = TokenStream::new();
     for tag in tags {
         // Method names spanned at the expression: rustc reports unmet bounds of a method call there.
@@ -516,10 +627,10 @@ fn runtime_metric_tags(tags: &[Tag], metric: &str, bindings: &mut Bindings) -> T
             Tag::Expr { key, expr } => {
                 let local = bindings.bind(key, expr);
                 let one = format_ident!("{metric}", span = expr.span());
-                calls.extend(quote_spanned!(expr.span()=> __dd_tags.#one(#key, #local);));
+                calls.extend(quote_spanned!(expr.span()=> __dd_tags.#one(#key, &#local);));
             }
             Tag::Spread(expr) => {
-                let local = bindings.bind("..", expr);
+                let local = bindings.bind_spread(expr);
                 let all = format_ident!("{metric}_all", span = expr.span());
                 calls.extend(quote_spanned!(expr.span()=> __dd_tags.#all(#local);));
             }
@@ -546,31 +657,55 @@ pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 }
 
 /// Expressions evaluated once per call, each bound to a `__dd_` local.
-#[derive(Default)]
-struct Bindings {
+struct Bindings<'a> {
+    /// `__dd_private`.
+    p: &'a TokenStream,
     /// (key or `..`, expression as text) -> local, in evaluation order.
     seen: Vec<(String, String, syn::Ident)>,
     lets: TokenStream,
 }
 
-impl Bindings {
-    /// The local holding `&(expr)`; the same `key = expr` in several attributes shares one.
+impl<'a> Bindings<'a> {
+    fn new(p: &'a TokenStream) -> Self {
+        Self { p, seen: Vec::new(), lets: TokenStream::new() }
+    }
+
+    /// The local holding the checked value of `key = expr` (`Checked`: `.get()` is `&(expr)`,
+    /// and it is `Display`); the same `key = expr` in several attributes shares one.
+    ///
+    /// The value is checked once here, so a type that is not `Display` gets one error, in the
+    /// runtime's words, at the expression, however many attributes use it.
     fn bind(&mut self, key: &str, expr: &Expr) -> syn::Ident {
+        let p = self.p;
+        self.bind_with(key, expr, |local| {
+            respan(quote!({ use #p::CheckTag as _; (*#local).__dd_checked_tag() }), expr.span())
+        })
+    }
+
+    /// The local holding `&(expr)` of `..expr`.
+    fn bind_spread(&mut self, expr: &Expr) -> syn::Ident {
+        self.bind_with("..", expr, ToTokens::to_token_stream)
+    }
+
+    fn bind_with(&mut self, key: &str, expr: &Expr, value: impl FnOnce(&syn::Ident) -> TokenStream) -> syn::Ident {
         let text = expr.to_token_stream().to_string();
         if let Some((_, _, local)) = self.seen.iter().find(|(k, t, _)| k == key && *t == text) {
             return syn::Ident::new(&local.to_string(), expr.span());
         }
         // Spanned at the expression, so type errors about the value point at it.
         let local = format_ident!("__dd_tag_{}", self.seen.len(), span = expr.span());
-        self.lets.extend(quote!(let #local = &(#expr);));
+        let value = value(&local);
+        self.lets.extend(quote!(let #local = &(#expr); let #local = #value;));
         self.seen.push((key.to_owned(), text, local.clone()));
         local
     }
 
-    /// The local holding `&(resource)`.
+    /// The local holding `&(resource)`, checked to be `Display`.
     fn bind_resource(&mut self, expr: &Expr) -> syn::Ident {
+        let p = self.p;
         let local = format_ident!("__dd_resource", span = expr.span());
-        self.lets.extend(quote!(let #local = &(#expr);));
+        let checked = respan(quote!({ use #p::CheckResource as _; (*#local).__dd_checked_resource() }), expr.span());
+        self.lets.extend(quote!(let #local = &(#expr); let #local = #checked;));
         local
     }
 
@@ -795,8 +930,8 @@ mod tests {
         assert_eq!(count(&out, "static __DD_SITE"), 1, "{out}");
         assert_eq!(count(&out, "static __DD_SLO"), 1, "{out}");
         // The same `tenant = tenant` is evaluated once for the span and the SLO.
-        assert_eq!(count(&out, "let __dd_tag_"), 1, "{out}");
-        assert!(out.contains("__dd_tags . slo (\"tenant\" , __dd_tag_0)"), "{out}");
+        assert_eq!(count(&out, "__dd_checked_tag"), 1, "{out}");
+        assert!(out.contains("__dd_tags . slo (\"tenant\" , & __dd_tag_0)"), "{out}");
         // Stacked attributes stay as markers (their paths stay used), in place.
         assert!(out.starts_with(
             "# [dd_instrument :: dd_slo (__dd_stacked)] # [doc = \"kept\"] # [dd_span (__dd_stacked)] fn charge"
@@ -866,6 +1001,20 @@ mod tests {
     }
 
     #[test]
+    fn closures_and_statements_are_not_functions() {
+        // An expression stays an expression: the error first, in a block that keeps the value.
+        let out = expand_fn(Macro::Span, TokenStream::new(), quote!(move |x: u32| x));
+        assert!(out.starts_with("{ :: core :: compile_error !"), "{out}");
+        assert!(out.ends_with("move | x : u32 | x }"), "{out}");
+        assert!(out.contains("`#[dd_span]` goes on a function, not on a closure"), "{out}");
+        let out = expand_fn(Macro::Slo, TokenStream::new(), quote!(async { 1 }));
+        assert!(out.contains("`#[dd_slo]` goes on a function, not on an `async` block"), "{out}");
+        let out = expand_fn(Macro::Timed, TokenStream::new(), quote!(let f = || 1;));
+        assert!(out.starts_with("let f = || 1 ;"), "{out}");
+        assert!(out.contains("`#[dd_timed]` goes on a function, not on a `let` statement"), "{out}");
+    }
+
+    #[test]
     fn methods_get_a_type_qualified_resource() {
         let method = expand_fn(
             Macro::Span,
@@ -912,10 +1061,7 @@ mod tests {
                 }
             },
         );
-        assert!(
-            out.contains("Box :: pin (:: dd_instrument :: __private :: Instrumented :: new (__dd_call , async move"),
-            "{out}"
-        );
+        assert!(out.contains("Box :: pin (__dd_private :: Instrumented :: new (__dd_call , async move"), "{out}");
         assert!(out.contains("| __dd_value : & Result < u32 , E > |"), "{out}");
         assert_eq!(count(&out, "run_sync"), 0, "{out}");
     }
@@ -932,7 +1078,7 @@ mod tests {
             ),
         );
         assert!(out.contains("let __dd_fake : Result < _ , E >"), "{out}");
-        assert!(out.contains("| __dd_value | :: dd_instrument"), "{out}");
+        assert!(out.contains("| __dd_value | __dd_private :: outcome_of !"), "{out}");
     }
 
     #[test]
@@ -946,7 +1092,10 @@ mod tests {
             ),
         );
         assert!(!out.contains("dd_instrument"), "{out}");
-        assert!(out.contains("obs :: __private :: inventory :: submit !"), "{out}");
+        // Written once, so that an unresolved path is one error.
+        assert_eq!(count(&out, "obs"), 1, "{out}");
+        assert!(out.contains("{ use obs :: __private as __dd_private ;"), "{out}");
+        assert!(out.contains("__dd_private :: inventory :: submit !"), "{out}");
     }
 
     /// Prints an expansion, for inspection: `DD_EXPAND='#[dd_span] fn f() {}' cargo test -p

@@ -68,7 +68,7 @@ use proc_macro::TokenStream;
 /// # `resource = ".."` or `resource = <expression>`
 ///
 /// The resource: a literal, or an expression evaluated when the call starts, before the body
-/// runs (it may borrow the arguments).
+/// runs (it may borrow the arguments). Its type must implement `Display`.
 ///
 /// ```
 /// # use dd_instrument::dd_span;
@@ -116,9 +116,9 @@ use proc_macro::TokenStream;
 /// Span attributes. Keys are identifiers joined by dots or string literals; values are
 /// literals (kept as strings, integers, floats or booleans) or expressions evaluated once when
 /// the call starts, before the body runs (they may borrow the arguments). Expression values keep
-/// their type when they are strings, integers, floats or booleans, and are recorded through
-/// `Display`, else `Debug`, otherwise. `..expr` adds every tag of a
-/// [`DdTags`](derive@DdTags) value.
+/// their type when they are strings, integers, floats or booleans; any other type must implement
+/// `Display`, which records it as text (for a type that is only `Debug`, write
+/// `format!("{value:?}")`). `..expr` adds every tag of a [`DdTags`](derive@DdTags) value.
 ///
 /// ```
 /// # use dd_instrument::{dd_span, DdTags};
@@ -284,7 +284,10 @@ pub fn dd_slo(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Implements `DdTags` for a struct with named fields: one tag per field.
 ///
 /// The key is the field name; the value keeps its type on spans (strings, integers, floats,
-/// booleans) and goes through `Display` otherwise. An `Option` field is a tag only when `Some`.
+/// booleans) and goes through `Display` otherwise: a field's type must implement `Display`. An
+/// `Option` field is a tag only when `Some`. A field whose type names a type parameter adds a
+/// `Display` bound to the impl (`struct Labelled<T> { label: T }` has tags when `T: Display`). A
+/// struct without fields (`struct NoTags;`) has no tags.
 ///
 /// ```
 /// use dd_instrument::DdTags;

@@ -6,7 +6,7 @@ use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream, Parser as _};
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Path, Token, UnOp};
 
-use crate::args::{self, Attr, Errors, Macro, RawTag, RawTags, Tag, kw};
+use crate::args::{self, Attr, Errors, Macro, RawTag, Tag, kw};
 use crate::{item_fn, validate};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -15,7 +15,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// `#[dd_slo(..)]` as written.
 struct SloArgs {
-    name: Attr<LitStr>,
+    /// `None` inside when the value is not a string literal (already reported): the name was
+    /// given, so it is not reported missing.
+    name: Attr<Option<LitStr>>,
     target: Attr<Expr>,
     latency_ms: Attr<Expr>,
     tags: Attr<Vec<RawTag>>,
@@ -46,9 +48,8 @@ impl SloArgs {
         if lookahead.peek(kw::name) {
             let keyword: kw::name = input.parse()?;
             let value = args::parse_value(input)?;
-            if let Some(lit) = errors.take(args::expect_lit_str(value, "name", "checkout")) {
-                self.name.set(errors, keyword.span, lit);
-            }
+            let lit = errors.take(args::expect_lit_str(value, "name", "checkout"));
+            self.name.set(errors, keyword.span, lit);
         } else if lookahead.peek(kw::target) {
             let keyword: kw::target = input.parse()?;
             self.target.set(errors, keyword.span, args::parse_value(input)?);
@@ -57,27 +58,31 @@ impl SloArgs {
             self.latency_ms.set(errors, keyword.span, args::parse_value(input)?);
         } else if lookahead.peek(kw::tags) {
             let keyword: kw::tags = input.parse()?;
-            let RawTags(tags) = input.parse()?;
+            let tags = args::parse_tags(input, errors)?;
             self.tags.set(errors, keyword.span, tags);
         } else if lookahead.peek(Token![crate]) {
             let keyword: Token![crate] = input.parse()?;
-            self.krate.set(errors, keyword.span, args::parse_crate_path(input)?);
+            if let Some(path) = args::parse_crate_path(input, errors)? {
+                self.krate.set(errors, keyword.span, path);
+            }
         } else if input.peek(Ident::peek_any) {
             args::unknown_argument(input, errors, Macro::Slo)?;
         } else {
-            return Err(lookahead.error());
+            return Err(args::not_an_argument(input, Macro::Slo));
         }
         Ok(())
     }
 
     fn build(self, attr_span: Span) -> syn::Result<SloConfig> {
         let mut errors = self.errors;
-        let name = self.name.get();
+        let given = self.name.get();
+        let missing = given.is_none();
+        let name = given.flatten();
         if let Some(name) = &name {
             if let Some(message) = validate::slo_name_error(&name.value()) {
                 errors.error(name.span(), message);
             }
-        } else {
+        } else if missing {
             errors.error(
                 attr_span,
                 "`#[dd_slo]` needs `name = \"..\"`: the SLO's name, the value of its `slo:<name>` tag, \
@@ -212,6 +217,12 @@ mod tests {
         assert_eq!(errors.len(), 2);
         assert!(errors[0].starts_with("`#[dd_slo]` needs `name = \"..\"`"));
         assert!(errors[1].starts_with("`#[dd_slo]` needs `target = ..`"));
+    }
+
+    #[test]
+    fn a_name_that_is_not_a_string_is_not_missing() {
+        let errors = messages(slo(quote!(name = checkout, target = 99.9)));
+        assert_eq!(errors, ["`name` expects a string literal, like `name = \"checkout\"`"]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream, Parser as _};
 use syn::{Expr, ExprLit, Ident, Lit, LitStr, Path, Token};
 
-use crate::args::{self, Attr, Errors, Macro, RawTag, RawTags, Tag, kw};
+use crate::args::{self, Attr, Errors, Macro, RawTag, Tag, kw};
 use crate::{item_fn, validate};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -94,15 +94,17 @@ impl SpanArgs {
             self.measured.set(errors, keyword.span, ());
         } else if lookahead.peek(kw::tags) {
             let keyword: kw::tags = input.parse()?;
-            let RawTags(tags) = input.parse()?;
+            let tags = args::parse_tags(input, errors)?;
             self.tags.set(errors, keyword.span, tags);
         } else if lookahead.peek(Token![crate]) {
             let keyword: Token![crate] = input.parse()?;
-            self.krate.set(errors, keyword.span, args::parse_crate_path(input)?);
+            if let Some(path) = args::parse_crate_path(input, errors)? {
+                self.krate.set(errors, keyword.span, path);
+            }
         } else if input.peek(Ident::peek_any) {
             args::unknown_argument(input, errors, Macro::Span)?;
         } else {
-            return Err(lookahead.error());
+            return Err(args::not_an_argument(input, Macro::Span));
         }
         Ok(())
     }
@@ -115,7 +117,7 @@ pub(crate) enum Resource {
     /// A literal.
     Lit(LitStr),
     /// An expression evaluated when the call starts.
-    Expr(Expr),
+    Expr(Box<Expr>),
 }
 
 /// `#[dd_span]`, validated.
@@ -222,7 +224,7 @@ fn resource(value: Expr, errors: &mut Errors) -> Resource {
             ));
             Resource::Default
         }
-        expr => Resource::Expr(expr),
+        expr => Resource::Expr(Box::new(expr)),
     }
 }
 
@@ -298,6 +300,26 @@ mod tests {
         let errors = messages(config(quote!(nmae = "x", kind "client")));
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert_eq!(errors[1], "expected `=`");
+    }
+
+    #[test]
+    fn what_is_not_an_argument_lists_the_arguments() {
+        let expected = "expected an argument of `#[dd_span]`: `name`, `resource`, `kind`, `peer`, `span_type`, \
+                        `measured`, `tags` or `crate`";
+        assert_eq!(messages(config(quote!(42))), [expected]);
+        assert_eq!(
+            messages(config(quote!("payments.charge"))),
+            [format!("{expected}; did you mean `name = \"payments.charge\"`?")]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_in_tags_keep_the_other_errors() {
+        let errors = messages(config(quote!(kind = "clinet", tags(42 = "answer"), span_type = "")));
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("expected a tag key"), "{errors:?}");
+        assert!(errors[1].starts_with("unknown span kind `clinet`"), "{errors:?}");
+        assert!(errors[2].starts_with("empty `span_type`"), "{errors:?}");
     }
 
     #[test]

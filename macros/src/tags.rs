@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{ToTokens as _, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::parse::ParseStream;
 use syn::spanned::Spanned as _;
-use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitStr, Path, Token, Type};
+use syn::{Attribute, Data, DeriveInput, Ident, LitStr, Path, Token, Type, WherePredicate};
 
 use crate::args::{self, Attr, Errors};
 use crate::{item_fn, validate};
@@ -20,12 +20,16 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let krate = container_crate(&input.attrs, "dd_tags", "dd_tag", &mut errors);
     let runtime = args::runtime_path(krate.as_ref());
-    let visits = visits(&input, &runtime, &mut errors);
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let Fields { visits, bounds } = fields(&input, &runtime, &mut errors);
+    let mut generics = input.generics.clone();
+    // On error, an impl that visits nothing keeps uses of the type compiling (thiserror's fallback).
+    let (visits, bounds) = if errors.is_empty() { (visits, bounds) } else { (Vec::new(), Vec::new()) };
+    if !bounds.is_empty() {
+        generics.make_where_clause().predicates.extend(bounds);
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let ident = &input.ident;
     let visitor = if visits.is_empty() { quote!(_) } else { quote!(__dd_visitor) };
-    // On error, an impl that visits nothing keeps uses of the type compiling (thiserror's fallback).
-    let visits = if errors.is_empty() { visits } else { Vec::new() };
     let errors = errors.to_compile_errors();
     quote! {
         #errors
@@ -40,25 +44,30 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     }
 }
 
-/// The `visit_tag` calls, one per field that is not skipped.
-fn visits(input: &DeriveInput, runtime: &TokenStream, errors: &mut Errors) -> Vec<TokenStream> {
+/// What the fields give the impl.
+struct Fields {
+    /// The `visit_tag` calls, one per field that is not skipped.
+    visits: Vec<TokenStream>,
+    /// `FieldType: Display` for each tag whose type names a type parameter (serde's bound
+    /// inference): `struct Labelled<T> { label: T }` has tags when `T` is `Display`.
+    bounds: Vec<WherePredicate>,
+}
+
+fn fields(input: &DeriveInput, runtime: &TokenStream, errors: &mut Errors) -> Fields {
     let help = "implement `DdTags` by hand for other types";
+    let mut out = Fields { visits: Vec::new(), bounds: Vec::new() };
     let fields = match &input.data {
         Data::Struct(data) => match &data.fields {
-            Fields::Named(fields) => fields,
-            Fields::Unnamed(fields) => {
+            syn::Fields::Named(fields) => &fields.named,
+            // `struct NoTags;`, like `struct NoTags {}`: no tags, which generic code may want.
+            syn::Fields::Unit => return out,
+            syn::Fields::Unnamed(fields) if fields.unnamed.is_empty() => return out,
+            syn::Fields::Unnamed(fields) => {
                 errors.push(syn::Error::new_spanned(
                     fields,
                     format_args!("`#[derive(DdTags)]` needs named fields: each field's name is its tag key; {help}"),
                 ));
-                return Vec::new();
-            }
-            Fields::Unit => {
-                errors.error(
-                    input.ident.span(),
-                    format_args!("`#[derive(DdTags)]` needs a struct with named fields, each one a tag; {help}"),
-                );
-                return Vec::new();
+                return out;
             }
         },
         Data::Enum(data) => {
@@ -66,20 +75,20 @@ fn visits(input: &DeriveInput, runtime: &TokenStream, errors: &mut Errors) -> Ve
                 data.enum_token.span,
                 format_args!("`#[derive(DdTags)]` supports structs with named fields, not enums; {help}"),
             );
-            return Vec::new();
+            return out;
         }
         Data::Union(data) => {
             errors.error(
                 data.union_token.span,
                 format_args!("`#[derive(DdTags)]` supports structs with named fields, not unions; {help}"),
             );
-            return Vec::new();
+            return out;
         }
     };
+    let type_params: Vec<&Ident> = input.generics.type_params().map(|param| &param.ident).collect();
     let p = quote!(#runtime::__private);
     let mut keys: BTreeMap<String, Ident> = BTreeMap::new();
-    let mut visits = Vec::new();
-    for field in &fields.named {
+    for field in fields {
         let ident = field.ident.as_ref().expect("named fields have names");
         let Some(options) = field_options(&field.attrs, errors) else {
             continue;
@@ -111,24 +120,51 @@ fn visits(input: &DeriveInput, runtime: &TokenStream, errors: &mut Errors) -> Ve
             continue;
         }
         keys.insert(key.clone(), ident.clone());
-        // Spanned at the field's type: a type that is neither typed nor `Display` is reported there.
+        // Spanned at the field's type: a type that is not `Display` is reported there.
         let span = field.ty.span();
-        let visit = if is_option(&field.ty) {
-            let value = item_fn::respan(quote!(#p::tag_value!(__dd_value)), span);
+        let value_ty = option_argument(&field.ty).unwrap_or(&field.ty);
+        // The value is checked through autoderef, which takes a reference off: `&'a T` needs `T: Display`.
+        let checked_ty = match value_ty {
+            Type::Reference(reference) => &*reference.elem,
+            other => other,
+        };
+        if mentions(checked_ty, &type_params) {
+            out.bounds.push(syn::parse_quote_spanned!(span=> #checked_ty: ::core::fmt::Display));
+        }
+        let checked = item_fn::respan(quote!({ use #p::CheckTag as _; (*__dd_value).__dd_checked_tag() }), span);
+        let value = item_fn::respan(quote!(#p::tag_value!(&__dd_value)), span);
+        let visit_one = quote_spanned! {span=>
+            let __dd_value = #checked;
+            __dd_visitor.visit_tag(#key, #value);
+        };
+        out.visits.push(if value_ty == &field.ty {
             quote_spanned! {span=>
-                if let ::core::option::Option::Some(__dd_value) = &self.#ident {
-                    __dd_visitor.visit_tag(#key, #value);
+                {
+                    let __dd_value = &self.#ident;
+                    #visit_one
                 }
             }
         } else {
-            let value = item_fn::respan(quote!(#p::tag_value!(&self.#ident)), span);
             quote_spanned! {span=>
-                __dd_visitor.visit_tag(#key, #value);
+                if let ::core::option::Option::Some(__dd_value) = &self.#ident {
+                    #visit_one
+                }
             }
-        };
-        visits.push(visit);
+        });
     }
-    visits
+    out
+}
+
+/// Whether `ty` names one of `params`.
+fn mentions(ty: &Type, params: &[&Ident]) -> bool {
+    fn tokens_mention(tokens: TokenStream, params: &[&Ident]) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            proc_macro2::TokenTree::Ident(ident) => params.iter().any(|param| ident == **param),
+            proc_macro2::TokenTree::Group(group) => tokens_mention(group.stream(), params),
+            _ => false,
+        })
+    }
+    !params.is_empty() && tokens_mention(ty.to_token_stream(), params)
 }
 
 /// `#[dd_tag(..)]` on a field.
@@ -181,7 +217,7 @@ fn field_options(attrs: &[Attribute], errors: &mut Errors) -> Option<FieldOption
                 } else if input.peek(Ident::peek_any) {
                     unknown_option(input, errors, "dd_tag", &["rename", "skip"])?;
                 } else {
-                    return Err(lookahead.error());
+                    return Err(input.error("expected an option of `#[dd_tag]`: `rename = \"..\"` or `skip`"));
                 }
                 Ok(())
             })
@@ -236,7 +272,9 @@ pub(crate) fn container_crate(attrs: &[Attribute], name: &str, field_attr: &str,
             args::parse_arguments(input, &mut local, |input, errors| {
                 if input.peek(Token![crate]) {
                     let keyword: Token![crate] = input.parse()?;
-                    krate.set(errors, keyword.span, args::parse_crate_path(input)?);
+                    if let Some(path) = args::parse_crate_path(input, errors)? {
+                        krate.set(errors, keyword.span, path);
+                    }
                     Ok(())
                 } else if input.peek(Ident::peek_any) {
                     unknown_option(input, errors, name, &["crate"])
@@ -253,14 +291,21 @@ pub(crate) fn container_crate(attrs: &[Attribute], name: &str, field_attr: &str,
     krate.get()
 }
 
-/// Whether the field's type is an `Option` (by its last path segment): only `Some` is a tag.
-fn is_option(ty: &Type) -> bool {
+/// `T` when the field's type is an `Option<T>` (by its last path segment): only `Some` is a tag.
+fn option_argument(ty: &Type) -> Option<&Type> {
     match ty {
-        Type::Path(path) => {
-            path.qself.is_none() && path.path.segments.last().is_some_and(|last| last.ident == "Option")
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last().filter(|last| last.ident == "Option")?;
+            let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+                return None;
+            };
+            match arguments.args.first()? {
+                syn::GenericArgument::Type(ty) if arguments.args.len() == 1 => Some(ty),
+                _ => None,
+            }
         }
-        Type::Group(group) => is_option(&group.elem),
-        Type::Paren(paren) => is_option(&paren.elem),
-        _ => false,
+        Type::Group(group) => option_argument(&group.elem),
+        Type::Paren(paren) => option_argument(&paren.elem),
+        _ => None,
     }
 }

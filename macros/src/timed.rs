@@ -5,7 +5,7 @@ use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream, Parser as _};
 use syn::{Ident, LitStr, Path, Token};
 
-use crate::args::{self, Attr, Errors, Macro, RawTag, RawTags, Tag, kw};
+use crate::args::{self, Attr, Errors, Macro, RawTag, Tag, kw};
 use crate::{item_fn, validate};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -46,15 +46,17 @@ impl TimedArgs {
             }
         } else if lookahead.peek(kw::tags) {
             let keyword: kw::tags = input.parse()?;
-            let RawTags(tags) = input.parse()?;
+            let tags = args::parse_tags(input, errors)?;
             self.tags.set(errors, keyword.span, tags);
         } else if lookahead.peek(Token![crate]) {
             let keyword: Token![crate] = input.parse()?;
-            self.krate.set(errors, keyword.span, args::parse_crate_path(input)?);
+            if let Some(path) = args::parse_crate_path(input, errors)? {
+                self.krate.set(errors, keyword.span, path);
+            }
         } else if input.peek(Ident::peek_any) {
             args::unknown_argument(input, errors, Macro::Timed)?;
         } else {
-            return Err(lookahead.error());
+            return Err(args::not_an_argument(input, Macro::Timed));
         }
         Ok(())
     }

@@ -74,7 +74,8 @@ pub mod __private {
     pub use crate::name::{buf_as_str, concat_bytes, normalize_operation};
     pub use crate::outcome::Outcome;
     pub use crate::slo::{Slo, SloEntry};
-    pub use crate::span::{ResourceCache, method_resource};
+    pub use crate::span::{CheckResource, ResourceCache, method_resource};
+    pub use crate::tags::CheckTag;
     pub use inventory;
     pub use tracing;
 
@@ -86,7 +87,7 @@ pub mod __private {
 
     /// Autoref probes behind [`tag_value!`].
     pub mod tags {
-        pub use crate::tags::{TagProbe, TagValueDisplay, TagValueTyped};
+        pub use crate::tags::{Checked, TagDisplay, TagProbe, TagValueDisplay, TagValueTyped};
     }
 
     /// Autoref probes behind [`outcome_of!`].
@@ -99,6 +100,6 @@ pub mod __private {
 
     /// Autoref probes behind [`field!`].
     pub mod span {
-        pub use crate::span::{FieldProbe, FieldValue, ProbeDebug, ProbeDisplay, ProbeTyped};
+        pub use crate::span::{FieldProbe, FieldValue, ProbeDisplay, ProbeNone, ProbeTyped, ResourceDisplay};
     }
 }

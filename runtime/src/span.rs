@@ -1,6 +1,6 @@
 //! Helpers for the spans that `#[dd_span]` creates with `tracing::span!`.
 
-use std::fmt::{Debug, Display};
+use std::fmt::Display;
 use std::sync::OnceLock;
 
 use crate::name::short_type_name;
@@ -19,7 +19,7 @@ impl<T: ?Sized> Clone for FieldProbe<'_, T> {
 impl<T: ?Sized> Copy for FieldProbe<'_, T> {}
 
 /// Values that go into span attributes with their type: strings, integers, floats, booleans.
-/// Other values are recorded through `Display`, and failing that `Debug`.
+/// Other values are recorded through `Display`.
 #[doc(hidden)]
 pub trait FieldValue {
     /// The `tracing` value recorded.
@@ -109,30 +109,61 @@ impl<'a, T: Display + ?Sized> ProbeDisplay for &FieldProbe<'a, T> {
     }
 }
 
+/// The last resort of [`field!`](crate::__private::field): a value that is not `Display`
+/// records nothing. It is never reached in a program that compiles, since the expansion also
+/// passes the value to [`CheckResource`] or [`CheckTag`](crate::__private::CheckTag), which
+/// report the type; it exists so that rustc reports only that one clear error, not a
+/// second one about this probe.
 #[doc(hidden)]
-pub trait ProbeDebug {
-    type Out;
-    fn __dd_field(self) -> Self::Out;
+pub trait ProbeNone {
+    fn __dd_field(self) -> tracing::field::Empty;
 }
 
-impl<'a, T: Debug + ?Sized> ProbeDebug for FieldProbe<'a, T> {
-    type Out = tracing::field::DebugValue<&'a T>;
-    fn __dd_field(self) -> Self::Out {
-        tracing::field::debug(self.0)
+impl<T: ?Sized> ProbeNone for FieldProbe<'_, T> {
+    fn __dd_field(self) -> tracing::field::Empty {
+        tracing::field::Empty
     }
 }
 
 /// A span attribute value from an expression: `field!(&expr)`. Keeps strings, integers, floats
-/// and booleans typed; other values go through `Display`, then `Debug`.
+/// and booleans typed; other values go through `Display`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __dd_field {
     ($value:expr) => {{
         #[allow(unused_imports)]
-        use $crate::__private::span::{ProbeDebug as _, ProbeDisplay as _, ProbeTyped as _};
+        use $crate::__private::span::{ProbeDisplay as _, ProbeNone as _, ProbeTyped as _};
         (&&$crate::__private::span::FieldProbe($value)).__dd_field()
     }};
 }
+
+/// The types `resource = <expression>` accepts: those that implement `Display`.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a span resource: it does not implement `Display`",
+    label = "a resource must implement `Display`",
+    note = "a resource is a string, or a value of any type that implements `std::fmt::Display`; \
+            for its `Debug` form, write `format!(\"{{value:?}}\")`"
+)]
+pub trait ResourceDisplay: Display {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Display + ?Sized> ResourceDisplay for T {}
+
+/// Checks that `resource = <expression>` is `Display`, with an error message that says so:
+/// `(*__dd_resource).__dd_checked_resource()` (a method, so that autoderef peels a reference off
+/// the type in the message, as for [`CheckTag`](crate::__private::CheckTag)).
+#[doc(hidden)]
+pub trait CheckResource {
+    fn __dd_checked_resource(&self) -> &Self
+    where
+        Self: ResourceDisplay,
+    {
+        self
+    }
+}
+
+impl<T: ?Sized> CheckResource for T {}
 
 /// Remembers the default resource (`Type::method`) of one method.
 #[doc(hidden)]
@@ -251,9 +282,12 @@ mod tests {
         assert_eq!(debug_of(crate::__dd_field!(&true)), "bool:true");
         assert_eq!(debug_of(crate::__dd_field!(&u64::MAX)), format!("debug:{}", u64::MAX));
         let addr: std::net::Ipv4Addr = "10.0.0.1".parse().unwrap();
+        // `Display` values are recorded as text (`DisplayValue` records through `record_debug`).
         assert_eq!(debug_of(crate::__dd_field!(&addr)), "debug:10.0.0.1");
-        #[derive(Debug)]
-        struct OnlyDebug;
-        assert_eq!(debug_of(crate::__dd_field!(&OnlyDebug)), "debug:OnlyDebug");
+        // A value that is not `Display` is a compile error (see `CheckResource`); the probe's
+        // last resort, which keeps rustc from reporting a second error, records nothing.
+        struct NotDisplay;
+        assert_eq!(debug_of(crate::__dd_field!(&NotDisplay)), "");
+        assert_eq!("GET /cart".__dd_checked_resource(), "GET /cart");
     }
 }

@@ -1,5 +1,6 @@
-//! `#[derive(DdTags)]`: field names as keys, `rename`, `skip`, `Option`, lifetimes, generics,
-//! raw identifiers, `Display` types; used as spreads on the three attributes.
+//! `#[derive(DdTags)]`: field names as keys, `rename`, `skip`, `Option`, lifetimes, generics
+//! (with bounds written or inferred), raw identifiers, `Display` types, structs without fields;
+//! used as spreads on the three attributes.
 #![deny(warnings)]
 
 use std::fmt::{self, Display};
@@ -46,8 +47,26 @@ struct AllSkipped {
     secret: u32,
 }
 
+/// No bound written: the derive adds `T: Display`, `Option<U>` adds `U: Display`, `&'a V` adds
+/// `V: Display`; the skipped field adds none.
+#[derive(DdTags)]
+struct Labelled<'a, T, U, V: ?Sized, W> {
+    label: T,
+    maybe: Option<U>,
+    borrowed: &'a V,
+    #[dd_tag(skip)]
+    #[allow(dead_code)]
+    skipped: W,
+}
+
 #[derive(DdTags)]
 struct Empty {}
+
+#[derive(DdTags)]
+struct NoTags;
+
+#[derive(DdTags)]
+struct NoTagsEither();
 
 #[dd_span(tags(..tags))]
 #[dd_timed(tags(..tags))]
@@ -97,5 +116,9 @@ fn main() {
     assert_eq!(tags_of(&Generic { first: 1u8, second: "two" }), ["first:1", "second:two"]);
     assert!(tags_of(&AllSkipped { secret: 1 }).is_empty());
     assert!(tags_of(&Empty {}).is_empty());
+    assert!(tags_of(&NoTags).is_empty());
+    assert!(tags_of(&NoTagsEither()).is_empty());
+    let labelled = Labelled { label: Tier(1), maybe: Some(2u8), borrowed: "eu", skipped: vec![()] };
+    assert_eq!(tags_of(&labelled), ["label:tier-1", "maybe:2", "borrowed:eu"]);
     assert_eq!(generic(Generic { first: 1, second: "s" }), 1);
 }

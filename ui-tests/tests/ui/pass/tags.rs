@@ -58,7 +58,7 @@ impl Order {
     order.id = order.id,
     order.items = order.items.len(),
     order.region = order.region,
-    order.debug = Debuggable { id: 1 },
+    order.debug = format!("{:?}", Debuggable { id: 1 }),
     r#type = "keyword",
     match = "keyword too",
     "http.route" = "/orders/{id}",

@@ -1,9 +1,15 @@
-use dd_instrument::DdTags;
+use dd_instrument::{DdTags, dd_span};
 
-// A generic field needs a bound: the derive adds none.
+// A generic field gets a `Display` bound on the impl: a type argument that is not `Display` is
+// reported where the struct is used as tags.
 #[derive(DdTags)]
 struct Labelled<T> {
     label: T,
 }
+
+struct Region;
+
+#[dd_span(tags(..Labelled { label: Region }))]
+fn charge() {}
 
 fn main() {}

@@ -4,7 +4,7 @@ struct Region {
     code: u8,
 }
 
-// Span attributes take strings, numbers and booleans, else `Display`, else `Debug`.
+// Span attributes take strings, numbers and booleans, else `Display` values.
 #[dd_span(tags(region = region))]
 fn charge(region: &Region) -> u8 {
     region.code

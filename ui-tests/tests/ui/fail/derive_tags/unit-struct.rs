@@ -1,6 +1,0 @@
-use dd_instrument::DdTags;
-
-#[derive(DdTags)]
-struct NoTags;
-
-fn main() {}
