@@ -1,0 +1,1 @@
+//! Logs correlated with traces: a JSON layer with Datadog's reserved attributes.

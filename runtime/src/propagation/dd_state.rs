@@ -1,0 +1,176 @@
+//! Datadog's state of a trace as it travels in W3C `tracestate`: the `dd=` member.
+//!
+//! `dd=s:<priority>;o:<origin>;p:<parent id, 16 hex>;t.<tag>:<value>`, at most 256 characters.
+//! `t.<tag>` carries the propagated `_dd.p.<tag>` tags (`t.dm:-3` is `_dd.p.dm=-3`, the sampling
+//! mechanism; `t.tid` is never sent here since W3C trace ids are 128 bits already). In values,
+//! `=` is written `~` (tracestate forbids `=`), and `,` `;` and `~` are not allowed.
+//!
+//! The sampler writes the sampling decision here when a trace starts, and the propagators read
+//! and write it, so the decision travels with the span context inside the process and across
+//! services, whatever header style carries it.
+
+use opentelemetry::trace::TraceState;
+
+/// Key of Datadog's member in W3C `tracestate`.
+pub(crate) const DD_KEY: &str = "dd";
+/// Longest `dd=` member value Datadog sends.
+pub(crate) const MAX_DD_MEMBER: usize = 256;
+
+/// Sampling priority: the trace was dropped by a user rule.
+pub(crate) const USER_REJECT: i8 = -1;
+/// Sampling priority: the trace was dropped by the default sampler.
+pub(crate) const AUTO_REJECT: i8 = 0;
+/// Sampling priority: the trace was kept by the default sampler.
+pub(crate) const AUTO_KEEP: i8 = 1;
+/// Sampling priority: the trace was kept by a user rule.
+pub(crate) const USER_KEEP: i8 = 2;
+
+/// Datadog's state of one trace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct DdState {
+    /// Sampling priority (-1, 0, 1, 2), when decided.
+    pub(crate) priority: Option<i8>,
+    /// Origin of the trace (`rum`, `synthetics`, ...).
+    pub(crate) origin: Option<String>,
+    /// Id of the last Datadog span seen upstream, as 16 lowercase hex digits (`p:`).
+    pub(crate) parent_id: Option<String>,
+    /// Propagated tags without their `_dd.p.` prefix: `("dm", "-3")` is `_dd.p.dm=-3`.
+    pub(crate) tags: Vec<(String, String)>,
+}
+
+impl DdState {
+    /// The state carried by `trace_state`, if it has a `dd` member.
+    pub(crate) fn from_trace_state(trace_state: &TraceState) -> Self {
+        trace_state.get(DD_KEY).map(Self::decode).unwrap_or_default()
+    }
+
+    /// Parses a `dd=` member value; unknown or malformed entries are skipped.
+    pub(crate) fn decode(value: &str) -> Self {
+        let mut state = Self::default();
+        for entry in value.split(';') {
+            let Some((key, raw)) = entry.split_once(':') else { continue };
+            let decoded = raw.replace('~', "=");
+            match key {
+                "s" => state.priority = decoded.parse().ok(),
+                "o" => state.origin = Some(decoded).filter(|o| !o.is_empty()),
+                "p" => state.parent_id = Some(decoded).filter(|p| p.len() == 16),
+                _ => {
+                    if let Some(tag) = key.strip_prefix("t.") {
+                        if !tag.is_empty() && tag != "tid" {
+                            state.tags.push((tag.to_owned(), decoded));
+                        }
+                    }
+                }
+            }
+        }
+        state
+    }
+
+    /// The `dd=` member value, within [`MAX_DD_MEMBER`] characters: entries that do not fit are
+    /// left out, tags first.
+    pub(crate) fn encode(&self) -> String {
+        let mut out = String::new();
+        let mut push = |entry: String| {
+            let extra = usize::from(!out.is_empty()) + entry.len();
+            if out.len() + extra <= MAX_DD_MEMBER {
+                if !out.is_empty() {
+                    out.push(';');
+                }
+                out.push_str(&entry);
+            }
+        };
+        if let Some(priority) = self.priority {
+            push(format!("s:{priority}"));
+        }
+        if let Some(origin) = &self.origin {
+            push(format!("o:{}", sanitize(origin)));
+        }
+        if let Some(parent) = &self.parent_id {
+            push(format!("p:{parent}"));
+        }
+        for (key, value) in &self.tags {
+            if key != "tid" {
+                push(format!("t.{}:{}", sanitize(key), sanitize(value)));
+            }
+        }
+        out
+    }
+
+    /// `trace_state` with its `dd` member replaced by this state (or removed when empty).
+    pub(crate) fn write_into(&self, trace_state: &TraceState) -> TraceState {
+        let encoded = self.encode();
+        let updated = if encoded.is_empty() { trace_state.delete(DD_KEY) } else { trace_state.insert(DD_KEY, encoded) };
+        updated.unwrap_or_else(|_| trace_state.clone())
+    }
+
+    /// The propagated tag `_dd.p.<key>`.
+    pub(crate) fn tag(&self, key: &str) -> Option<&str> {
+        self.tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Sets the propagated tag `_dd.p.<key>`.
+    pub(crate) fn set_tag(&mut self, key: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self.tags.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.tags.push((key.to_owned(), value)),
+        }
+    }
+}
+
+/// Makes a value legal in a tracestate member: `=` becomes `~`; characters outside printable
+/// ASCII and `,` `;` `~` become `_`.
+fn sanitize(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            '=' => '~',
+            ',' | ';' | '~' => '_',
+            c if (' '..='~').contains(&c) && c != ' ' => c,
+            _ => '_',
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_round_trip() {
+        let state = DdState {
+            priority: Some(USER_KEEP),
+            origin: Some("rum".into()),
+            parent_id: Some("00f067aa0ba902b7".into()),
+            tags: vec![("dm".into(), "-3".into()), ("usr.id".into(), "baz64==".into())],
+        };
+        let encoded = state.encode();
+        assert_eq!(encoded, "s:2;o:rum;p:00f067aa0ba902b7;t.dm:-3;t.usr.id:baz64~~");
+        assert_eq!(DdState::decode(&encoded), state);
+    }
+
+    #[test]
+    fn trace_state_keeps_other_vendors() {
+        let trace_state = TraceState::from_key_value([("other", "x"), ("dd", "s:0")]).unwrap();
+        let mut state = DdState::from_trace_state(&trace_state);
+        assert_eq!(state.priority, Some(AUTO_REJECT));
+        state.priority = Some(USER_KEEP);
+        state.set_tag("dm", "-4");
+        let written = state.write_into(&trace_state);
+        assert_eq!(written.get("dd"), Some("s:2;t.dm:-4"));
+        assert_eq!(written.get("other"), Some("x"));
+    }
+
+    #[test]
+    fn malformed_entries_are_skipped_and_size_is_bounded() {
+        let state = DdState::decode("s:x;junk;p:short;o:;t.:v;t.tid:abc;t.ok:1");
+        assert_eq!(state, DdState { tags: vec![("ok".into(), "1".into())], ..DdState::default() });
+        let big = DdState {
+            priority: Some(1),
+            tags: (0..40).map(|i| (format!("key{i}"), "value".into())).collect(),
+            ..DdState::default()
+        };
+        let encoded = big.encode();
+        assert!(encoded.len() <= MAX_DD_MEMBER && encoded.starts_with("s:1;t.key0:value"));
+    }
+}

@@ -1,0 +1,1 @@
+//! Trace sampling for the OTLP path: Datadog sampling rules, rate limit and sample rate.
