@@ -174,6 +174,9 @@ fn split_host_port(text: &str) -> Option<(&str, &str)> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TracesExporter {
+    /// Natively to the Datadog trace Agent (port 8126 or its Unix socket), through Datadog's own
+    /// SDK: needs the `datadog` feature.
+    Datadog,
     /// OTLP, to the Datadog Agent's OTLP receiver or any OpenTelemetry collector.
     Otlp,
     /// A tree per finished local trace, printed to standard error.
@@ -199,10 +202,11 @@ pub enum MetricsExporter {
 impl TracesExporter {
     fn parse(value: &str) -> Result<Self, InitError> {
         match single(env::OTEL_TRACES_EXPORTER, value)? {
+            "datadog" => Ok(Self::Datadog),
             "otlp" => Ok(Self::Otlp),
             "console" => Ok(Self::Console),
             "none" => Ok(Self::None),
-            _ => Err(invalid_env(env::OTEL_TRACES_EXPORTER, value, "expected `otlp`, `console` or `none`")),
+            _ => Err(invalid_env(env::OTEL_TRACES_EXPORTER, value, "expected `datadog`, `otlp`, `console` or `none`")),
         }
     }
 }
@@ -304,6 +308,7 @@ pub(crate) struct CodeSettings {
     pub(crate) dogstatsd: Option<DogStatsdAddr>,
     pub(crate) otlp_endpoint: Option<String>,
     pub(crate) otlp_protocol: Option<OtlpProtocol>,
+    pub(crate) trace_agent_url: Option<String>,
 }
 
 /// Everything `init` needs, resolved.
@@ -312,10 +317,14 @@ pub(crate) struct Resolved {
     pub(crate) service: ServiceInfo,
     pub(crate) traces: TracesExporter,
     pub(crate) metrics: MetricsExporter,
-    pub(crate) sample_rate: f64,
+    /// `DD_TRACE_SAMPLE_RATE`, when set: without it every trace is kept (OTLP) or the Agent's
+    /// rates apply (native).
+    pub(crate) sample_rate: Option<f64>,
     pub(crate) dogstatsd: DogStatsdAddr,
     pub(crate) otlp_traces: OtlpTarget,
     pub(crate) otlp_metrics: OtlpTarget,
+    /// The trace Agent for native export, when one is named; `None` lets Datadog's SDK find it.
+    pub(crate) trace_agent_url: Option<String>,
     pub(crate) flush_interval: Duration,
     pub(crate) shutdown_timeout: Duration,
 }
@@ -337,6 +346,7 @@ pub(crate) fn resolve(
         dogstatsd: resolve_dogstatsd(code, source)?,
         otlp_traces: resolve_otlp(code, source, Signal::Traces)?,
         otlp_metrics: resolve_otlp(code, source, Signal::Metrics)?,
+        trace_agent_url: resolve_trace_agent_url(code, source)?,
         flush_interval,
         shutdown_timeout,
     })
@@ -480,15 +490,33 @@ fn resolve_traces_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Resul
     {
         return Ok(TracesExporter::None);
     }
-    if let Some(value) = env::read(source, env::OTEL_TRACES_EXPORTER) {
-        return TracesExporter::parse(&value);
-    }
-    if let Some(fallback) = &code.fallback_traces
-        && !agent_configured(source)
+    let exporter = if let Some(value) = env::read(source, env::OTEL_TRACES_EXPORTER) {
+        TracesExporter::parse(&value)?
+    } else if code.trace_agent_url.is_some()
+        || env::read(source, env::DD_TRACE_AGENT_URL).is_some()
+        || env::read(source, env::DD_TRACE_AGENT_PORT).is_some()
     {
-        return Ok(fallback.clone());
+        TracesExporter::Datadog
+    } else if [env::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env::OTEL_EXPORTER_OTLP_ENDPOINT]
+        .iter()
+        .any(|name| env::read(source, name).is_some())
+        || code.otlp_endpoint.is_some()
+    {
+        TracesExporter::Otlp
+    } else if let Some(fallback) = code.fallback_traces.as_ref().filter(|_| !agent_configured(source)) {
+        fallback.clone()
+    } else if cfg!(feature = "datadog") {
+        TracesExporter::Datadog
+    } else {
+        TracesExporter::Otlp
+    };
+    if exporter == TracesExporter::Datadog && !cfg!(feature = "datadog") {
+        return Err(InitError::FeatureDisabled {
+            what: "native trace export to the Datadog Agent (OTEL_TRACES_EXPORTER=datadog, DD_TRACE_AGENT_URL or DD_TRACE_AGENT_PORT)",
+            feature: "datadog",
+        });
     }
-    Ok(TracesExporter::Otlp)
+    Ok(exporter)
 }
 
 fn resolve_metrics_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Result<MetricsExporter, InitError> {
@@ -510,6 +538,8 @@ fn resolve_metrics_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Resu
 fn agent_configured(source: &dyn EnvSource) -> bool {
     [
         env::DD_AGENT_HOST,
+        env::DD_TRACE_AGENT_URL,
+        env::DD_TRACE_AGENT_PORT,
         env::DD_DOGSTATSD_URL,
         env::DD_DOGSTATSD_HOST,
         env::DD_DOGSTATSD_PORT,
@@ -521,10 +551,10 @@ fn agent_configured(source: &dyn EnvSource) -> bool {
     .any(|name| env::read(source, name).is_some())
 }
 
-fn resolve_sample_rate(code: &CodeSettings, source: &dyn EnvSource) -> Result<f64, InitError> {
+fn resolve_sample_rate(code: &CodeSettings, source: &dyn EnvSource) -> Result<Option<f64>, InitError> {
     if let Some(rate) = code.sample_rate {
         return if (0.0..=1.0).contains(&rate) {
-            Ok(rate)
+            Ok(Some(rate))
         } else {
             Err(InitError::InvalidSetting {
                 setting: "sample_rate",
@@ -533,9 +563,9 @@ fn resolve_sample_rate(code: &CodeSettings, source: &dyn EnvSource) -> Result<f6
             })
         };
     }
-    let Some(value) = env::read(source, env::DD_TRACE_SAMPLE_RATE) else { return Ok(1.0) };
+    let Some(value) = env::read(source, env::DD_TRACE_SAMPLE_RATE) else { return Ok(None) };
     match value.parse::<f64>() {
-        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(Some(rate)),
         _ => Err(invalid_env(env::DD_TRACE_SAMPLE_RATE, &value, "expected a number from 0.0 to 1.0")),
     }
 }
@@ -559,6 +589,40 @@ fn resolve_dogstatsd(code: &CodeSettings, source: &dyn EnvSource) -> Result<DogS
             .ok_or_else(|| invalid_env(env::DD_DOGSTATSD_PORT, &port, "expected a port number from 1 to 65535"))?,
     };
     Ok(DogStatsdAddr::Udp { host, port })
+}
+
+/// `DD_TRACE_AGENT_URL`, else `DD_AGENT_HOST` + `DD_TRACE_AGENT_PORT` when either is set.
+fn resolve_trace_agent_url(code: &CodeSettings, source: &dyn EnvSource) -> Result<Option<String>, InitError> {
+    let check = |url: &str| -> Result<(), String> {
+        if let Some(path) = url.strip_prefix("unix://") {
+            return if path.starts_with('/') { Ok(()) } else { Err(format!("socket path `{path}` must be absolute")) };
+        }
+        check_url(url).map_err(|reason| format!("{reason}, or `unix:///path` for the Agent's socket"))
+    };
+    if let Some(url) = &code.trace_agent_url {
+        check(url).map_err(|reason| InitError::InvalidSetting { setting: "trace_agent_url", value: url.clone(), reason })?;
+        return Ok(Some(url.clone()));
+    }
+    if let Some(url) = env::read(source, env::DD_TRACE_AGENT_URL) {
+        check(&url).map_err(|reason| invalid_env(env::DD_TRACE_AGENT_URL, &url, reason))?;
+        return Ok(Some(url));
+    }
+    let port = match env::read(source, env::DD_TRACE_AGENT_PORT) {
+        None => None,
+        Some(port) => Some(
+            port.parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| invalid_env(env::DD_TRACE_AGENT_PORT, &port, "expected a port number from 1 to 65535"))?,
+        ),
+    };
+    let host = env::read(source, env::DD_AGENT_HOST);
+    if host.is_none() && port.is_none() {
+        return Ok(None);
+    }
+    let host = host.unwrap_or_else(|| "localhost".to_owned());
+    let host = if host.contains(':') { format!("[{host}]") } else { host };
+    Ok(Some(format!("http://{host}:{}", port.unwrap_or(8126))))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -725,11 +789,35 @@ mod tests {
     }
 
     #[test]
+    fn trace_agent_url_selects_native_export() {
+        let native = resolved(&[("DD_TRACE_AGENT_URL", "unix:///var/run/datadog/apm.socket")]);
+        if cfg!(feature = "datadog") {
+            let native = native.unwrap();
+            assert_eq!(native.traces, TracesExporter::Datadog);
+            assert_eq!(native.trace_agent_url.as_deref(), Some("unix:///var/run/datadog/apm.socket"));
+        } else {
+            assert_eq!(
+                native.unwrap_err().to_string(),
+                "native trace export to the Datadog Agent (OTEL_TRACES_EXPORTER=datadog, DD_TRACE_AGENT_URL or DD_TRACE_AGENT_PORT) needs the `datadog` feature of dd-instrument"
+            );
+        }
+        let config =
+            resolved(&[("DD_AGENT_HOST", "10.0.0.7"), ("DD_TRACE_AGENT_PORT", "9126"), ("OTEL_TRACES_EXPORTER", "otlp")])
+                .unwrap();
+        assert_eq!(config.trace_agent_url.as_deref(), Some("http://10.0.0.7:9126"));
+        assert_eq!(config.traces, TracesExporter::Otlp, "OTEL_TRACES_EXPORTER wins");
+        assert_eq!(resolved(&[]).unwrap().trace_agent_url, None, "Datadog's SDK finds the Agent by itself");
+        assert!(error_of(&[("DD_TRACE_AGENT_URL", "localhost:8126")]).contains("DD_TRACE_AGENT_URL"));
+        assert!(error_of(&[("DD_TRACE_AGENT_URL", "unix://relative.sock")]).contains("must be absolute"));
+        assert!(error_of(&[("DD_TRACE_AGENT_PORT", "http")]).contains("DD_TRACE_AGENT_PORT"));
+    }
+
+    #[test]
     fn empty_values_count_as_unset() {
         let config =
             resolved(&[("DD_SERVICE", ""), ("DD_TRACE_SAMPLE_RATE", " "), ("OTEL_SERVICE_NAME", "svc")]).unwrap();
         assert_eq!(config.service.service, "svc");
-        assert_eq!(config.sample_rate, 1.0);
+        assert_eq!(config.sample_rate, None);
     }
 
     #[test]
@@ -786,7 +874,10 @@ mod tests {
     #[test]
     fn exporters_default_and_follow_the_environment() {
         let config = resolved(&[]).unwrap();
-        assert_eq!((config.traces, config.metrics), (TracesExporter::Otlp, MetricsExporter::DogStatsd));
+        let default_traces = if cfg!(feature = "datadog") { TracesExporter::Datadog } else { TracesExporter::Otlp };
+        assert_eq!((config.traces, config.metrics), (default_traces.clone(), MetricsExporter::DogStatsd));
+        let config = resolved(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")]).unwrap();
+        assert_eq!(config.traces, TracesExporter::Otlp, "an OTLP endpoint selects OTLP");
         let config = resolved(&[("OTEL_TRACES_EXPORTER", "console"), ("OTEL_METRICS_EXPORTER", "otlp")]).unwrap();
         assert_eq!((config.traces, config.metrics), (TracesExporter::Console, MetricsExporter::Otlp));
         assert_eq!(resolved(&[("DD_TRACE_ENABLED", "false")]).unwrap().traces, TracesExporter::None);
@@ -799,6 +890,6 @@ mod tests {
         let unconfigured = resolve(&code, &vec![], Duration::ZERO, Duration::ZERO).unwrap();
         assert_eq!((unconfigured.traces, unconfigured.metrics), (TracesExporter::Console, MetricsExporter::Console));
         let with_agent = resolve(&code, &vec![("DD_AGENT_HOST", "agent")], Duration::ZERO, Duration::ZERO).unwrap();
-        assert_eq!((with_agent.traces, with_agent.metrics), (TracesExporter::Otlp, MetricsExporter::DogStatsd));
+        assert_eq!((with_agent.traces, with_agent.metrics), (default_traces, MetricsExporter::DogStatsd));
     }
 }

@@ -22,6 +22,13 @@ pub const DD_TAGS: &str = "DD_TAGS";
 /// Host of the Datadog Agent, for DogStatsD and OTLP when their own addresses are unset.
 /// Default: `localhost`.
 pub const DD_AGENT_HOST: &str = "DD_AGENT_HOST";
+/// URL of the Datadog trace Agent for native export (feature `datadog`): `http://host:port` or
+/// `unix:///path/to/apm.socket`. Setting it (or `DD_TRACE_AGENT_PORT`) selects native export
+/// when `OTEL_TRACES_EXPORTER` is unset. Default: `http://<DD_AGENT_HOST>:8126`, or the
+/// Agent's socket `/var/run/datadog/apm.socket` when it exists.
+pub const DD_TRACE_AGENT_URL: &str = "DD_TRACE_AGENT_URL";
+/// Port of the Datadog trace Agent, with `DD_AGENT_HOST`. Default: `8126`.
+pub const DD_TRACE_AGENT_PORT: &str = "DD_TRACE_AGENT_PORT";
 /// DogStatsD address: `udp://host:port`, `unix:///path` (datagram socket) or
 /// `unixstream:///path`. Default: built from `DD_DOGSTATSD_HOST` and `DD_DOGSTATSD_PORT`.
 pub const DD_DOGSTATSD_URL: &str = "DD_DOGSTATSD_URL";
@@ -56,7 +63,9 @@ pub const OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_TRACES_
 pub const OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
 /// Extra headers on OTLP requests: `key=value` pairs separated by commas. Default: none.
 pub const OTEL_EXPORTER_OTLP_HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
-/// Where traces go: `otlp`, `console` or `none`. Default: `otlp`.
+/// Where traces go: `datadog` (native, feature `datadog`), `otlp`, `console` or `none`. Default:
+/// `datadog` when `DD_TRACE_AGENT_URL` or `DD_TRACE_AGENT_PORT` is set, else `otlp` when an OTLP
+/// endpoint is set, else `datadog` if the `datadog` feature is compiled in, else `otlp`.
 pub const OTEL_TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
 /// Where metrics go: `dogstatsd`, `otlp`, `console` or `none`. Default: `dogstatsd`, which the
 /// Datadog Agent receives out of the box.

@@ -14,7 +14,7 @@ use crate::config::{
 };
 use crate::env::{EnvSource, ProcessEnv};
 use crate::metrics::{self, Flusher, Sink};
-use crate::trace::{self, SpanSetup};
+use crate::trace::{self, AddedProcessor};
 
 /// Default time between two metric flushes.
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(2);
@@ -76,7 +76,7 @@ static ACTIVE: Mutex<Option<Weak<MetricsPipeline>>> = Mutex::new(None);
 pub struct Builder {
     code: CodeSettings,
     source: Box<dyn EnvSource>,
-    span_setups: Vec<SpanSetup>,
+    span_processors: Vec<AddedProcessor>,
     flush_interval: Duration,
     shutdown_timeout: Duration,
     logs: bool,
@@ -99,7 +99,7 @@ impl Default for Builder {
         Self {
             code: CodeSettings::default(),
             source: Box::new(ProcessEnv),
-            span_setups: Vec::new(),
+            span_processors: Vec::new(),
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             logs: true,
@@ -172,6 +172,13 @@ impl Builder {
         self
     }
 
+    /// The Datadog trace Agent for native export: `http://host:8126` or `unix:///path/apm.socket`
+    /// (with the `datadog` feature). Selects native export unless the exporter is set otherwise.
+    pub fn trace_agent_url(mut self, url: impl Into<String>) -> Self {
+        self.code.trace_agent_url = Some(url.into());
+        self
+    }
+
     /// Base URL of the OTLP receiver (`http://host:4318` for HTTP, `http://host:4317` for gRPC).
     pub fn otlp_endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.code.otlp_endpoint = Some(endpoint.into());
@@ -186,13 +193,13 @@ impl Builder {
 
     /// Also sends spans to `exporter`, through a batch processor.
     pub fn span_exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
-        self.span_setups.push(trace::exporter_setup(exporter));
+        self.span_processors.push(AddedProcessor::exporter(exporter));
         self
     }
 
     /// Also sends spans through `processor` (for example a `SimpleSpanProcessor` in tests).
     pub fn span_processor<P: SpanProcessor + 'static>(mut self, processor: P) -> Self {
-        self.span_setups.push(trace::processor_setup(processor));
+        self.span_processors.push(AddedProcessor::processor(processor));
         self
     }
 
@@ -242,7 +249,11 @@ impl Builder {
     pub fn build(self) -> Result<Guard, InitError> {
         let config = config::resolve(&self.code, &*self.source, self.flush_interval, self.shutdown_timeout)?;
         let runtime = Runtime::for_config(&config)?;
-        let tracer_provider = trace::provider(&config, self.span_setups, runtime.as_ref())?;
+        let traces = trace::provider(&config, self.span_processors, runtime.as_ref())?;
+        if let Some(propagator) = traces.propagator {
+            opentelemetry::global::set_text_map_propagator(trace::InstalledPropagator(propagator));
+        }
+        let tracer_provider = traces.provider;
         let metrics = start_metrics(&config, self.metrics_out, runtime.as_ref())?;
         Ok(Guard { inner: Some(Inner { tracer_provider, metrics, runtime }), config, logs: self.logs })
     }

@@ -2,9 +2,11 @@
 //!
 //! - [`spans`]: run code under a subscriber whose spans go to an in-memory exporter.
 //! - [`statsd`]: a UDP socket on 127.0.0.1 that receives this test binary's DogStatsD datagrams.
+//! - [`agent`]: Datadog's APM test agent, when `scripts/test-agent` runs it.
 //! - [`otlp`]: OTLP receivers (gRPC and HTTP/protobuf) on 127.0.0.1 that decode requests with the
 //!   official protobuf definitions.
 
+pub mod agent;
 pub mod otlp;
 pub mod spans;
 pub mod statsd;

@@ -70,7 +70,10 @@ impl Capture {
         while let Ok(n) = self.socket.recv(&mut buf) {
             let payload = std::str::from_utf8(&buf[..n]).expect("datagrams are UTF-8");
             assert!(n <= 1432, "a UDP payload of {n} bytes exceeds 1432: {payload}");
-            self.lines.extend(payload.split('\n').map(str::to_owned));
+            for line in payload.split('\n') {
+                assert_valid_datagram(line);
+                self.lines.push(line.to_owned());
+            }
         }
         self.socket.set_nonblocking(false).expect("blocking");
     }
@@ -108,4 +111,32 @@ pub fn parse(line: &str) -> Line {
         }
     }
     Line { name: name.to_owned(), values: values.split(':').map(str::to_owned).collect(), kind, rate, tags }
+}
+
+/// Asserts `line` is a valid DogStatsD metric datagram line: `name:v[:v...]|type[|@rate][|#tags]`
+/// with a Datadog metric name (a letter first, then ASCII letters, digits, `_` and `.`, at most
+/// 200 characters), a known type, numeric values, a rate in (0, 1], and tags that Datadog's rules
+/// leave unchanged.
+pub fn assert_valid_datagram(line: &str) {
+    let parsed = parse(line);
+    let mut name = parsed.name.chars();
+    assert!(
+        name.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            && parsed.name.len() <= 200,
+        "invalid metric name in `{line}`"
+    );
+    assert!(["c", "g", "ms", "h", "s", "d"].contains(&parsed.kind.as_str()), "unknown type in `{line}`");
+    if parsed.kind != "s" {
+        for value in &parsed.values {
+            assert!(value.parse::<f64>().is_ok_and(f64::is_finite), "value `{value}` in `{line}` is not a number");
+        }
+    }
+    if let Some(rate) = &parsed.rate {
+        let rate: f64 = rate.parse().unwrap_or_else(|_| panic!("rate in `{line}`"));
+        assert!(rate > 0.0 && rate <= 1.0, "rate out of (0, 1] in `{line}`");
+    }
+    for tag in &parsed.tags {
+        assert_eq!(dd_instrument::normalize_tag(tag).as_deref(), Some(tag.as_str()), "tag `{tag}` of `{line}` is not normalized");
+    }
 }

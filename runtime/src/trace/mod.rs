@@ -1,22 +1,55 @@
 //! Trace export: the OpenTelemetry tracer provider behind the `tracing` layer.
 
 pub(crate) mod console;
+#[cfg(feature = "datadog")]
+pub(crate) mod datadog;
 
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanExporter, SpanProcessor, TracerProviderBuilder};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter, SpanProcessor};
 
 use crate::config::{InitError, Resolved, ServiceInfo, TracesExporter};
 
-/// A span exporter or processor added in code, applied to the provider builder.
-pub(crate) type SpanSetup = Box<dyn FnOnce(TracerProviderBuilder) -> TracerProviderBuilder + Send>;
+/// A span processor added in code (an exporter comes with its batch processor).
+pub(crate) struct AddedProcessor(Box<dyn SpanProcessor>);
 
-pub(crate) fn exporter_setup<E: SpanExporter + 'static>(exporter: E) -> SpanSetup {
-    Box::new(move |builder| builder.with_batch_exporter(exporter))
+impl std::fmt::Debug for AddedProcessor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
-pub(crate) fn processor_setup<P: SpanProcessor + 'static>(processor: P) -> SpanSetup {
-    Box::new(move |builder| builder.with_span_processor(processor))
+impl AddedProcessor {
+    pub(crate) fn exporter<E: SpanExporter + 'static>(exporter: E) -> Self {
+        Self(Box::new(BatchSpanProcessor::builder(exporter).build()))
+    }
+
+    pub(crate) fn processor<P: SpanProcessor + 'static>(processor: P) -> Self {
+        Self(Box::new(processor))
+    }
+}
+
+impl SpanProcessor for AddedProcessor {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.0.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: opentelemetry_sdk::trace::SpanData) {
+        self.0.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: std::time::Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.0.set_resource(resource);
+    }
 }
 
 /// The OpenTelemetry resource every span and OTLP metric carries.
@@ -43,20 +76,64 @@ fn sampler(rate: f64) -> Sampler {
     Sampler::ParentBased(Box::new(root))
 }
 
-/// Builds the tracer provider, or `None` when traces are off.
+/// A propagator chosen at run time.
+pub(crate) type BoxedPropagator = Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>;
+
+/// A [`BoxedPropagator`] as the global propagator.
+pub(crate) struct InstalledPropagator(pub(crate) BoxedPropagator);
+
+impl std::fmt::Debug for InstalledPropagator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl opentelemetry::propagation::TextMapPropagator for InstalledPropagator {
+    fn inject_context(&self, cx: &opentelemetry::Context, injector: &mut dyn opentelemetry::propagation::Injector) {
+        self.0.inject_context(cx, injector);
+    }
+
+    fn extract_with_context(
+        &self,
+        cx: &opentelemetry::Context,
+        extractor: &dyn opentelemetry::propagation::Extractor,
+    ) -> opentelemetry::Context {
+        self.0.extract_with_context(cx, extractor)
+    }
+
+    fn fields(&self) -> opentelemetry::propagation::text_map_propagator::FieldIter<'_> {
+        self.0.fields()
+    }
+}
+
+/// What trace export needs: the tracer provider (none when traces are off) and the propagator
+/// that matches its sampler.
+pub(crate) struct Traces {
+    pub(crate) provider: Option<SdkTracerProvider>,
+    pub(crate) propagator: Option<BoxedPropagator>,
+}
+
+/// Builds the tracer provider and its propagator.
 pub(crate) fn provider(
     config: &Resolved,
-    custom: Vec<SpanSetup>,
+    added: Vec<AddedProcessor>,
     #[cfg_attr(not(feature = "otlp"), allow(unused_variables))] runtime: Option<&crate::init::Runtime>,
-) -> Result<Option<SdkTracerProvider>, InitError> {
-    let mut builder =
-        SdkTracerProvider::builder().with_resource(resource(&config.service)).with_sampler(sampler(config.sample_rate));
-    let has_custom = !custom.is_empty();
-    for setup in custom {
-        builder = setup(builder);
+) -> Result<Traces, InitError> {
+    if config.traces == TracesExporter::Datadog {
+        #[cfg(feature = "datadog")]
+        return datadog::provider(config, added);
+        #[cfg(not(feature = "datadog"))]
+        return Err(InitError::FeatureDisabled { what: "native trace export to the Datadog Agent", feature: "datadog" });
     }
-    builder = match (&config.traces, has_custom) {
-        (TracesExporter::None, false) => return Ok(None),
+    let mut builder = SdkTracerProvider::builder()
+        .with_resource(resource(&config.service))
+        .with_sampler(sampler(config.sample_rate.unwrap_or(1.0)));
+    let has_added = !added.is_empty();
+    for processor in added {
+        builder = builder.with_span_processor(processor);
+    }
+    builder = match (&config.traces, has_added) {
+        (TracesExporter::None, false) => return Ok(Traces { provider: None, propagator: None }),
         (TracesExporter::None, true) => builder,
         (TracesExporter::Console, _) => builder.with_simple_exporter(console::ConsoleSpanExporter::stderr()),
         (TracesExporter::Otlp, _) => {
@@ -69,6 +146,7 @@ pub(crate) fn provider(
                 return Err(InitError::FeatureDisabled { what: "OTLP trace export", feature: "otlp" });
             }
         }
+        (TracesExporter::Datadog, _) => unreachable!("handled above"),
     };
-    Ok(Some(builder.build()))
+    Ok(Traces { provider: Some(builder.build()), propagator: None })
 }

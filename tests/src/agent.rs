@@ -1,0 +1,104 @@
+//! Datadog's APM test agent (`ddapm-test-agent`) as a real peer: see `scripts/test-agent`.
+//!
+//! The acceptance tests read the agent's addresses from the environment that
+//! `scripts/test-agent start` prints (and `scripts/test` exports). Without them the tests say they
+//! are skipped and why, and pass: plain `cargo test` works without Python.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Addresses of a running test agent.
+#[derive(Debug, Clone)]
+pub struct TestAgent {
+    /// The trace Agent API (native traces, `/test/...`): `http://127.0.0.1:<port>`.
+    pub url: String,
+    /// OTLP/HTTP receiver.
+    pub otlp_http: String,
+    /// OTLP/gRPC receiver.
+    pub otlp_grpc: String,
+}
+
+/// The running test agent, or `None` after printing why `test` is skipped.
+pub fn test_agent(test: &str) -> Option<TestAgent> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (var("DD_TEST_AGENT_URL"), var("DD_TEST_AGENT_OTLP_HTTP_URL"), var("DD_TEST_AGENT_OTLP_GRPC_URL")) {
+        (Some(url), Some(otlp_http), Some(otlp_grpc)) => Some(TestAgent { url, otlp_http, otlp_grpc }),
+        _ => {
+            eprintln!(
+                "SKIPPED {test}: Datadog's test agent is not running (DD_TEST_AGENT_URL is unset). \
+                 Run `scripts/test`, or `scripts/test-agent start` and export what it prints."
+            );
+            None
+        }
+    }
+}
+
+impl TestAgent {
+    fn get(&self, url: &str) -> Value {
+        let response = reqwest::blocking::Client::new()
+            .get(url)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let status = response.status();
+        let body = response.text().unwrap_or_default();
+        assert!(status.is_success(), "GET {url}: HTTP {status}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {url}: not JSON ({e}): {body}"))
+    }
+
+    /// Starts a fresh session for `token` on both the native and the OTLP side.
+    pub fn start_session(&self, token: &str) {
+        for base in [&self.url, &self.otlp_http] {
+            let url = format!("{base}/test/session/start?test_session_token={token}");
+            let response = reqwest::blocking::Client::new().get(&url).timeout(Duration::from_secs(10)).send();
+            assert!(response.is_ok_and(|r| r.status().is_success()), "GET {url} failed");
+        }
+    }
+
+    /// Native traces received in the default session, converted to Datadog spans by the agent:
+    /// a list of traces, each a list of spans.
+    pub fn native_traces(&self) -> Vec<Vec<Value>> {
+        let traces = self.get(&format!("{}/test/session/traces", self.url));
+        serde_json::from_value(traces).expect("a list of traces")
+    }
+
+    /// Waits until `ready` holds for the native spans of `service`, then returns them.
+    pub fn wait_native_spans(&self, service: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let spans: Vec<Value> = self
+                .native_traces()
+                .into_iter()
+                .flatten()
+                .filter(|span| span["service"].as_str() == Some(service))
+                .collect();
+            if ready(&spans) {
+                return spans;
+            }
+            assert!(Instant::now() < deadline, "the test agent did not get the spans of {service} in time: {spans:#?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Trace-check failures the agent recorded (empty when every check passed).
+    pub fn trace_check_failures(&self) -> String {
+        let url = format!("{}/test/trace_check/failures", self.url);
+        let response = reqwest::blocking::Client::new().get(&url).timeout(Duration::from_secs(10)).send();
+        let response = response.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        // The agent answers 200 with no failures, 400 with the failures as text.
+        if response.status().is_success() { String::new() } else { response.text().unwrap_or_default() }
+    }
+
+    /// OTLP traces received for `token`, as the agent's JSON (resource spans).
+    pub fn otlp_traces(&self, token: &str) -> Vec<Value> {
+        let value = self.get(&format!("{}/test/session/traces?test_session_token={token}", self.otlp_http));
+        serde_json::from_value(value).expect("a list of OTLP trace requests")
+    }
+
+    /// OTLP metrics received for `token`, as the agent's JSON.
+    pub fn otlp_metrics(&self, token: &str) -> Vec<Value> {
+        let value = self.get(&format!("{}/test/session/metrics?test_session_token={token}", self.otlp_http));
+        serde_json::from_value(value).expect("a list of OTLP metric requests")
+    }
+}
