@@ -6,11 +6,15 @@
 use std::collections::BTreeMap;
 use std::net::UdpSocket;
 use std::process::Command;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use dd_instrument_tests::agent::test_agent;
 use dd_instrument_tests::statsd::assert_valid_datagram;
 use serde_json::Value;
+
+/// The tests share the test agent's default session (native traces carry no session token).
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn meta<'a>(span: &'a Value, key: &str) -> Option<&'a str> {
     span["meta"][key].as_str()
@@ -19,6 +23,7 @@ fn meta<'a>(span: &'a Value, key: &str) -> Option<&'a str> {
 #[test]
 fn checkout_example_spans_have_datadog_fields() {
     let Some(agent) = test_agent("checkout_example_spans_have_datadog_fields") else { return };
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     agent.start_session("");
     let statsd = UdpSocket::bind("127.0.0.1:0").expect("bind a loopback UDP socket");
     statsd.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
@@ -59,7 +64,10 @@ fn checkout_example_spans_have_datadog_fields() {
                     None => assert_eq!(error, 0, "{span}"),
                     Some((kind, message)) => {
                         assert_eq!(error, 1, "{span}");
-                        assert_eq!((meta(span, "error.type"), meta(span, "error.message")), (Some(kind), Some(message)));
+                        assert_eq!(
+                            (meta(span, "error.type"), meta(span, "error.message")),
+                            (Some(kind), Some(message))
+                        );
                     }
                 }
             }
@@ -88,7 +96,7 @@ fn checkout_example_spans_have_datadog_fields() {
     let failures = agent.trace_check_failures();
     assert!(failures.is_empty(), "the test agent's trace checks failed: {failures}");
 
-    let mut buf = [0u8; 65_536];
+    let mut buf = vec![0u8; 65_536];
     let mut lines = Vec::new();
     statsd.set_read_timeout(Some(Duration::from_millis(500))).expect("timeout");
     while let Ok(n) = statsd.recv(&mut buf) {
@@ -103,5 +111,160 @@ fn checkout_example_spans_have_datadog_fields() {
         if !line.starts_with("datadog.tracer.") {
             assert!(line.contains("|#env:acceptance,service:checkout,version:"), "unified tags on {line}");
         }
+    }
+}
+
+#[test]
+fn two_services_make_one_trace_and_follow_the_upstream_sampling_decision() {
+    let Some(agent) = test_agent("two_services_make_one_trace_and_follow_the_upstream_sampling_decision") else {
+        return;
+    };
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    agent.start_session("");
+    // Rules that only match the frontend: whatever the backend keeps, it keeps because the
+    // frontend's decision came with the request. `red-kettle` is dropped, the rest kept by rule.
+    let rules = r#"[{"service":"frontend","tags":{"sku":"red-kettle"},"sample_rate":0},{"service":"frontend","sample_rate":1}]"#;
+    let output = Command::new(env!("CARGO_BIN_EXE_two-services"))
+        .env_clear()
+        .env("DD_TRACE_AGENT_URL", &agent.url)
+        .env("DD_ENV", "acceptance")
+        .env("DD_TRACE_SAMPLING_RULES", rules)
+        .env("OTEL_METRICS_EXPORTER", "none")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("the example runs");
+    assert!(output.status.success(), "the example failed: {}", String::from_utf8_lossy(&output.stderr));
+
+    let spans = |service| agent.wait_native_spans(service, |spans| spans.len() >= 4);
+    let (frontend, backend) = (spans("frontend"), spans("backend"));
+    let mut traces: BTreeMap<u64, Vec<&Value>> = BTreeMap::new();
+    for span in frontend.iter().chain(&backend) {
+        traces.entry(span["trace_id"].as_u64().unwrap()).or_default().push(span);
+        assert_eq!(span["metrics"]["_sampling_priority_v1"], 2.0, "kept by the frontend's rule: {span}");
+        assert_eq!(meta(span, "_dd.p.dm"), Some("-3"), "decided by a rule upstream: {span}");
+        assert_ne!(meta(span, "sku"), Some("red-kettle"), "the dropped request must not arrive: {span}");
+    }
+    assert_eq!(traces.len(), 2, "blue-mug and broken, one trace each across both services");
+    for spans in traces.values() {
+        let find = |service: &str, name: &str| -> &Value {
+            spans
+                .iter()
+                .find(|s| s["service"] == service && s["name"] == name)
+                .unwrap_or_else(|| panic!("{service} {name}"))
+        };
+        let checkout = find("frontend", "two_services.checkout");
+        let client = find("frontend", "http.client.request");
+        let server = find("backend", "http.server.request");
+        let query = find("backend", "two_services.stock_of");
+        assert_eq!(spans.len(), 4);
+        assert_eq!(checkout["parent_id"].as_u64().unwrap_or(0), 0);
+        assert_eq!(
+            (meta(checkout, "span.kind"), checkout["resource"].as_str()),
+            (Some("server"), Some("GET /checkout/{sku}"))
+        );
+        assert_eq!(client["parent_id"], checkout["span_id"]);
+        assert_eq!((meta(client, "span.kind"), meta(client, "peer.service")), (Some("client"), Some("backend")));
+        assert_eq!(server["parent_id"], client["span_id"], "the backend continues the frontend's span");
+        assert_eq!(
+            (meta(server, "span.kind"), server["resource"].as_str()),
+            (Some("server"), Some("GET /stock/{sku}"))
+        );
+        assert_eq!(meta(server, "http.route"), Some("/stock/{sku}"));
+        assert_eq!(query["parent_id"], server["span_id"]);
+        assert_eq!(query["type"], "sql");
+        if meta(checkout, "sku") == Some("broken") {
+            assert_eq!(
+                (checkout["error"].as_i64(), server["error"].as_i64(), query["error"].as_i64()),
+                (Some(1), Some(1), Some(1))
+            );
+            assert_eq!(
+                server["metrics"]["http.status_code"]
+                    .as_f64()
+                    .or_else(|| meta(server, "http.status_code").and_then(|c| c.parse().ok())),
+                Some(503.0)
+            );
+        } else {
+            assert_eq!(server["error"].as_i64().unwrap_or(0), 0);
+        }
+    }
+    let failures = agent.trace_check_failures();
+    assert!(failures.is_empty(), "the test agent's trace checks failed: {failures}");
+}
+
+/// Attributes of an OTLP JSON span as `key -> text`.
+fn otlp_attributes(span: &Value) -> BTreeMap<String, String> {
+    span["attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|kv| {
+            let value = &kv["value"];
+            let text = ["string_value", "int_value", "double_value", "bool_value"]
+                .iter()
+                .find_map(|kind| value.get(*kind))
+                .map_or_else(|| value.to_string(), |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+            (kv["key"].as_str().unwrap_or_default().to_owned(), text)
+        })
+        .collect()
+}
+
+#[test]
+fn two_services_over_otlp_make_one_trace_and_follow_the_upstream_sampling_decision() {
+    let Some(agent) = test_agent("two_services_over_otlp_make_one_trace_and_follow_the_upstream_sampling_decision")
+    else {
+        return;
+    };
+    let token = "two-services-otlp";
+    agent.start_session(token);
+    let rules = r#"[{"service":"frontend","tags":{"sku":"red-kettle"},"sample_rate":0},{"service":"frontend","sample_rate":1}]"#;
+    let output = Command::new(env!("CARGO_BIN_EXE_two-services"))
+        .env_clear()
+        .env("OTEL_TRACES_EXPORTER", "otlp")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &agent.otlp_http)
+        .env("OTEL_EXPORTER_OTLP_HEADERS", format!("x-datadog-test-session-token={token}"))
+        .env("DD_TRACE_SAMPLING_RULES", rules)
+        .env("OTEL_METRICS_EXPORTER", "none")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("the example runs");
+    assert!(output.status.success(), "the example failed: {}", String::from_utf8_lossy(&output.stderr));
+
+    let mut spans: Vec<(String, Value)> = Vec::new();
+    for request in agent.otlp_traces(token) {
+        for resource_spans in request["resource_spans"].as_array().into_iter().flatten() {
+            let resource = otlp_attributes(&resource_spans["resource"]);
+            let service = resource["service.name"].clone();
+            for scope in resource_spans["scope_spans"].as_array().into_iter().flatten() {
+                for span in scope["spans"].as_array().into_iter().flatten() {
+                    spans.push((service.clone(), span.clone()));
+                }
+            }
+        }
+    }
+    assert_eq!(spans.len(), 8, "two kept requests, four spans each: {spans:#?}");
+    let mut traces: BTreeMap<String, Vec<&(String, Value)>> = BTreeMap::new();
+    for entry in &spans {
+        let (_, span) = entry;
+        traces.entry(span["trace_id"].as_str().unwrap_or_default().to_owned()).or_default().push(entry);
+        let attributes = otlp_attributes(span);
+        assert_eq!(attributes.get("sampling.priority").map(String::as_str), Some("2"), "kept by rule upstream: {span}");
+        assert_ne!(attributes.get("sku").map(String::as_str), Some("red-kettle"), "dropped upstream: {span}");
+    }
+    assert_eq!(traces.len(), 2);
+    for spans in traces.values() {
+        let find = |service: &str, name: &str| -> &Value {
+            &spans
+                .iter()
+                .find(|(s, span)| s == service && span["name"] == name)
+                .unwrap_or_else(|| panic!("{service} {name}"))
+                .1
+        };
+        let client = find("frontend", "http.client.request");
+        let server = find("backend", "http.server.request");
+        assert_eq!(client["kind"], "SPAN_KIND_CLIENT");
+        assert_eq!(server["kind"], "SPAN_KIND_SERVER");
+        assert_eq!(server["parent_span_id"], client["span_id"], "the backend continues the frontend's span");
+        assert_eq!(find("backend", "two_services.stock_of")["parent_span_id"], server["span_id"]);
+        assert_eq!(client["parent_span_id"], find("frontend", "two_services.checkout")["span_id"]);
     }
 }

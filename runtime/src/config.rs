@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::env::{self, EnvSource};
+use crate::propagation::{DEFAULT_STYLES, PropagationStyle, parse_styles};
+use crate::sampling::{DEFAULT_RATE_LIMIT, SamplingRule, parse_rules};
 use crate::tags::{RESERVED_TAG_KEYS, normalize_tag};
 
 /// Why [`init`](crate::init) or [`Builder::build`](crate::Builder::build) failed.
@@ -309,6 +311,10 @@ pub(crate) struct CodeSettings {
     pub(crate) otlp_endpoint: Option<String>,
     pub(crate) otlp_protocol: Option<OtlpProtocol>,
     pub(crate) trace_agent_url: Option<String>,
+    pub(crate) sampling_rules: Vec<SamplingRule>,
+    pub(crate) rate_limit: Option<f64>,
+    pub(crate) propagation: Option<Vec<PropagationStyle>>,
+    pub(crate) logs_injection: Option<bool>,
 }
 
 /// Everything `init` needs, resolved.
@@ -324,7 +330,18 @@ pub(crate) struct Resolved {
     pub(crate) otlp_traces: OtlpTarget,
     pub(crate) otlp_metrics: OtlpTarget,
     /// The trace Agent for native export, when one is named; `None` lets Datadog's SDK find it.
+    #[cfg_attr(not(feature = "datadog"), allow(dead_code, reason = "read by native export only"))]
     pub(crate) trace_agent_url: Option<String>,
+    /// Sampling rules, first match wins.
+    pub(crate) sampling_rules: Vec<SamplingRule>,
+    /// Most traces per second kept by rules and the sample rate.
+    pub(crate) rate_limit: f64,
+    /// Header styles read from incoming requests.
+    pub(crate) propagation_extract: Vec<PropagationStyle>,
+    /// Header styles written to outgoing requests.
+    pub(crate) propagation_inject: Vec<PropagationStyle>,
+    /// JSON logs with trace ids instead of human-readable logs.
+    pub(crate) logs_injection: bool,
     pub(crate) flush_interval: Duration,
     pub(crate) shutdown_timeout: Duration,
 }
@@ -347,6 +364,15 @@ pub(crate) fn resolve(
         otlp_traces: resolve_otlp(code, source, Signal::Traces)?,
         otlp_metrics: resolve_otlp(code, source, Signal::Metrics)?,
         trace_agent_url: resolve_trace_agent_url(code, source)?,
+        sampling_rules: resolve_sampling_rules(code, source)?,
+        rate_limit: resolve_rate_limit(code, source)?,
+        propagation_extract: resolve_propagation(code, source, env::DD_TRACE_PROPAGATION_STYLE_EXTRACT)?,
+        propagation_inject: resolve_propagation(code, source, env::DD_TRACE_PROPAGATION_STYLE_INJECT)?,
+        logs_injection: match (code.logs_injection, env::read(source, env::DD_LOGS_INJECTION)) {
+            (Some(enabled), _) => enabled,
+            (None, Some(value)) => parse_bool(env::DD_LOGS_INJECTION, &value)?,
+            (None, None) => false,
+        },
         flush_interval,
         shutdown_timeout,
     })
@@ -591,6 +617,55 @@ fn resolve_dogstatsd(code: &CodeSettings, source: &dyn EnvSource) -> Result<DogS
     Ok(DogStatsdAddr::Udp { host, port })
 }
 
+fn resolve_sampling_rules(code: &CodeSettings, source: &dyn EnvSource) -> Result<Vec<SamplingRule>, InitError> {
+    if !code.sampling_rules.is_empty() {
+        return Ok(code.sampling_rules.clone());
+    }
+    match env::read(source, env::DD_TRACE_SAMPLING_RULES) {
+        None => Ok(Vec::new()),
+        Some(value) => parse_rules(&value).map_err(|reason| invalid_env(env::DD_TRACE_SAMPLING_RULES, &value, reason)),
+    }
+}
+
+fn resolve_rate_limit(code: &CodeSettings, source: &dyn EnvSource) -> Result<f64, InitError> {
+    let valid = |limit: f64| limit.is_finite() && limit >= 0.0;
+    if let Some(limit) = code.rate_limit {
+        return if valid(limit) {
+            Ok(limit)
+        } else {
+            Err(InitError::InvalidSetting {
+                setting: "rate_limit",
+                value: limit.to_string(),
+                reason: "expected a number of traces per second, 0 or more".to_owned(),
+            })
+        };
+    }
+    match env::read(source, env::DD_TRACE_RATE_LIMIT) {
+        None => Ok(DEFAULT_RATE_LIMIT),
+        Some(value) => value.parse::<f64>().ok().filter(|limit| valid(*limit)).ok_or_else(|| {
+            invalid_env(env::DD_TRACE_RATE_LIMIT, &value, "expected a number of traces per second, 0 or more")
+        }),
+    }
+}
+
+/// Styles for one direction: code > `..._EXTRACT`/`..._INJECT` > `DD_TRACE_PROPAGATION_STYLE` >
+/// `datadog,tracecontext`.
+fn resolve_propagation(
+    code: &CodeSettings,
+    source: &dyn EnvSource,
+    specific: &'static str,
+) -> Result<Vec<PropagationStyle>, InitError> {
+    if let Some(styles) = &code.propagation {
+        return Ok(styles.clone());
+    }
+    for variable in [specific, env::DD_TRACE_PROPAGATION_STYLE] {
+        if let Some(value) = env::read(source, variable) {
+            return parse_styles(&value).map_err(|reason| invalid_env(variable, &value, reason));
+        }
+    }
+    Ok(DEFAULT_STYLES.to_vec())
+}
+
 /// `DD_TRACE_AGENT_URL`, else `DD_AGENT_HOST` + `DD_TRACE_AGENT_PORT` when either is set.
 fn resolve_trace_agent_url(code: &CodeSettings, source: &dyn EnvSource) -> Result<Option<String>, InitError> {
     let check = |url: &str| -> Result<(), String> {
@@ -600,22 +675,24 @@ fn resolve_trace_agent_url(code: &CodeSettings, source: &dyn EnvSource) -> Resul
         check_url(url).map_err(|reason| format!("{reason}, or `unix:///path` for the Agent's socket"))
     };
     if let Some(url) = &code.trace_agent_url {
-        check(url).map_err(|reason| InitError::InvalidSetting { setting: "trace_agent_url", value: url.clone(), reason })?;
+        check(url).map_err(|reason| InitError::InvalidSetting {
+            setting: "trace_agent_url",
+            value: url.clone(),
+            reason,
+        })?;
         return Ok(Some(url.clone()));
     }
     if let Some(url) = env::read(source, env::DD_TRACE_AGENT_URL) {
         check(&url).map_err(|reason| invalid_env(env::DD_TRACE_AGENT_URL, &url, reason))?;
         return Ok(Some(url));
     }
-    let port = match env::read(source, env::DD_TRACE_AGENT_PORT) {
-        None => None,
-        Some(port) => Some(
-            port.parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| invalid_env(env::DD_TRACE_AGENT_PORT, &port, "expected a port number from 1 to 65535"))?,
-        ),
-    };
+    let port =
+        match env::read(source, env::DD_TRACE_AGENT_PORT) {
+            None => None,
+            Some(port) => Some(port.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
+                invalid_env(env::DD_TRACE_AGENT_PORT, &port, "expected a port number from 1 to 65535")
+            })?),
+        };
     let host = env::read(source, env::DD_AGENT_HOST);
     if host.is_none() && port.is_none() {
         return Ok(None);
@@ -780,7 +857,9 @@ mod tests {
                 .starts_with(r#"invalid value "tcp://x:1" for DD_DOGSTATSD_URL"#)
         );
         assert!(error_of(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]).contains("http/json is not supported"));
-        assert!(error_of(&[("OTEL_TRACES_EXPORTER", "jaeger")]).contains("expected `otlp`, `console` or `none`"));
+        assert!(
+            error_of(&[("OTEL_TRACES_EXPORTER", "jaeger")]).contains("expected `datadog`, `otlp`, `console` or `none`")
+        );
         assert!(error_of(&[("OTEL_METRICS_EXPORTER", "otlp,console")]).contains("only one exporter"));
         assert!(error_of(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4317")]).contains("OTEL_EXPORTER_OTLP_ENDPOINT"));
         assert!(error_of(&[("OTEL_RESOURCE_ATTRIBUTES", "team")]).contains("entry `team` is not `key=value`"));
@@ -801,15 +880,48 @@ mod tests {
                 "native trace export to the Datadog Agent (OTEL_TRACES_EXPORTER=datadog, DD_TRACE_AGENT_URL or DD_TRACE_AGENT_PORT) needs the `datadog` feature of dd-instrument"
             );
         }
-        let config =
-            resolved(&[("DD_AGENT_HOST", "10.0.0.7"), ("DD_TRACE_AGENT_PORT", "9126"), ("OTEL_TRACES_EXPORTER", "otlp")])
-                .unwrap();
+        let config = resolved(&[
+            ("DD_AGENT_HOST", "10.0.0.7"),
+            ("DD_TRACE_AGENT_PORT", "9126"),
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+        ])
+        .unwrap();
         assert_eq!(config.trace_agent_url.as_deref(), Some("http://10.0.0.7:9126"));
         assert_eq!(config.traces, TracesExporter::Otlp, "OTEL_TRACES_EXPORTER wins");
         assert_eq!(resolved(&[]).unwrap().trace_agent_url, None, "Datadog's SDK finds the Agent by itself");
         assert!(error_of(&[("DD_TRACE_AGENT_URL", "localhost:8126")]).contains("DD_TRACE_AGENT_URL"));
         assert!(error_of(&[("DD_TRACE_AGENT_URL", "unix://relative.sock")]).contains("must be absolute"));
         assert!(error_of(&[("DD_TRACE_AGENT_PORT", "http")]).contains("DD_TRACE_AGENT_PORT"));
+    }
+
+    #[test]
+    fn sampling_and_propagation_settings() {
+        let config = resolved(&[
+            ("DD_TRACE_SAMPLING_RULES", r#"[{"service":"shop","name":"http.*","sample_rate":0.5}]"#),
+            ("DD_TRACE_RATE_LIMIT", "25"),
+            ("DD_TRACE_PROPAGATION_STYLE", "tracecontext"),
+            ("DD_TRACE_PROPAGATION_STYLE_INJECT", "Datadog, tracecontext"),
+            ("DD_LOGS_INJECTION", "true"),
+        ])
+        .unwrap();
+        assert_eq!(config.sampling_rules, [SamplingRule::new(0.5).service("shop").name("http.*")]);
+        assert_eq!(config.rate_limit, 25.0);
+        assert_eq!(config.propagation_extract, [PropagationStyle::TraceContext]);
+        assert_eq!(config.propagation_inject, [PropagationStyle::Datadog, PropagationStyle::TraceContext]);
+        assert!(config.logs_injection);
+
+        let defaults = resolved(&[]).unwrap();
+        assert_eq!((defaults.sampling_rules.len(), defaults.rate_limit), (0, 100.0));
+        assert_eq!(defaults.propagation_extract, DEFAULT_STYLES);
+        assert!(!defaults.logs_injection);
+
+        assert_eq!(
+            error_of(&[("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate":2}]"#)]),
+            r#"invalid value "[{\"sample_rate\":2}]" for DD_TRACE_SAMPLING_RULES: rule 0 `{"sample_rate":2}`: `sample_rate` must be a number from 0.0 to 1.0"#
+        );
+        assert!(error_of(&[("DD_TRACE_RATE_LIMIT", "-1")]).contains("DD_TRACE_RATE_LIMIT"));
+        assert!(error_of(&[("DD_TRACE_PROPAGATION_STYLE_EXTRACT", "b3")]).contains("unknown propagation style `b3`"));
+        assert!(error_of(&[("DD_LOGS_INJECTION", "yes please")]).contains("DD_LOGS_INJECTION"));
     }
 
     #[test]

@@ -41,6 +41,23 @@ pub const DD_TRACE_ENABLED: &str = "DD_TRACE_ENABLED";
 /// Fraction of traces kept, from `0.0` to `1.0`, decided at the root and followed by children
 /// (parent-based ratio sampling). Metrics and SLO counters are never sampled. Default: `1.0`.
 pub const DD_TRACE_SAMPLE_RATE: &str = "DD_TRACE_SAMPLE_RATE";
+/// Sampling rules: a JSON array of `{"service", "name", "resource", "tags", "sample_rate"}`
+/// objects with glob patterns (`*`, `?`); the first rule that matches a new trace decides. A
+/// malformed rule set is an `InitError` naming the rule. Default: none. Metrics and SLO counters
+/// are never sampled.
+pub const DD_TRACE_SAMPLING_RULES: &str = "DD_TRACE_SAMPLING_RULES";
+/// Most traces per second kept by sampling rules and `DD_TRACE_SAMPLE_RATE`. Default: `100`.
+pub const DD_TRACE_RATE_LIMIT: &str = "DD_TRACE_RATE_LIMIT";
+/// Trace context header styles, in order: `datadog`, `tracecontext`, `baggage`, `none`, comma
+/// separated. Default: `datadog,tracecontext`.
+pub const DD_TRACE_PROPAGATION_STYLE: &str = "DD_TRACE_PROPAGATION_STYLE";
+/// Styles read from incoming requests. Default: `DD_TRACE_PROPAGATION_STYLE`.
+pub const DD_TRACE_PROPAGATION_STYLE_EXTRACT: &str = "DD_TRACE_PROPAGATION_STYLE_EXTRACT";
+/// Styles written to outgoing requests. Default: `DD_TRACE_PROPAGATION_STYLE`.
+pub const DD_TRACE_PROPAGATION_STYLE_INJECT: &str = "DD_TRACE_PROPAGATION_STYLE_INJECT";
+/// `true` makes `init` log JSON lines with Datadog's attributes and the trace and span ids of
+/// the current span, instead of human-readable lines. Default: `false`.
+pub const DD_LOGS_INJECTION: &str = "DD_LOGS_INJECTION";
 /// Container or pod id, sent as tag `dd.internal.entity_id` on DogStatsD metrics so the Agent
 /// can attach container tags. Default: none.
 pub const DD_ENTITY_ID: &str = "DD_ENTITY_ID";

@@ -203,6 +203,33 @@ impl Builder {
         self
     }
 
+    /// Adds a sampling rule, after the ones added before; rules given in code replace
+    /// `DD_TRACE_SAMPLING_RULES`. The first rule that matches a new trace decides.
+    pub fn sampling_rule(mut self, rule: crate::SamplingRule) -> Self {
+        self.code.sampling_rules.push(rule);
+        self
+    }
+
+    /// Most traces per second kept by sampling rules and the sample rate. Default: 100.
+    pub fn rate_limit(mut self, traces_per_second: f64) -> Self {
+        self.code.rate_limit = Some(traces_per_second);
+        self
+    }
+
+    /// Trace context header styles, for incoming and outgoing requests alike. Default:
+    /// `DD_TRACE_PROPAGATION_STYLE*`, else Datadog then W3C Trace Context.
+    pub fn propagation(mut self, styles: Vec<crate::propagation::PropagationStyle>) -> Self {
+        self.code.propagation = Some(styles);
+        self
+    }
+
+    /// Whether [`init`](Self::init) logs JSON lines carrying the current trace and span ids
+    /// (Datadog log correlation) instead of human-readable lines. Default: `DD_LOGS_INJECTION`.
+    pub fn logs_injection(mut self, enabled: bool) -> Self {
+        self.code.logs_injection = Some(enabled);
+        self
+    }
+
     /// Time between two metric flushes. Default: [`DEFAULT_FLUSH_INTERVAL`].
     pub fn flush_interval(mut self, interval: Duration) -> Self {
         self.flush_interval = interval;
@@ -255,7 +282,7 @@ impl Builder {
         }
         let tracer_provider = traces.provider;
         let metrics = start_metrics(&config, self.metrics_out, runtime.as_ref())?;
-        Ok(Guard { inner: Some(Inner { tracer_provider, metrics, runtime }), config, logs: self.logs })
+        Ok(Guard { inner: Some(Inner { tracer_provider, metrics, runtime }), config })
     }
 
     /// Starts the exporters and installs the global `tracing` subscriber: the trace layer, plus
@@ -263,32 +290,51 @@ impl Builder {
     pub fn init(self) -> Result<Guard, InitError> {
         use tracing_subscriber::prelude::*;
 
-        let log_filter = if self.logs {
-            let directives = std::env::var("RUST_LOG").unwrap_or_default();
-            let directives = if directives.trim().is_empty() { "info".to_owned() } else { directives };
-            Some(tracing_subscriber::EnvFilter::try_new(&directives).map_err(|e| InitError::InvalidEnv {
-                variable: "RUST_LOG",
-                value: directives.clone(),
-                reason: e.to_string(),
-            })?)
-        } else {
-            None
-        };
+        use tracing_subscriber::filter::{FilterExt as _, filter_fn};
+
+        let log_filter = if self.logs { Some(log_filter()?) } else { None };
         let guard = self.build()?;
-        let logs = log_filter.map(|filter| {
-            // Our spans carry Datadog attributes, not log context: keep them out of log lines.
-            let ours = tracing_subscriber::filter::filter_fn(|meta| {
-                !(meta.is_span() && meta.fields().field("operation.name").is_some())
-            });
-            tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter).with_filter(ours)
-        });
+        let (human, json) = match log_filter {
+            None => (None, None),
+            Some(filter) if guard.config.logs_injection => {
+                // Every span stays visible to the JSON layer, whatever the level filter says, so
+                // that it finds the trace and span ids of the span a log line is in.
+                let layer = crate::logs::json_layer(&guard.config.service).with_writer(std::io::stderr);
+                // A closure, not `Metadata::is_span`: the filter must hold for every lifetime.
+                #[allow(clippy::redundant_closure_for_method_calls)]
+                let spans = filter_fn(|meta| meta.is_span());
+                (None, Some(layer.with_filter(filter.or(spans))))
+            }
+            Some(filter) => {
+                // Our spans carry Datadog attributes, not log context: keep them out of log lines.
+                let ours = filter_fn(|meta| !(meta.is_span() && meta.fields().field("operation.name").is_some()));
+                (
+                    Some(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter.and(ours))),
+                    None,
+                )
+            }
+        };
         tracing_subscriber::registry()
             .with(guard.layer())
-            .with(logs)
+            .with(human)
+            .with(json)
             .try_init()
             .map_err(|_| InitError::SubscriberAlreadySet)?;
         Ok(guard)
     }
+}
+
+/// The log level filter: `RUST_LOG`, else `info` (with the chatter of Datadog's SDK runtime kept
+/// to errors).
+fn log_filter() -> Result<tracing_subscriber::EnvFilter, InitError> {
+    let directives = std::env::var("RUST_LOG").unwrap_or_default();
+    let directives =
+        if directives.trim().is_empty() { "info,libdd_shared_runtime=error".to_owned() } else { directives };
+    tracing_subscriber::EnvFilter::try_new(&directives).map_err(|e| InitError::InvalidEnv {
+        variable: "RUST_LOG",
+        value: directives.clone(),
+        reason: e.to_string(),
+    })
 }
 
 /// Keeps the exporters running; dropping it flushes spans and metrics and shuts everything down
@@ -297,8 +343,6 @@ impl Builder {
 pub struct Guard {
     inner: Option<Inner>,
     config: Resolved,
-    #[allow(dead_code)]
-    logs: bool,
 }
 
 struct Inner {

@@ -49,6 +49,7 @@
 mod call;
 mod config;
 pub mod env;
+pub mod http;
 mod init;
 pub mod logs;
 mod metrics;
@@ -65,6 +66,7 @@ pub use config::{DogStatsdAddr, InitError, MetricsExporter, OtlpProtocol, OtlpTa
 pub use env::{EnvSource, ProcessEnv};
 pub use init::{Builder, DEFAULT_FLUSH_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, Guard, builder, flush, init};
 pub use outcome::{DdError, ErrorRecord, OutcomeKind};
+pub use sampling::SamplingRule;
 pub use tags::{DdTags, TagValue, TagVisitor, is_valid_tag_key, normalize_tag};
 
 pub use dd_instrument_macros::{DdError, DdTags, dd_slo, dd_span, dd_timed};

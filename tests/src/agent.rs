@@ -22,20 +22,20 @@ pub struct TestAgent {
 /// The running test agent, or `None` after printing why `test` is skipped.
 pub fn test_agent(test: &str) -> Option<TestAgent> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    match (var("DD_TEST_AGENT_URL"), var("DD_TEST_AGENT_OTLP_HTTP_URL"), var("DD_TEST_AGENT_OTLP_GRPC_URL")) {
-        (Some(url), Some(otlp_http), Some(otlp_grpc)) => Some(TestAgent { url, otlp_http, otlp_grpc }),
-        _ => {
-            eprintln!(
-                "SKIPPED {test}: Datadog's test agent is not running (DD_TEST_AGENT_URL is unset). \
-                 Run `scripts/test`, or `scripts/test-agent start` and export what it prints."
-            );
-            None
-        }
+    if let (Some(url), Some(otlp_http), Some(otlp_grpc)) =
+        (var("DD_TEST_AGENT_URL"), var("DD_TEST_AGENT_OTLP_HTTP_URL"), var("DD_TEST_AGENT_OTLP_GRPC_URL"))
+    {
+        return Some(TestAgent { url, otlp_http, otlp_grpc });
     }
+    eprintln!(
+        "SKIPPED {test}: Datadog's test agent is not running (DD_TEST_AGENT_URL is unset). \
+         Run `scripts/test`, or `scripts/test-agent start` and export what it prints."
+    );
+    None
 }
 
 impl TestAgent {
-    fn get(&self, url: &str) -> Value {
+    fn get(url: &str) -> Value {
         let response = reqwest::blocking::Client::new()
             .get(url)
             .timeout(Duration::from_secs(10))
@@ -59,7 +59,7 @@ impl TestAgent {
     /// Native traces received in the default session, converted to Datadog spans by the agent:
     /// a list of traces, each a list of spans.
     pub fn native_traces(&self) -> Vec<Vec<Value>> {
-        let traces = self.get(&format!("{}/test/session/traces", self.url));
+        let traces = Self::get(&format!("{}/test/session/traces", self.url));
         serde_json::from_value(traces).expect("a list of traces")
     }
 
@@ -92,13 +92,13 @@ impl TestAgent {
 
     /// OTLP traces received for `token`, as the agent's JSON (resource spans).
     pub fn otlp_traces(&self, token: &str) -> Vec<Value> {
-        let value = self.get(&format!("{}/test/session/traces?test_session_token={token}", self.otlp_http));
+        let value = Self::get(&format!("{}/test/session/traces?test_session_token={token}", self.otlp_http));
         serde_json::from_value(value).expect("a list of OTLP trace requests")
     }
 
     /// OTLP metrics received for `token`, as the agent's JSON.
     pub fn otlp_metrics(&self, token: &str) -> Vec<Value> {
-        let value = self.get(&format!("{}/test/session/metrics?test_session_token={token}", self.otlp_http));
+        let value = Self::get(&format!("{}/test/session/metrics?test_session_token={token}", self.otlp_http));
         serde_json::from_value(value).expect("a list of OTLP metric requests")
     }
 }

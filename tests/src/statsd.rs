@@ -137,6 +137,10 @@ pub fn assert_valid_datagram(line: &str) {
         assert!(rate > 0.0 && rate <= 1.0, "rate out of (0, 1] in `{line}`");
     }
     for tag in &parsed.tags {
-        assert_eq!(dd_instrument::normalize_tag(tag).as_deref(), Some(tag.as_str()), "tag `{tag}` of `{line}` is not normalized");
+        assert_eq!(
+            dd_instrument::normalize_tag(tag).as_deref(),
+            Some(tag.as_str()),
+            "tag `{tag}` of `{line}` is not normalized"
+        );
     }
 }

@@ -129,7 +129,10 @@ fn check(agent: &TestAgent, token: &str) {
     for span in failed {
         assert_eq!(span["status"]["message"], "card declined");
         let attrs = attributes(&span["attributes"]);
-        assert_eq!((attrs["error.type"].as_str(), attrs["error.message"].as_str()), ("acceptance_otlp::Declined", "card declined"));
+        assert_eq!(
+            (attrs["error.type"].as_str(), attrs["error.message"].as_str()),
+            ("acceptance_otlp::Declined", "card declined")
+        );
     }
 
     let metrics = agent.otlp_metrics(token);

@@ -55,10 +55,11 @@ impl DdState {
                 "o" => state.origin = Some(decoded).filter(|o| !o.is_empty()),
                 "p" => state.parent_id = Some(decoded).filter(|p| p.len() == 16),
                 _ => {
-                    if let Some(tag) = key.strip_prefix("t.") {
-                        if !tag.is_empty() && tag != "tid" {
-                            state.tags.push((tag.to_owned(), decoded));
-                        }
+                    if let Some(tag) = key.strip_prefix("t.")
+                        && !tag.is_empty()
+                        && tag != "tid"
+                    {
+                        state.tags.push((tag.to_owned(), decoded));
                     }
                 }
             }
@@ -103,7 +104,20 @@ impl DdState {
         updated.unwrap_or_else(|_| trace_state.clone())
     }
 
+    /// The priority to propagate for a span whose sampled flag is `sampled`: the recorded one
+    /// when it agrees with the flag, else [`AUTO_KEEP`] or [`AUTO_REJECT`]. The flag decides
+    /// whether the span is exported, so a `s:` that contradicts it (a W3C upstream that set
+    /// `-01` with `s:-1`, say) must not reach the next service.
+    pub(crate) fn priority_for(&self, sampled: bool) -> i8 {
+        match self.priority {
+            Some(priority) if (priority > 0) == sampled => priority,
+            _ if sampled => AUTO_KEEP,
+            _ => AUTO_REJECT,
+        }
+    }
+
     /// The propagated tag `_dd.p.<key>`.
+    #[allow(dead_code, reason = "shared API for readers of propagated tags; none outside tests yet")]
     pub(crate) fn tag(&self, key: &str) -> Option<&str> {
         self.tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
@@ -156,9 +170,22 @@ mod tests {
         assert_eq!(state.priority, Some(AUTO_REJECT));
         state.priority = Some(USER_KEEP);
         state.set_tag("dm", "-4");
+        assert_eq!(state.tag("dm"), Some("-4"));
+        assert_eq!(state.tag("tid"), None);
         let written = state.write_into(&trace_state);
         assert_eq!(written.get("dd"), Some("s:2;t.dm:-4"));
         assert_eq!(written.get("other"), Some("x"));
+    }
+
+    #[test]
+    fn priority_agrees_with_the_sampled_flag() {
+        let with = |priority| DdState { priority, ..DdState::default() };
+        for (priority, sampled) in [(USER_REJECT, false), (AUTO_REJECT, false), (AUTO_KEEP, true), (USER_KEEP, true)] {
+            assert_eq!(with(Some(priority)).priority_for(sampled), priority);
+            assert_eq!(with(Some(priority)).priority_for(!sampled), if sampled { AUTO_REJECT } else { AUTO_KEEP });
+        }
+        assert_eq!(with(None).priority_for(true), AUTO_KEEP);
+        assert_eq!(with(None).priority_for(false), AUTO_REJECT);
     }
 
     #[test]

@@ -6,15 +6,15 @@
 //! `init` (service, env, version, tags, Agent URL, sample rate) is handed over explicitly, so the
 //! same values reach every signal whichever path traces take.
 
-use datadog_opentelemetry::configuration::Config;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use datadog_opentelemetry::configuration::{Config, SamplingRuleConfig, TracePropagationStyle};
 
 use super::AddedProcessor;
-use crate::config::{InitError, Resolved};
+use crate::config::Resolved;
+use crate::propagation::PropagationStyle;
 
 /// The tracer provider exporting natively, and Datadog's propagator that goes with its sampler
 /// (it reads the sampling decisions the sampler records).
-pub(crate) fn provider(config: &Resolved, added: Vec<AddedProcessor>) -> Result<super::Traces, InitError> {
+pub(crate) fn provider(config: &Resolved, added: Vec<AddedProcessor>) -> super::Traces {
     let mut builder = Config::builder();
     let service = &config.service;
     builder.set_service(service.service.clone());
@@ -40,10 +40,36 @@ pub(crate) fn provider(config: &Resolved, added: Vec<AddedProcessor>) -> Result<
     if let Some(rate) = config.sample_rate {
         builder.set_trace_sample_rate(rate);
     }
-    let mut tracing = datadog_opentelemetry::tracing().with_config(builder.build()).with_resource(super::resource(service));
+    builder.set_trace_sampling_rules(config.sampling_rules.iter().map(rule_config).collect());
+    // Datadog's SDK counts whole traces per second.
+    #[allow(clippy::cast_possible_truncation, reason = "a rate limit, clamped to i32")]
+    builder.set_trace_rate_limit(config.rate_limit.min(f64::from(i32::MAX)).round() as i32);
+    builder.set_trace_propagation_style_extract(config.propagation_extract.iter().map(|s| style(*s)).collect());
+    builder.set_trace_propagation_style_inject(config.propagation_inject.iter().map(|s| style(*s)).collect());
+    let mut tracing =
+        datadog_opentelemetry::tracing().with_config(builder.build()).with_resource(super::resource(service));
     for processor in added {
         tracing = tracing.with_span_processor(processor);
     }
     let (provider, propagator) = tracing.init_local();
-    Ok(super::Traces { provider: Some(provider), propagator: Some(Box::new(propagator)) })
+    super::Traces { provider: Some(provider), propagator: Some(Box::new(propagator)) }
+}
+
+fn rule_config(rule: &crate::sampling::SamplingRule) -> SamplingRuleConfig {
+    SamplingRuleConfig {
+        sample_rate: rule.sample_rate,
+        service: rule.service.clone(),
+        name: rule.name.clone(),
+        resource: rule.resource.clone(),
+        tags: rule.tags.iter().cloned().collect(),
+    }
+}
+
+fn style(style: PropagationStyle) -> TracePropagationStyle {
+    match style {
+        PropagationStyle::Datadog => TracePropagationStyle::Datadog,
+        PropagationStyle::TraceContext => TracePropagationStyle::TraceContext,
+        PropagationStyle::Baggage => TracePropagationStyle::Baggage,
+        PropagationStyle::None => TracePropagationStyle::None,
+    }
 }

@@ -7,9 +7,11 @@ pub(crate) mod datadog;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanExporter, SpanProcessor};
 
 use crate::config::{InitError, Resolved, ServiceInfo, TracesExporter};
+use crate::propagation::DdPropagator;
+use crate::sampling::DatadogSampler;
 
 /// A span processor added in code (an exporter comes with its batch processor).
 pub(crate) struct AddedProcessor(Box<dyn SpanProcessor>);
@@ -64,18 +66,6 @@ pub(crate) fn resource(service: &ServiceInfo) -> Resource {
         .build()
 }
 
-/// Parent-based ratio sampling: roots keep `rate` of traces, children follow their parent.
-fn sampler(rate: f64) -> Sampler {
-    let root = if rate >= 1.0 {
-        Sampler::AlwaysOn
-    } else if rate <= 0.0 {
-        Sampler::AlwaysOff
-    } else {
-        Sampler::TraceIdRatioBased(rate)
-    };
-    Sampler::ParentBased(Box::new(root))
-}
-
 /// A propagator chosen at run time.
 pub(crate) type BoxedPropagator = Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>;
 
@@ -121,13 +111,20 @@ pub(crate) fn provider(
 ) -> Result<Traces, InitError> {
     if config.traces == TracesExporter::Datadog {
         #[cfg(feature = "datadog")]
-        return datadog::provider(config, added);
+        return Ok(datadog::provider(config, added));
         #[cfg(not(feature = "datadog"))]
-        return Err(InitError::FeatureDisabled { what: "native trace export to the Datadog Agent", feature: "datadog" });
+        return Err(InitError::FeatureDisabled {
+            what: "native trace export to the Datadog Agent",
+            feature: "datadog",
+        });
     }
-    let mut builder = SdkTracerProvider::builder()
-        .with_resource(resource(&config.service))
-        .with_sampler(sampler(config.sample_rate.unwrap_or(1.0)));
+    let sampler = DatadogSampler::new(
+        config.service.service.clone(),
+        config.sampling_rules.clone(),
+        config.sample_rate,
+        config.rate_limit,
+    );
+    let mut builder = SdkTracerProvider::builder().with_resource(resource(&config.service)).with_sampler(sampler);
     let has_added = !added.is_empty();
     for processor in added {
         builder = builder.with_span_processor(processor);
@@ -148,5 +145,6 @@ pub(crate) fn provider(
         }
         (TracesExporter::Datadog, _) => unreachable!("handled above"),
     };
-    Ok(Traces { provider: Some(builder.build()), propagator: None })
+    let propagator = DdPropagator::new(config.propagation_extract.clone(), config.propagation_inject.clone());
+    Ok(Traces { provider: Some(builder.build()), propagator: Some(Box::new(propagator)) })
 }

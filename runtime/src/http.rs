@@ -1,0 +1,347 @@
+//! HTTP: a `tower` layer for servers and one for clients, continuing traces across services.
+//!
+//! Both work with any `tower` HTTP stack built on the `http` crate: axum, hyper, tonic,
+//! `hyper-util`'s client.
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//!
+//! let app: Router = Router::new()
+//!     .route("/orders/{id}", get(|| async { "order" }))
+//!     // `route_layer`: after routing, so the span knows the route template (`GET /orders/{id}`).
+//!     .route_layer(dd_instrument::http::server_layer());
+//! ```
+//!
+//! ```no_run
+//! use hyper_util::client::legacy::Client;
+//! use hyper_util::rt::TokioExecutor;
+//! use tower::ServiceBuilder;
+//!
+//! let client = ServiceBuilder::new()
+//!     .layer(dd_instrument::http::client_layer("inventory"))
+//!     .service(Client::builder(TokioExecutor::new()).build_http::<String>());
+//! # drop(client);
+//! ```
+
+use std::borrow::Cow;
+use std::fmt::Display;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::{HeaderValue, Request, Response};
+use opentelemetry::trace::TraceContextExt as _;
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+use tracing::Instrument as _;
+use tracing::field::Empty;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+/// Operation name of server request spans (what Datadog names them without an integration).
+pub const SERVER_OPERATION: &str = "http.server.request";
+/// Operation name of client request spans.
+pub const CLIENT_OPERATION: &str = "http.client.request";
+
+/// A layer that traces every request a server handles: one span of kind server per request,
+/// continuing the caller's trace from its headers.
+///
+/// The span: operation `http.server.request`, resource `METHOD /route` (the route template, with
+/// the `axum` feature or a [`route`](ServerLayer::route) function; the method alone otherwise, so
+/// that ids in paths never become resources), type `web`, attributes `http.request.method`,
+/// `http.route`, `http.response.status_code`; a 5xx response marks it as an error. The response
+/// gets a `server-timing: traceparent;desc=...` header so a browser page can link its RUM view to
+/// the trace (see [`rum_meta_tags`] for HTML pages).
+pub fn server_layer() -> ServerLayer {
+    ServerLayer { route: None, server_timing: true }
+}
+
+/// A layer that traces every request a client sends: one span of kind client per request, with
+/// `peer.service`, and the trace context injected into the request headers.
+///
+/// The span: operation `http.client.request`, resource `METHOD` (or [`resource`](ClientLayer::resource)),
+/// type `http`, attributes `http.request.method`, `server.address`, `peer.service`,
+/// `http.response.status_code`; a 4xx response or a transport error marks it as an error (the
+/// server's span records its own 5xx), as Datadog's tracers do by default.
+pub fn client_layer(peer_service: impl Into<Cow<'static, str>>) -> ClientLayer {
+    ClientLayer { peer: peer_service.into(), resource: None }
+}
+
+/// Finds the route template of a request (`/orders/{id}`), for the resource and `http.route`.
+pub type RouteFn = fn(&http::Extensions) -> Option<String>;
+
+/// See [`server_layer`].
+#[derive(Debug, Clone)]
+pub struct ServerLayer {
+    route: Option<RouteFn>,
+    server_timing: bool,
+}
+
+impl ServerLayer {
+    /// How to find the route template of a request. With the `axum` feature, axum's
+    /// `MatchedPath` is used when no function is given.
+    #[must_use]
+    pub fn route(mut self, route: RouteFn) -> Self {
+        self.route = Some(route);
+        self
+    }
+
+    /// Whether responses get the `server-timing` header with the trace id. Default: `true`.
+    #[must_use]
+    pub fn server_timing(mut self, enabled: bool) -> Self {
+        self.server_timing = enabled;
+        self
+    }
+}
+
+impl<S> Layer<S> for ServerLayer {
+    type Service = ServerService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ServerService { inner, layer: self.clone() }
+    }
+}
+
+/// The service made by [`ServerLayer`].
+#[derive(Debug, Clone)]
+pub struct ServerService<S> {
+    inner: S,
+    layer: ServerLayer,
+}
+
+fn route_of(layer: &ServerLayer, extensions: &http::Extensions) -> Option<String> {
+    if let Some(route) = layer.route {
+        return route(extensions);
+    }
+    #[cfg(feature = "axum")]
+    if let Some(path) = extensions.get::<axum::extract::MatchedPath>() {
+        return Some(path.as_str().to_owned());
+    }
+    let _ = extensions;
+    None
+}
+
+impl<S, B, ResBody> Service<Request<B>> for ServerService<S>
+where
+    S: Service<Request<B>, Response = Response<ResBody>>,
+    S::Error: Display,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ServerFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let method = request.method().as_str().to_owned();
+        let route = route_of(&self.layer, request.extensions());
+        let resource = route.as_ref().map_or_else(|| method.clone(), |route| format!("{method} {route}"));
+        let span = tracing::info_span!(
+            target: "dd_instrument::http",
+            "http.server.request",
+            "otel.kind" = "server",
+            "operation.name" = SERVER_OPERATION,
+            "resource.name" = resource.as_str(),
+            "span.type" = "web",
+            "http.request.method" = method.as_str(),
+            "http.route" = route.as_deref(),
+            "http.response.status_code" = Empty,
+            "error.type" = Empty,
+            "error.message" = Empty,
+            "otel.status_description" = Empty,
+        );
+        let parent = crate::propagation::extract(request.headers());
+        if parent.span().span_context().is_valid() {
+            let _ = span.set_parent(parent);
+        }
+        let server_timing = self.layer.server_timing;
+        let future = self.inner.call(request).instrument(span.clone());
+        ServerFuture { future, span, server_timing }
+    }
+}
+
+pin_project! {
+    /// The response future of [`ServerService`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct ServerFuture<F> {
+        #[pin]
+        future: tracing::instrument::Instrumented<F>,
+        span: tracing::Span,
+        server_timing: bool,
+    }
+}
+
+impl<F, ResBody, E> Future for ServerFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+    E: Display,
+{
+    type Output = Result<Response<ResBody>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut result = std::task::ready!(this.future.poll(cx));
+        match &mut result {
+            Ok(response) => {
+                let status = response.status();
+                this.span.record("http.response.status_code", i64::from(status.as_u16()));
+                if status.is_server_error() {
+                    record_status_error(this.span, status);
+                }
+                if *this.server_timing
+                    && let Some(value) = server_timing(this.span)
+                {
+                    response.headers_mut().append("server-timing", value);
+                }
+            }
+            Err(error) => record_transport_error(this.span, error),
+        }
+        Poll::Ready(result)
+    }
+}
+
+/// The `traceparent` entry of a `Server-Timing` header for the span, which browsers expose to
+/// Datadog RUM.
+fn server_timing(span: &tracing::Span) -> Option<HeaderValue> {
+    let cx = span.context();
+    let span_context = cx.span().span_context().clone();
+    if !span_context.is_valid() {
+        return None;
+    }
+    let flags = if span_context.is_sampled() { "01" } else { "00" };
+    let value = format!("traceparent;desc=\"00-{}-{}-{flags}\"", span_context.trace_id(), span_context.span_id());
+    HeaderValue::from_str(&value).ok()
+}
+
+/// The `<meta>` tags that link a server-rendered HTML page to its trace in Datadog RUM:
+/// `dd-trace-id` (decimal, low 64 bits) and `dd-trace-time` (now, in milliseconds since the Unix
+/// epoch). Put them in the page's `<head>`.
+pub fn rum_meta_tags(span: &tracing::Span) -> Option<String> {
+    let cx = span.context();
+    let span_context = cx.span().span_context().clone();
+    if !span_context.is_valid() {
+        return None;
+    }
+    let low = u64::from_be_bytes(span_context.trace_id().to_bytes()[8..].try_into().expect("8 bytes"));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
+    Some(format!("<meta name=\"dd-trace-id\" content=\"{low}\" /><meta name=\"dd-trace-time\" content=\"{now}\" />"))
+}
+
+fn record_status_error(span: &tracing::Span, status: http::StatusCode) {
+    let message =
+        status.canonical_reason().map_or_else(|| status.as_str().to_owned(), |r| format!("{} {r}", status.as_u16()));
+    span.record("error.message", message.as_str());
+    span.record("otel.status_description", message.as_str());
+}
+
+fn record_transport_error(span: &tracing::Span, error: &dyn Display) {
+    let message = error.to_string();
+    span.record("error.message", message.as_str());
+    span.record("otel.status_description", message.as_str());
+}
+
+/// See [`client_layer`].
+#[derive(Debug, Clone)]
+pub struct ClientLayer {
+    peer: Cow<'static, str>,
+    resource: Option<fn(&http::request::Parts) -> String>,
+}
+
+impl ClientLayer {
+    /// How to name the resource of a request (default: its method). Keep it bounded: a template,
+    /// never a path with ids in it.
+    #[must_use]
+    pub fn resource(mut self, resource: fn(&http::request::Parts) -> String) -> Self {
+        self.resource = Some(resource);
+        self
+    }
+}
+
+impl<S> Layer<S> for ClientLayer {
+    type Service = ClientService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ClientService { inner, layer: self.clone() }
+    }
+}
+
+/// The service made by [`ClientLayer`].
+#[derive(Debug, Clone)]
+pub struct ClientService<S> {
+    inner: S,
+    layer: ClientLayer,
+}
+
+impl<S, B, ResBody> Service<Request<B>> for ClientService<S>
+where
+    S: Service<Request<B>, Response = Response<ResBody>>,
+    S::Error: Display,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ClientFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let (mut parts, body) = request.into_parts();
+        let resource =
+            self.layer.resource.map_or_else(|| parts.method.as_str().to_owned(), |resource| resource(&parts));
+        let span = tracing::info_span!(
+            target: "dd_instrument::http",
+            "http.client.request",
+            "otel.kind" = "client",
+            "operation.name" = CLIENT_OPERATION,
+            "resource.name" = resource.as_str(),
+            "span.type" = "http",
+            "peer.service" = &*self.layer.peer,
+            "http.request.method" = parts.method.as_str(),
+            "server.address" = parts.uri.host(),
+            "http.response.status_code" = Empty,
+            "error.type" = Empty,
+            "error.message" = Empty,
+            "otel.status_description" = Empty,
+        );
+        crate::propagation::inject_context(&span.context(), &mut parts.headers);
+        let future = self.inner.call(Request::from_parts(parts, body)).instrument(span.clone());
+        ClientFuture { future, span }
+    }
+}
+
+pin_project! {
+    /// The response future of [`ClientService`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct ClientFuture<F> {
+        #[pin]
+        future: tracing::instrument::Instrumented<F>,
+        span: tracing::Span,
+    }
+}
+
+impl<F, ResBody, E> Future for ClientFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+    E: Display,
+{
+    type Output = Result<Response<ResBody>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = std::task::ready!(this.future.poll(cx));
+        match &result {
+            Ok(response) => {
+                let status = response.status();
+                this.span.record("http.response.status_code", i64::from(status.as_u16()));
+                if status.is_client_error() {
+                    record_status_error(this.span, status);
+                }
+            }
+            Err(error) => record_transport_error(this.span, error),
+        }
+        Poll::Ready(result)
+    }
+}
