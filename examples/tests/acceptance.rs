@@ -32,12 +32,15 @@ fn checkout_example_spans_have_datadog_fields() {
         .env("DD_TRACE_AGENT_URL", &agent.url)
         .env("DD_ENV", "acceptance")
         .env("DD_DOGSTATSD_URL", format!("udp://{}", statsd.local_addr().expect("address")))
-        .env("RUST_LOG", "warn")
+        .env("DD_LOGS_INJECTION", "true")
+        .env("RUST_LOG", "info")
         .output()
         .expect("the example runs");
-    assert!(output.status.success(), "the example failed: {}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the example failed: {stderr}");
 
     let spans = agent.wait_native_spans("checkout", |spans| spans.len() >= 11);
+    check_log_correlation(&stderr, &spans);
     assert_eq!(spans.len(), 11, "4 orders: 3 + 3 + 2 + 3 spans");
     let by_id: BTreeMap<u64, &Value> = spans.iter().map(|s| (s["span_id"].as_u64().unwrap(), s)).collect();
     let version = env!("CARGO_PKG_VERSION");
@@ -112,6 +115,40 @@ fn checkout_example_spans_have_datadog_fields() {
             assert!(line.contains("|#env:acceptance,service:checkout,version:"), "unified tags on {line}");
         }
     }
+}
+
+/// Every `order paid` log line (JSON, `DD_LOGS_INJECTION=true`) carries the ids of the server span
+/// it was logged in, in Datadog's formats, and the unified service tags.
+fn check_log_correlation(stderr: &str, spans: &[Value]) {
+    let lines: Vec<Value> = stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let paid: Vec<&Value> = lines.iter().filter(|line| line["message"] == "order paid").collect();
+    assert_eq!(paid.len(), 2, "orders 1001 and 1004: {lines:#?}");
+    for line in paid {
+        assert_eq!((line["status"].as_str(), line["logger.name"].as_str()), (Some("info"), Some("checkout")));
+        assert_eq!((line["dd.service"].as_str(), line["dd.env"].as_str()), (Some("checkout"), Some("acceptance")));
+        assert_eq!(line["dd.version"].as_str(), Some(env!("CARGO_PKG_VERSION")));
+        let order = line["order"].as_u64().expect("the order field").to_string();
+        let span = spans
+            .iter()
+            .find(|s| s["name"] == "checkout.checkout" && meta(s, "order.id") == Some(order.as_str()))
+            .expect("the order's server span");
+        assert_eq!(line["dd.span_id"].as_str(), Some(span["span_id"].as_u64().unwrap().to_string().as_str()));
+        // 128-bit trace ids are logged as 32 hex digits, 64-bit ones in decimal.
+        let trace_id = meta(span, "otel.trace_id").expect("the 128-bit trace id");
+        let expected = if trace_id.starts_with("0000000000000000") {
+            span["trace_id"].as_u64().unwrap().to_string()
+        } else {
+            trace_id.to_owned()
+        };
+        assert_eq!(line["dd.trace_id"].as_str(), Some(expected.as_str()));
+    }
+    assert!(
+        lines.iter().filter(|line| line["message"] == "declared SLO").all(|line| line.get("dd.trace_id").is_none()),
+        "outside spans: no ids"
+    );
 }
 
 #[test]

@@ -297,13 +297,10 @@ impl Builder {
         let (human, json) = match log_filter {
             None => (None, None),
             Some(filter) if guard.config.logs_injection => {
-                // Every span stays visible to the JSON layer, whatever the level filter says, so
-                // that it finds the trace and span ids of the span a log line is in.
+                // The layer finds the ids of the current exported span itself: the level filter
+                // only chooses which events to log.
                 let layer = crate::logs::json_layer(&guard.config.service).with_writer(std::io::stderr);
-                // A closure, not `Metadata::is_span`: the filter must hold for every lifetime.
-                #[allow(clippy::redundant_closure_for_method_calls)]
-                let spans = filter_fn(|meta| meta.is_span());
-                (None, Some(layer.with_filter(filter.or(spans))))
+                (None, Some(layer.with_filter(filter)))
             }
             Some(filter) => {
                 // Our spans carry Datadog attributes, not log context: keep them out of log lines.

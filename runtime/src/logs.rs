@@ -1038,6 +1038,23 @@ mod tests {
     }
 
     #[test]
+    fn a_level_filter_on_the_layer_hides_no_ids() {
+        // As `init` would with RUST_LOG=warn: the JSON layer sees no INFO span at all, yet finds
+        // the ids of the exported INFO spans, on both paths.
+        let traced = Traced::new();
+        let otel = tracing_opentelemetry::layer().with_tracer(traced.provider.tracer("test"));
+        let json = layer(&traced.capture).with_filter(tracing_subscriber::EnvFilter::new("warn"));
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(otel).with(json), || {
+            let span = tracing::info_span!("request");
+            span.in_scope(|| tracing::warn!("inside"));
+            tracing::warn!(parent: &span, "explicit parent");
+        });
+        let ids = Some(dd_ids(&traced.span("request")));
+        assert_eq!(ids_of(&traced.line("inside")), ids);
+        assert_eq!(ids_of(&traced.line("explicit parent")), ids);
+    }
+
+    #[test]
     fn exported_ancestor_entered_elsewhere() {
         // The parent is never entered on the logging thread, so its context is not attached:
         // the ids come from the registry walk.
