@@ -31,8 +31,8 @@
 //! - [`dd_timed`] records the call's latency as a distribution in milliseconds.
 //! - [`dd_slo`] counts SLO events: every call, successful calls, fast successful calls.
 //! - [`DdTags`] turns a struct into tags; [`DdError`] names error variants for `error.type`.
-//! - [`init`] and [`builder`] configure the exporters once: OTLP (gRPC or HTTP) to the Datadog
-//!   Agent or any OpenTelemetry collector, DogStatsD, or the console.
+//! - [`init`] and [`builder`] configure the exporters once: natively to the Datadog Agent, OTLP
+//!   (gRPC or HTTP) to the Datadog Agent or any OpenTelemetry collector, DogStatsD, or the console.
 //!
 //! Configuration variables and their defaults are listed in [`env`]. Nothing about arguments is
 //! recorded unless a macro lists it in `tags(..)`. The per-call path of the metrics takes no lock,
@@ -41,8 +41,14 @@
 //!
 //! # Features
 //!
-//! - `otlp` (default): OTLP export of traces and metrics. Without it, traces go to the console or
-//!   nowhere and metrics to DogStatsD or the console.
+//! - `otlp` (default): OTLP export of traces and metrics. Without it, traces go natively to the
+//!   Agent (with `datadog`), to the console or nowhere, and metrics to DogStatsD or the console.
+//! - `datadog`: native trace export to the Datadog Agent through Datadog's own SDK,
+//!   `datadog-opentelemetry` (client-side stats, Agent sampling rates, remote configuration).
+//! - `axum`: route templates of axum routers (`MatchedPath`) in [`http::server_layer`] resources.
+//!
+//! Beyond the macros: [`propagation`] (Datadog and W3C trace headers), [`http`] (tower layers for
+//! servers and clients), [`logs`] (JSON logs correlated with traces), [`SamplingRule`].
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
