@@ -353,6 +353,8 @@ pub(crate) fn resolve(
     shutdown_timeout: Duration,
 ) -> Result<Resolved, InitError> {
     let service = resolve_service(code, source)?;
+    // A malformed Agent URL is reported as such before any "needs the `datadog` feature".
+    let trace_agent_url = resolve_trace_agent_url(code, source)?;
     let traces = resolve_traces_exporter(code, source)?;
     let metrics = resolve_metrics_exporter(code, source)?;
     Ok(Resolved {
@@ -363,7 +365,7 @@ pub(crate) fn resolve(
         dogstatsd: resolve_dogstatsd(code, source)?,
         otlp_traces: resolve_otlp(code, source, Signal::Traces)?,
         otlp_metrics: resolve_otlp(code, source, Signal::Metrics)?,
-        trace_agent_url: resolve_trace_agent_url(code, source)?,
+        trace_agent_url,
         sampling_rules: resolve_sampling_rules(code, source)?,
         rate_limit: resolve_rate_limit(code, source)?,
         propagation_extract: resolve_propagation(code, source, env::DD_TRACE_PROPAGATION_STYLE_EXTRACT)?,

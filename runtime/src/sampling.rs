@@ -26,9 +26,6 @@
 //! with a priority, `-9` without), so the mechanism is not sent as an attribute; it travels in
 //! `tracestate`, which the Agent records as `w3c.tracestate`.
 
-// The sampler is wired into `config` and `trace` separately; remove this once `SamplingRule` is
-// re-exported and `DatadogSampler` is installed.
-
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -475,6 +472,10 @@ pub(crate) struct DatadogSampler {
     rules: Vec<SamplingRule>,
     sample_rate: Option<f64>,
     limiter: RateLimiter,
+    /// `tracestate` of a root kept by a rule, prepared once.
+    kept: TraceState,
+    /// `tracestate` of a root rejected by a rule, prepared once.
+    rejected: TraceState,
 }
 
 impl DatadogSampler {
@@ -488,7 +489,14 @@ impl DatadogSampler {
         sample_rate: Option<f64>,
         rate_limit: f64,
     ) -> Self {
-        Self { service: service.into(), rules, sample_rate, limiter: RateLimiter::new(rate_limit) }
+        Self {
+            service: service.into(),
+            rules,
+            sample_rate,
+            limiter: RateLimiter::new(rate_limit),
+            kept: with_decision(&TraceState::NONE, USER_KEEP, MECHANISM_RULE),
+            rejected: with_decision(&TraceState::NONE, USER_REJECT, MECHANISM_RULE),
+        }
     }
 
     fn sample_root(&self, base: &TraceState, trace_id: TraceId, name: &str, attributes: &[KeyValue]) -> SamplingResult {
@@ -499,11 +507,15 @@ impl DatadogSampler {
             self.rules.iter().find(|rule| rule.matches(&span)).map(|rule| rule.sample_rate).or(self.sample_rate)
         };
         let Some(rate) = rate.map(clamp_rate) else {
-            return SamplingResult {
-                decision: SamplingDecision::RecordAndSample,
-                attributes: Vec::new(),
-                trace_state: with_decision(base, AUTO_KEEP, MECHANISM_DEFAULT),
+            // The default decision is not written down: a sampled span without a `dd=` priority
+            // is priority 1 (auto keep) to the propagators and the Agent alike, and writing it
+            // would cost several allocations on every new trace, the common case.
+            let trace_state = if base.get(DD_KEY).is_some() {
+                with_decision(base, AUTO_KEEP, MECHANISM_DEFAULT)
+            } else {
+                base.clone()
             };
+            return SamplingResult { decision: SamplingDecision::RecordAndSample, attributes: Vec::new(), trace_state };
         };
         let mut limit = None;
         let mut keep = keeps(rate, trace_id);
@@ -520,10 +532,16 @@ impl DatadogSampler {
             attributes.push(KeyValue::new(ATTR_LIMIT_RATE, limit));
         }
         attributes.push(KeyValue::new(ATTR_KNUTH_RATE, knuth_rate(rate)));
+        // Most roots have no `tracestate` of their own: theirs is one of two prepared values.
+        let trace_state = match (base == &TraceState::NONE, keep) {
+            (true, true) => self.kept.clone(),
+            (true, false) => self.rejected.clone(),
+            (false, _) => with_decision(base, priority, MECHANISM_RULE),
+        };
         SamplingResult {
             decision: if keep { SamplingDecision::RecordAndSample } else { SamplingDecision::Drop },
             attributes,
-            trace_state: with_decision(base, priority, MECHANISM_RULE),
+            trace_state,
         }
     }
 }
@@ -892,8 +910,12 @@ mod tests {
         let sampler = sampler(vec![SamplingRule::new(0.0).service("billing")], None, 0.0);
         let kept = root(&sampler, DROPPED_AT_HALF, "pay", &[]);
         assert_eq!(kept.decision, SamplingDecision::RecordAndSample);
-        assert_eq!(kept.trace_state.header(), "dd=s:1;t.dm:-0");
+        assert_eq!(kept.trace_state, TraceState::NONE, "nothing to write: sampled means priority 1");
         assert_eq!(kept.attributes, vec![]);
+        // A `dd=` state that came without a priority (a deferred decision) gets the default one.
+        let deferred = TraceState::from_key_value([("dd", "p:0000000000000007")]).unwrap();
+        let result = sampler.sample_root(&deferred, TraceId::from(DROPPED_AT_HALF), "pay", &[]);
+        assert_eq!(result.trace_state.header(), "dd=s:1;p:0000000000000007;t.dm:-0");
     }
 
     #[test]

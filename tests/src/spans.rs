@@ -14,17 +14,24 @@ use tracing_subscriber::prelude::*;
 
 /// Runs `f` with spans captured; returns its result and the finished spans, in end order.
 pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<SpanData>) {
+    capture_with(|builder| builder, f)
+}
+
+/// Like [`capture`], with more configuration (a sample rate, sampling rules...).
+pub fn capture_with<R>(
+    configure: impl FnOnce(dd_instrument::Builder) -> dd_instrument::Builder,
+    f: impl FnOnce() -> R,
+) -> (R, Vec<SpanData>) {
     let exporter = InMemorySpanExporter::default();
-    let guard = dd_instrument::builder()
+    let builder = dd_instrument::builder()
         .env_source(Vec::new())
         .service("shop")
         .env("test")
         .version("1.2.3")
         .traces_exporter(TracesExporter::None)
         .metrics_exporter(MetricsExporter::None)
-        .span_processor(SimpleSpanProcessor::new(exporter.clone()))
-        .build()
-        .expect("telemetry builds");
+        .span_processor(SimpleSpanProcessor::new(exporter.clone()));
+    let guard = configure(builder).build().expect("telemetry builds");
     let subscriber = tracing_subscriber::registry().with(guard.layer());
     let result = tracing::subscriber::with_default(subscriber, f);
     let spans = exporter.get_finished_spans().expect("in-memory exporter");

@@ -5,7 +5,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use dd_instrument::{DdTags, dd_slo, dd_span, dd_timed};
-use dd_instrument_tests::spans::{attributes, capture};
+use dd_instrument_tests::spans::{attributes, capture, capture_with};
 use dd_instrument_tests::statsd::{GLOBAL_TAGS, Line, lock, parse};
 
 /// Number of calls a distribution line stands for (values, times `1/rate` when sampled), the way
@@ -269,3 +269,26 @@ fn nothing_is_sent_for_functions_not_called() {
 #[dd_timed]
 #[allow(dead_code)]
 fn uncalled() {}
+
+#[dd_span]
+#[dd_slo(name = "unsampled", target = 99.0)]
+fn unsampled_call() {}
+
+#[test]
+fn metrics_count_every_call_even_when_traces_are_sampled_out() {
+    let mut statsd = lock();
+    let ((), spans) = capture_with(
+        |builder| builder.sample_rate(0.0),
+        || {
+            for _ in 0..5 {
+                unsampled_call();
+            }
+        },
+    );
+    assert!(spans.is_empty(), "a sample rate of 0 keeps no trace");
+    let slo = tags(&["slo:unsampled"]).join(",");
+    assert_eq!(
+        statsd.take_matching("slo.requests.total", |l| l.tags.contains(&"slo:unsampled".to_owned())),
+        [format!("slo.requests.total:5|c|#{slo}")]
+    );
+}
