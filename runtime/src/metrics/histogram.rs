@@ -8,7 +8,8 @@
 //!
 //! Buckets of one power of two live in a block of 128 counters, allocated the first time a value
 //! lands in that range and never freed: a function's latency spans a few powers of two, so a
-//! histogram holds a few blocks of 1 KiB.
+//! histogram holds a few blocks of 1 KiB, plus a table of 39 block pointers. An unused histogram
+//! is one null pointer.
 
 // Bucket indices are bounded by the constants below (at most 39 blocks of 128), so the casts
 // between index types cannot truncate.
@@ -27,46 +28,49 @@ const MAX_EXPONENT: u32 = 44;
 const BLOCKS: usize = (MAX_EXPONENT - SUB_BITS + 2) as usize;
 
 type Block = [AtomicU64; SUB_COUNT];
+type Table = [AtomicPtr<Block>; BLOCKS];
 
-/// Counts of durations by bucket.
+/// Counts of durations by bucket: one pointer until the first value, then a table of block
+/// pointers, then the blocks values have landed in.
 #[derive(Debug)]
 pub(crate) struct Histogram {
-    blocks: [AtomicPtr<Block>; BLOCKS],
+    table: AtomicPtr<Table>,
 }
 
 impl Histogram {
     pub(crate) const fn new() -> Self {
-        Self { blocks: [const { AtomicPtr::new(std::ptr::null_mut()) }; BLOCKS] }
+        Self { table: AtomicPtr::new(std::ptr::null_mut()) }
     }
 
     /// Counts one duration of `nanos` nanoseconds.
     #[inline]
     pub(crate) fn record(&self, nanos: u64) {
         let (block, sub) = bucket_of(nanos);
-        let ptr = self.blocks[block].load(Ordering::Acquire);
-        let block = if ptr.is_null() { self.allocate(block) } else { unsafe { &*ptr } };
+        let table = self.table.load(Ordering::Acquire);
+        // SAFETY: a published table lives as long as `self`.
+        let table = if table.is_null() { self.allocate_table() } else { unsafe { &*table } };
+        let ptr = table[block].load(Ordering::Acquire);
+        // SAFETY: published blocks live as long as `self`.
+        let block = if ptr.is_null() { allocate_block(&table[block]) } else { unsafe { &*ptr } };
         block[sub].fetch_add(1, Ordering::Relaxed);
     }
 
     #[cold]
-    fn allocate(&self, index: usize) -> &Block {
-        let fresh = Box::into_raw(Box::new([const { AtomicU64::new(0) }; SUB_COUNT]));
-        match self.blocks[index].compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
-            // SAFETY: the pointer was just published and blocks are never freed while `self` lives.
-            Ok(_) => unsafe { &*fresh },
-            Err(existing) => {
-                // SAFETY: `fresh` lost the race and was never shared.
-                drop(unsafe { Box::from_raw(fresh) });
-                // SAFETY: as above, published blocks live as long as `self`.
-                unsafe { &*existing }
-            }
-        }
+    fn allocate_table(&self) -> &Table {
+        let fresh = Box::into_raw(Box::new([const { AtomicPtr::new(std::ptr::null_mut()) }; BLOCKS]));
+        publish(&self.table, fresh)
     }
 
     /// Takes every count recorded since the last drain, calling `f(bucket, count)` for non-empty
     /// buckets in increasing order of duration.
     pub(crate) fn drain(&self, mut f: impl FnMut(Bucket, u64)) {
-        for (index, slot) in self.blocks.iter().enumerate() {
+        let table = self.table.load(Ordering::Acquire);
+        if table.is_null() {
+            return;
+        }
+        // SAFETY: a published table lives as long as `self`.
+        let table = unsafe { &*table };
+        for (index, slot) in table.iter().enumerate() {
             let ptr = slot.load(Ordering::Acquire);
             if ptr.is_null() {
                 continue;
@@ -85,12 +89,38 @@ impl Histogram {
     }
 }
 
+#[cold]
+fn allocate_block(slot: &AtomicPtr<Block>) -> &Block {
+    publish(slot, Box::into_raw(Box::new([const { AtomicU64::new(0) }; SUB_COUNT])))
+}
+
+/// Installs `fresh` in the empty `slot`, or frees it if another thread was first; returns what
+/// the slot holds.
+fn publish<T>(slot: &AtomicPtr<T>, fresh: *mut T) -> &T {
+    match slot.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+        // SAFETY: just published; published values are never freed while their owner lives.
+        Ok(_) => unsafe { &*fresh },
+        Err(existing) => {
+            // SAFETY: `fresh` lost the race and was never shared.
+            drop(unsafe { Box::from_raw(fresh) });
+            // SAFETY: as above.
+            unsafe { &*existing }
+        }
+    }
+}
+
 impl Drop for Histogram {
     fn drop(&mut self) {
-        for slot in &mut self.blocks {
+        let table = *self.table.get_mut();
+        if table.is_null() {
+            return;
+        }
+        // SAFETY: allocated by `allocate_table` and owned by `self`.
+        let mut table = unsafe { Box::from_raw(table) };
+        for slot in table.iter_mut() {
             let ptr = *slot.get_mut();
             if !ptr.is_null() {
-                // SAFETY: allocated by `allocate` and owned by `self`.
+                // SAFETY: allocated by `allocate_block` and owned by `self`.
                 drop(unsafe { Box::from_raw(ptr) });
             }
         }

@@ -80,14 +80,7 @@ fn merge_duplicates(points: Vec<Point>) -> Vec<Point> {
                 (Value::Count(total), Value::Count(more)) => *total += more,
                 (Value::Distribution(buckets), Value::Distribution(more)) => {
                     buckets.extend(more);
-                    buckets.sort_by_key(|(bucket, _)| *bucket);
-                    buckets.dedup_by(|(later, n), (earlier, total)| {
-                        let same = later == earlier;
-                        if same {
-                            *total += *n;
-                        }
-                        same
-                    });
+                    merge_buckets(buckets);
                 }
                 // A name used both as a counter and a distribution cannot come from the macros.
                 (_, other) => merged.push(Point { name: point.name, tags: point.tags, value: other }),
@@ -102,7 +95,10 @@ fn collect_site(site: &'static CallSite, points: &mut Vec<Point>) {
         let mut drain = |dynamic: &str, cells: &site::TimerCells| {
             for outcome in OutcomeKind::ALL {
                 let mut buckets = Vec::new();
-                cells.by_outcome[outcome as usize].drain(|bucket, count| buckets.push((bucket, count)));
+                for shard in &cells.shards {
+                    shard[outcome as usize].drain(|bucket, count| buckets.push((bucket, count)));
+                }
+                merge_buckets(&mut buckets);
                 if !buckets.is_empty() {
                     let mut tags = tag_list(timer.tags, dynamic);
                     tags.push(format!("outcome:{outcome}"));
@@ -116,9 +112,12 @@ fn collect_site(site: &'static CallSite, points: &mut Vec<Point>) {
     if let Some(slo) = site.slo {
         let mut drain = |dynamic: &str, cells: &site::SloCells| {
             use std::sync::atomic::Ordering::Relaxed;
-            let good = cells.good.swap(0, Relaxed);
-            let bad = cells.bad.swap(0, Relaxed);
-            let fast = cells.fast.swap(0, Relaxed);
+            let (mut good, mut bad, mut fast) = (0, 0, 0);
+            for shard in &cells.shards {
+                good += shard.good.swap(0, Relaxed);
+                bad += shard.bad.swap(0, Relaxed);
+                fast += shard.fast.swap(0, Relaxed);
+            }
             if good + bad == 0 {
                 return;
             }
@@ -133,6 +132,18 @@ fn collect_site(site: &'static CallSite, points: &mut Vec<Point>) {
         drain("", &site.slo_cells);
         site.slo_dynamic.for_each(|tags, cells| drain(tags, cells));
     }
+}
+
+/// Sorts buckets by duration and adds up the counts of equal buckets.
+fn merge_buckets(buckets: &mut Vec<(Bucket, u64)>) {
+    buckets.sort_by_key(|(bucket, _)| *bucket);
+    buckets.dedup_by(|(later, n), (earlier, total)| {
+        let same = later == earlier;
+        if same {
+            *total += *n;
+        }
+        same
+    });
 }
 
 fn tag_list(fixed: &[&str], dynamic: &str) -> Vec<String> {

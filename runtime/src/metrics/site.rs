@@ -1,14 +1,16 @@
 //! Per-call-site statics: where `#[dd_timed]` and `#[dd_slo]` count.
 //!
 //! Each annotated function owns one [`CallSite`] in a `static`. A call adds to atomics inside
-//! it: no allocation, no lock, no syscall. The first call links the site into a global lock-free
+//! it, in the shard of its thread: no allocation, no lock, no syscall, no cache line shared with
+//! other threads (up to [`SHARDS`] of them). The first call links the site into a global lock-free
 //! list that the background flusher walks. Calls whose tags are computed at run time count in a
 //! context per distinct tag set, found under the site's own lock (never a global one) and capped
 //! at [`MAX_CONTEXTS_PER_SITE`] so an unbounded tag cannot grow memory without bound.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use super::histogram::Histogram;
@@ -52,21 +54,52 @@ impl TimerMeta {
     }
 }
 
-/// Counts of one timer context, by outcome.
+/// Shards of every counter: threads count in their own shard (by order of first use), so
+/// threads calling the same function do not fight over one cache line.
+pub(crate) const SHARDS: usize = 8;
+
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// The shard of the current thread.
+#[inline]
+fn current_shard() -> usize {
+    SHARD.with(|shard| {
+        let index = shard.get();
+        if index != usize::MAX {
+            return index;
+        }
+        let index = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
+        shard.set(index);
+        index
+    })
+}
+
+/// Counts of one timer context: a histogram per shard and outcome.
 #[derive(Debug)]
 pub(crate) struct TimerCells {
-    pub(crate) by_outcome: [Histogram; 4],
+    pub(crate) shards: [[Histogram; 4]; SHARDS],
 }
 
 impl TimerCells {
     const fn new() -> Self {
-        Self { by_outcome: [const { Histogram::new() }; 4] }
+        Self { shards: [const { [const { Histogram::new() }; 4] }; SHARDS] }
     }
 }
 
-/// Counts of one SLO context.
+/// Counts of one SLO context, per shard.
 #[derive(Debug)]
 pub(crate) struct SloCells {
+    pub(crate) shards: [SloShard; SHARDS],
+}
+
+/// One shard of [`SloCells`], alone on its cache line.
+#[derive(Debug)]
+#[repr(align(64))]
+pub(crate) struct SloShard {
     pub(crate) good: AtomicU64,
     pub(crate) bad: AtomicU64,
     pub(crate) fast: AtomicU64,
@@ -74,7 +107,10 @@ pub(crate) struct SloCells {
 
 impl SloCells {
     const fn new() -> Self {
-        Self { good: AtomicU64::new(0), bad: AtomicU64::new(0), fast: AtomicU64::new(0) }
+        Self {
+            shards: [const { SloShard { good: AtomicU64::new(0), bad: AtomicU64::new(0), fast: AtomicU64::new(0) } };
+                SHARDS],
+        }
     }
 }
 
@@ -212,10 +248,12 @@ pub(crate) fn record(
     outcome: OutcomeKind,
     nanos: u64,
 ) {
+    let shard = current_shard();
     if let Some(cells) = timer {
-        cells.by_outcome[outcome as usize].record(nanos);
+        cells.shards[shard][outcome as usize].record(nanos);
     }
     if let Some((cells, threshold_nanos)) = slo {
+        let cells = &cells.shards[shard];
         if outcome == OutcomeKind::Ok {
             cells.good.fetch_add(1, Ordering::Relaxed);
             if threshold_nanos.is_some_and(|limit| nanos <= limit) {
