@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use dd_instrument_tests::agent::test_agent;
+use dd_instrument_tests::agent::{otlp_attributes, test_agent};
 use dd_instrument_tests::statsd::assert_valid_datagram;
 use serde_json::Value;
 
@@ -228,23 +228,6 @@ fn two_services_make_one_trace_and_follow_the_upstream_sampling_decision() {
     assert!(failures.is_empty(), "the test agent's trace checks failed: {failures}");
 }
 
-/// Attributes of an OTLP JSON span as `key -> text`.
-fn otlp_attributes(span: &Value) -> BTreeMap<String, String> {
-    span["attributes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|kv| {
-            let value = &kv["value"];
-            let text = ["string_value", "int_value", "double_value", "bool_value"]
-                .iter()
-                .find_map(|kind| value.get(*kind))
-                .map_or_else(|| value.to_string(), |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
-            (kv["key"].as_str().unwrap_or_default().to_owned(), text)
-        })
-        .collect()
-}
-
 #[test]
 fn two_services_over_otlp_make_one_trace_and_follow_the_upstream_sampling_decision() {
     let Some(agent) = test_agent("two_services_over_otlp_make_one_trace_and_follow_the_upstream_sampling_decision")
@@ -269,7 +252,7 @@ fn two_services_over_otlp_make_one_trace_and_follow_the_upstream_sampling_decisi
     let mut spans: Vec<(String, Value)> = Vec::new();
     for request in agent.otlp_traces(token) {
         for resource_spans in request["resource_spans"].as_array().into_iter().flatten() {
-            let resource = otlp_attributes(&resource_spans["resource"]);
+            let resource = otlp_attributes(&resource_spans["resource"]["attributes"]);
             let service = resource["service.name"].clone();
             for scope in resource_spans["scope_spans"].as_array().into_iter().flatten() {
                 for span in scope["spans"].as_array().into_iter().flatten() {
@@ -283,7 +266,7 @@ fn two_services_over_otlp_make_one_trace_and_follow_the_upstream_sampling_decisi
     for entry in &spans {
         let (_, span) = entry;
         traces.entry(span["trace_id"].as_str().unwrap_or_default().to_owned()).or_default().push(entry);
-        let attributes = otlp_attributes(span);
+        let attributes = otlp_attributes(&span["attributes"]);
         assert_eq!(attributes.get("sampling.priority").map(String::as_str), Some("2"), "kept by rule upstream: {span}");
         assert_ne!(attributes.get("sku").map(String::as_str), Some("red-kettle"), "dropped upstream: {span}");
     }

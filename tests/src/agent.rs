@@ -4,6 +4,7 @@
 //! `scripts/test-agent start` prints (and `scripts/test` exports). Without them the tests say they
 //! are skipped and why, and pass: plain `cargo test` works without Python.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -101,4 +102,21 @@ impl TestAgent {
         let value = Self::get(&format!("{}/test/session/metrics?test_session_token={token}", self.otlp_http));
         serde_json::from_value(value).expect("a list of OTLP metric requests")
     }
+}
+
+/// The attributes of an OTLP object in the test agent's JSON (`[{"key", "value": {"string_value"
+/// | "int_value" | ...}}]`), as `key -> text`.
+pub fn otlp_attributes(list: &Value) -> BTreeMap<String, String> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|kv| {
+            let value = &kv["value"];
+            let text = ["string_value", "int_value", "double_value", "bool_value"]
+                .iter()
+                .find_map(|kind| value.get(*kind))
+                .map_or_else(|| value.to_string(), |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+            (kv["key"].as_str().unwrap_or_default().to_owned(), text)
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use dd_instrument::{dd_slo, dd_span, dd_timed};
-use dd_instrument_tests::agent::{TestAgent, test_agent};
+use dd_instrument_tests::agent::{TestAgent, otlp_attributes as attributes, test_agent};
 use serde_json::Value;
 use tracing_subscriber::prelude::*;
 
@@ -58,22 +58,6 @@ fn export(agent: &TestAgent, endpoint: &str, protocol: &str, token: &str) {
         checkout(true).unwrap_err();
     });
     drop(guard);
-}
-
-/// Attributes of an OTLP JSON object as `key -> text`.
-fn attributes(list: &Value) -> BTreeMap<String, String> {
-    list.as_array()
-        .into_iter()
-        .flatten()
-        .map(|kv| {
-            let value = &kv["value"];
-            let text = ["string_value", "int_value", "double_value", "bool_value"]
-                .iter()
-                .find_map(|kind| value.get(*kind))
-                .map_or_else(|| value.to_string(), |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
-            (kv["key"].as_str().unwrap().to_owned(), text)
-        })
-        .collect()
 }
 
 fn expected(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
