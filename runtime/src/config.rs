@@ -327,7 +327,9 @@ pub(crate) struct Resolved {
     /// rates apply (native).
     pub(crate) sample_rate: Option<f64>,
     pub(crate) dogstatsd: DogStatsdAddr,
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code, reason = "read by OTLP export only"))]
     pub(crate) otlp_traces: OtlpTarget,
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code, reason = "read by OTLP export only"))]
     pub(crate) otlp_metrics: OtlpTarget,
     /// The trace Agent for native export, when one is named; `None` lets Datadog's SDK find it.
     #[cfg_attr(not(feature = "datadog"), allow(dead_code, reason = "read by native export only"))]

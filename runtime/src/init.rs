@@ -523,6 +523,7 @@ impl Runtime {
         }
     }
 
+    #[cfg_attr(not(feature = "otlp"), allow(clippy::unused_self, reason = "nothing to stop without OTLP"))]
     fn shutdown(self) {
         #[cfg(feature = "otlp")]
         // Never blocks, so it is safe inside the application's own async context.

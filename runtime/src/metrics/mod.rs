@@ -48,8 +48,10 @@ pub(crate) struct Point {
 pub(crate) struct Batch {
     pub(crate) points: Vec<Point>,
     /// Start of the interval the points cover.
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code, reason = "OTLP points carry their interval"))]
     pub(crate) start: SystemTime,
     /// End of that interval.
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code, reason = "OTLP points carry their interval"))]
     pub(crate) end: SystemTime,
 }
 
