@@ -162,38 +162,27 @@ fn benches(c: &mut Criterion) {
 
     // Two threads calling the same function at once: contention on the site's atomics.
     group.bench_function("dd_timed_dd_slo_two_threads", |b| {
-        b.iter_custom(|iterations| {
-            let start = Instant::now();
-            std::thread::scope(|s| {
-                for _ in 0..2 {
-                    s.spawn(|| {
-                        for _ in 0..iterations {
-                            timed_slo(black_box(7));
-                        }
-                    });
-                }
-            });
-            start.elapsed()
-        });
+        b.iter_custom(|n| on_two_threads(n, || timed_slo(black_box(7))));
     });
-    group.bench_function("floor_two_threads", |b| {
-        b.iter_custom(|iterations| {
-            let start = Instant::now();
-            std::thread::scope(|s| {
-                for _ in 0..2 {
-                    s.spawn(|| {
-                        for _ in 0..iterations {
-                            floor(black_box(7));
-                        }
-                    });
-                }
-            });
-            start.elapsed()
-        });
-    });
+    group.bench_function("floor_two_threads", |b| b.iter_custom(|n| on_two_threads(n, || floor(black_box(7)))));
     group.finish();
     drop(telemetry);
     let _ = provider.shutdown();
+}
+
+/// Wall time of two threads each calling `call` `iterations` times at once.
+fn on_two_threads(iterations: u64, call: impl Fn() -> u64 + Sync) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..iterations {
+                    call();
+                }
+            });
+        }
+    });
+    start.elapsed()
 }
 
 /// The span benchmarks again with a batch processor, as in production: spans cross to the
