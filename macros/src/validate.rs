@@ -1,27 +1,24 @@
 //! Datadog's naming rules, checked at compile time on what users write as literals.
 //!
-//! The normalizations mirror the runtime (`dd_instrument::normalize_tag`, `normalize_operation`)
-//! byte for byte: a literal the macro accepts or rewrites here must come out the same as the
-//! value the runtime would compute, and suggestions must be what Datadog would show.
+//! The rules themselves live in `dd-instrument-rules`, which the runtime uses too: a literal
+//! the macro accepts or rewrites here comes out the same as the value the runtime would compute.
+//! This module only turns their answers into messages.
 
-/// Longest tag (`key:value`) Datadog keeps.
-pub(crate) const MAX_TAG_LEN: usize = 200;
+use dd_instrument_rules::{
+    MAX_METRIC_NAME, MAX_OPERATION_NAME, MAX_TAG_LEN, is_valid_metric_name, is_valid_tag_key, normalize_metric_name,
+    normalize_tag, normalize_tag_value, operation_name,
+};
 
-/// Longest operation name Datadog keeps.
-pub(crate) const MAX_OPERATION_NAME: usize = 100;
-
-/// Longest metric name Datadog keeps.
-pub(crate) const MAX_METRIC_NAME: usize = 200;
-
-/// Tag keys only unified service tagging may set, with where their value comes from.
-const RESERVED_TAG_KEYS: [(&str, &str); 6] = [
-    ("env", "it comes from `DD_ENV`"),
-    ("service", "it comes from `DD_SERVICE`"),
-    ("version", "it comes from `DD_VERSION`"),
-    ("host", "the Datadog Agent sets it"),
-    ("source", "Datadog sets it for logs and integrations"),
-    ("device", "the Datadog Agent sets it"),
-];
+/// Where the value of a reserved tag key ([`dd_instrument_rules::RESERVED_TAG_KEYS`]) comes from.
+fn reserved_origin(key: &str) -> Option<&'static str> {
+    dd_instrument_rules::is_reserved_tag_key(key).then_some(match key {
+        "env" => "it comes from `DD_ENV`",
+        "service" => "it comes from `DD_SERVICE`",
+        "version" => "it comes from `DD_VERSION`",
+        "source" => "Datadog sets it for logs and integrations",
+        _ => "the Datadog Agent sets it",
+    })
+}
 
 /// Why a tag key is invalid, and the valid key Datadog would make of it.
 pub(crate) struct KeyProblem {
@@ -45,7 +42,7 @@ impl KeyProblem {
 /// first, then `[a-z0-9_\-./]`, shorter than [`MAX_TAG_LEN`], and not reserved.
 pub(crate) fn tag_key_problem(key: &str) -> Option<KeyProblem> {
     let problem = |message: String, suggestion: Option<String>| Some(KeyProblem { message, suggestion });
-    if let Some((_, origin)) = RESERVED_TAG_KEYS.iter().find(|(reserved, _)| *reserved == key) {
+    if let Some(origin) = reserved_origin(key) {
         return problem(
             format!("tag key `{key}` is reserved: {origin}, for every span and metric (unified service tagging)"),
             None,
@@ -79,65 +76,10 @@ pub(crate) fn tag_key_problem(key: &str) -> Option<KeyProblem> {
     )
 }
 
-/// Whether `key` is a valid tag key as written (the runtime's `is_valid_tag_key`).
-pub(crate) fn is_valid_tag_key(key: &str) -> bool {
-    let mut chars = key.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.' | '/'))
-        && key.len() < MAX_TAG_LEN
-}
-
-/// Appends `text` with Datadog's tag character rules, keeping the tag that began at `tag_start`
-/// within [`MAX_TAG_LEN`]; trailing `_` and `:` are trimmed back to where `text` began.
-fn push_sanitized(out: &mut String, tag_start: usize, text: &str, letter_first: bool) {
-    let text_start = out.len();
-    let mut last_replaced = false;
-    for c in text.chars() {
-        if out.len() - tag_start >= MAX_TAG_LEN {
-            break;
-        }
-        let c = c.to_ascii_lowercase();
-        if letter_first && out.len() == text_start && !c.is_ascii_lowercase() {
-            continue;
-        }
-        if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | ':' | '.' | '/') {
-            out.push(c);
-            last_replaced = false;
-        } else if !last_replaced {
-            out.push('_');
-            last_replaced = true;
-        }
-    }
-    while out.len() > text_start && out.ends_with(['_', ':']) {
-        out.pop();
-    }
-}
-
-/// A whole tag normalized by Datadog's rules; `None` when nothing valid remains.
-pub(crate) fn normalize_tag(tag: &str) -> Option<String> {
-    let mut out = String::new();
-    push_sanitized(&mut out, 0, tag, true);
-    (!out.is_empty()).then_some(out)
-}
-
 /// The static `key:value` tag for a literal value, normalized as the runtime does for values
 /// computed at run time (`key` alone when the value normalizes to nothing).
 pub(crate) fn static_tag(key: &str, value: &str) -> Option<String> {
-    let mut out = normalize_tag(key)?;
-    out.push(':');
-    let value_start = out.len();
-    push_sanitized(&mut out, 0, value, false);
-    if out.len() == value_start {
-        out.pop();
-    }
-    Some(out)
-}
-
-/// A tag value normalized by Datadog's rules (values may start with a digit).
-pub(crate) fn normalize_tag_value(value: &str) -> String {
-    let mut out = String::new();
-    push_sanitized(&mut out, 0, value, false);
-    out
+    dd_instrument_rules::tag(key, value)
 }
 
 /// Why `name` is not a valid SLO name, as an error message; `None` when it is valid.
@@ -170,58 +112,16 @@ pub(crate) fn slo_name_error(name: &str) -> Option<String> {
     })
 }
 
-/// A Rust path or free text normalized into a Datadog operation name (the runtime's
-/// `normalize_operation`): lowercase, `::` becomes `.`, only `[a-z0-9_.]` (other characters
-/// become `_`, runs collapse), a letter first, at most [`MAX_OPERATION_NAME`] bytes, no trailing
-/// `.` or `_`.
-pub(crate) fn normalize_operation(raw: &str) -> String {
-    let input = raw.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(input.len().min(MAX_OPERATION_NAME));
-    let mut i = 0;
-    while i < input.len() && out.len() < MAX_OPERATION_NAME {
-        let byte = input[i];
-        let (mapped, step) = if byte == b':' && input.get(i + 1) == Some(&b':') {
-            (b'.', 2)
-        } else if byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'_' {
-            (byte.to_ascii_lowercase(), 1)
-        } else {
-            (b'_', utf8_width(byte))
-        };
-        i += step;
-        if out.is_empty() && !mapped.is_ascii_alphabetic() {
-            continue;
-        }
-        if mapped == b'_' && out.last() == Some(&b'_') {
-            continue;
-        }
-        out.push(mapped);
-    }
-    while out.last().is_some_and(|last| matches!(last, b'.' | b'_')) {
-        out.pop();
-    }
-    String::from_utf8(out).expect("only ASCII bytes are pushed")
-}
-
-/// Byte length of the UTF-8 sequence that starts with `lead`.
-fn utf8_width(lead: u8) -> usize {
-    match lead {
-        0..0xC0 => 1,
-        0xC0..0xE0 => 2,
-        0xE0..0xF0 => 3,
-        _ => 4,
-    }
-}
-
 /// Why `name` is not a valid operation name, as an error message; `None` when it is valid.
 pub(crate) fn operation_name_error(name: &str) -> Option<String> {
     if name.len() > MAX_OPERATION_NAME {
-        let fixed = normalize_operation(name);
+        let fixed = operation_name(name);
         return Some(format!(
             "operation name is {} bytes long: Datadog keeps at most {MAX_OPERATION_NAME}; did you mean `{fixed}`?",
             name.len()
         ));
     }
-    let fixed = normalize_operation(name);
+    let fixed = operation_name(name);
     if fixed == name {
         return None;
     }
@@ -233,40 +133,17 @@ pub(crate) fn operation_name_error(name: &str) -> Option<String> {
     })
 }
 
-/// A metric name rewritten to Datadog's rules: ASCII letters, digits, `_` and `.`, a letter
-/// first, at most [`MAX_METRIC_NAME`] bytes. Case is kept: metric names are case-sensitive.
-pub(crate) fn normalize_metric_name(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if out.len() >= MAX_METRIC_NAME {
-            break;
-        }
-        if out.is_empty() && !c.is_ascii_alphabetic() {
-            continue;
-        }
-        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
-            out.push(c);
-        } else if !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    while out.ends_with(['_', '.']) {
-        out.pop();
-    }
-    out
-}
-
 /// Why `name` is not a valid metric name, as an error message; `None` when it is valid.
 pub(crate) fn metric_name_error(name: &str) -> Option<String> {
     let rules = "metric names start with a letter and contain only ASCII letters, digits, `_` and `.`";
-    let valid_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_');
-    let letter_first = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
     if name.is_empty() {
         return Some(format!("empty metric name: {rules}"));
     }
-    if valid_chars && letter_first {
-        return (name.len() > MAX_METRIC_NAME)
-            .then(|| format!("metric name is {} bytes long: Datadog keeps at most {MAX_METRIC_NAME}", name.len()));
+    if is_valid_metric_name(name) {
+        return None;
+    }
+    if name.len() > MAX_METRIC_NAME && name.is_ascii() && is_valid_metric_name(&name[..MAX_METRIC_NAME]) {
+        return Some(format!("metric name is {} bytes long: Datadog keeps at most {MAX_METRIC_NAME}", name.len()));
     }
     let fixed = normalize_metric_name(name);
     Some(if fixed.is_empty() {
@@ -367,22 +244,10 @@ mod tests {
     }
 
     #[test]
-    fn static_tags_match_the_runtime() {
-        // Same cases as the runtime's `normalize_tag` / `push_tag` tests.
-        assert_eq!(normalize_tag("Region:EU West").as_deref(), Some("region:eu_west"));
-        assert_eq!(normalize_tag("9lives:yes").as_deref(), Some("lives:yes"));
-        assert_eq!(normalize_tag("path:/a/b.c-d").as_deref(), Some("path:/a/b.c-d"));
-        assert_eq!(normalize_tag("key:").as_deref(), Some("key"));
-        assert_eq!(normalize_tag("a!!!b").as_deref(), Some("a_b"));
-        assert_eq!(normalize_tag("ünïcode:x").as_deref(), Some("n_code:x"));
-        assert_eq!(normalize_tag("1234"), None);
-        assert_eq!(normalize_tag(&"k".repeat(300)).unwrap().len(), MAX_TAG_LEN);
+    fn static_tags_are_the_rules_tags() {
         assert_eq!(static_tag("region", "EU West").as_deref(), Some("region:eu_west"));
-        assert_eq!(static_tag("user", "42").as_deref(), Some("user:42"));
-        assert_eq!(static_tag("url", "HTTP://X:80/Y").as_deref(), Some("url:http://x:80/y"));
-        assert_eq!(static_tag("coupon", "").as_deref(), Some("coupon"));
         assert_eq!(static_tag("delta", "-5").as_deref(), Some("delta:-5"));
-        assert_eq!(static_tag("k", &"v".repeat(300)).unwrap().len(), MAX_TAG_LEN);
+        assert_eq!(static_tag("coupon", "").as_deref(), Some("coupon"));
     }
 
     #[test]
@@ -395,18 +260,6 @@ mod tests {
         assert!(slo_name_error("").unwrap().starts_with("empty SLO name"));
         assert!(slo_name_error(&"s".repeat(197)).unwrap().contains("at most 196 bytes"));
         assert_eq!(slo_name_error(&"s".repeat(196)), None);
-    }
-
-    #[test]
-    fn operation_names_match_the_runtime() {
-        assert_eq!(normalize_operation("shop::payments::charge"), "shop.payments.charge");
-        assert_eq!(normalize_operation("Shop::HTTP::Get"), "shop.http.get");
-        assert_eq!(normalize_operation("my_crate::r#type"), "my_crate.r_type");
-        assert_eq!(normalize_operation("__9lives::gato"), "lives.gato");
-        assert_eq!(normalize_operation("café::crème"), "caf_.cr_me");
-        assert_eq!(normalize_operation("a--b"), "a_b");
-        assert_eq!(normalize_operation("trailing::_"), "trailing");
-        assert_eq!(normalize_operation(&"a".repeat(150)).len(), MAX_OPERATION_NAME);
     }
 
     #[test]

@@ -4,59 +4,8 @@
 //! name (`shop::payments::charge` -> `shop.payments.charge`) is computed by `const fn`s from
 //! `module_path!()` in the expansion. Nothing here runs on the per-call path.
 
-/// Longest operation name Datadog keeps.
-pub(crate) const MAX_OPERATION_NAME: usize = 100;
-
-/// Normalizes a Rust path into a Datadog operation name, into a buffer as long as the input.
-///
-/// Rules (Datadog's `operation.name`): lowercase; `::` becomes `.`; only `[a-z0-9_.]`, other
-/// characters become `_` (runs collapse to one); the name starts with a letter (leading
-/// characters that are not are dropped); at most [`MAX_OPERATION_NAME`] bytes; no trailing `.`
-/// or `_`. Returns the buffer and the length used.
 #[doc(hidden)]
-pub const fn normalize_operation<const N: usize>(raw: &str) -> ([u8; N], usize) {
-    let input = raw.as_bytes();
-    let mut out = [0u8; N];
-    let mut len = 0;
-    let mut i = 0;
-    while i < input.len() && len < MAX_OPERATION_NAME && len < N {
-        let byte = input[i];
-        let (mapped, step) = if byte == b':' && i + 1 < input.len() && input[i + 1] == b':' {
-            (b'.', 2)
-        } else if byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'_' {
-            (byte.to_ascii_lowercase(), 1)
-        } else {
-            (b'_', utf8_width(byte))
-        };
-        i += step;
-        if len == 0 && !mapped.is_ascii_alphabetic() {
-            continue;
-        }
-        if mapped == b'_' && out[len - 1] == b'_' {
-            continue;
-        }
-        out[len] = mapped;
-        len += 1;
-    }
-    while len > 0 && (out[len - 1] == b'.' || out[len - 1] == b'_') {
-        len -= 1;
-    }
-    (out, len)
-}
-
-/// Byte length of the UTF-8 sequence that starts with `lead`, so a multi-byte character maps to
-/// one `_`.
-const fn utf8_width(lead: u8) -> usize {
-    if lead < 0xC0 {
-        1
-    } else if lead < 0xE0 {
-        2
-    } else if lead < 0xF0 {
-        3
-    } else {
-        4
-    }
-}
+pub use dd_instrument_rules::normalize_operation;
 
 /// Concatenates two strings into a buffer of exactly their combined length.
 #[doc(hidden)]
@@ -125,33 +74,6 @@ pub(crate) fn short_type_name(full: &'static str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn normalized(raw: &'static str) -> String {
-        let (buf, len) = normalize_operation::<256>(raw);
-        String::from_utf8(buf[..len].to_vec()).unwrap()
-    }
-
-    #[test]
-    fn module_paths_become_dotted_lowercase() {
-        assert_eq!(normalized("shop::payments::charge"), "shop.payments.charge");
-        assert_eq!(normalized("Shop::HTTP::Get"), "shop.http.get");
-        assert_eq!(normalized("my_crate::r#type"), "my_crate.r_type");
-    }
-
-    #[test]
-    fn invalid_characters_collapse_and_edges_are_trimmed() {
-        assert_eq!(normalized("__9lives::gato"), "lives.gato");
-        assert_eq!(normalized("café::crème"), "caf_.cr_me");
-        assert_eq!(normalized("a--b"), "a_b");
-        assert_eq!(normalized("trailing::_"), "trailing");
-    }
-
-    #[test]
-    fn long_names_are_cut_at_one_hundred_bytes() {
-        let long = "a".repeat(150);
-        let leaked: &'static str = Box::leak(long.into_boxed_str());
-        assert_eq!(normalized(leaked).len(), MAX_OPERATION_NAME);
-    }
 
     #[test]
     fn constants_are_built_at_compile_time() {

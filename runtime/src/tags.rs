@@ -6,63 +6,8 @@
 
 use std::fmt::{self, Display};
 
-/// Longest tag (`key:value`) Datadog keeps.
-pub(crate) const MAX_TAG_LEN: usize = 200;
-
-/// Tag keys that only the unified service configuration may set.
-pub(crate) const RESERVED_TAG_KEYS: [&str; 6] = ["env", "service", "version", "host", "source", "device"];
-
-/// Appends `tag` to `out`, normalized by Datadog's tag rules.
-///
-/// Lowercase; characters outside `[a-z0-9_\-:./]` become `_` and runs of them collapse to one;
-/// the tag starts with a letter (anything before the first letter is dropped); at most
-/// [`MAX_TAG_LEN`] bytes; no trailing `_` or `:`. Returns `false`, appending nothing, when no
-/// valid tag remains.
-pub(crate) fn push_normalized_tag(out: &mut String, tag: &str) -> bool {
-    let start = out.len();
-    push_sanitized(out, start, tag, true);
-    out.len() > start
-}
-
-/// Appends `text` with Datadog's tag character rules, keeping the tag that began at `tag_start`
-/// within [`MAX_TAG_LEN`], then trims trailing `_` and `:` back to where `text` began.
-fn push_sanitized(out: &mut String, tag_start: usize, text: &str, letter_first: bool) {
-    let text_start = out.len();
-    let mut last_replaced = false;
-    for c in text.chars() {
-        if out.len() - tag_start >= MAX_TAG_LEN {
-            break;
-        }
-        let c = c.to_ascii_lowercase();
-        if letter_first && out.len() == text_start && !c.is_ascii_lowercase() {
-            continue;
-        }
-        if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | ':' | '.' | '/') {
-            out.push(c);
-            last_replaced = false;
-        } else if !last_replaced {
-            out.push('_');
-            last_replaced = true;
-        }
-    }
-    while out.len() > text_start && out.ends_with(['_', ':']) {
-        out.pop();
-    }
-}
-
-/// Normalizes one tag by [`push_normalized_tag`]'s rules; `None` when nothing valid remains.
-pub fn normalize_tag(tag: &str) -> Option<String> {
-    let mut out = String::with_capacity(tag.len().min(MAX_TAG_LEN));
-    push_normalized_tag(&mut out, tag).then_some(out)
-}
-
-/// Whether `key` is a valid tag key as written: a letter first, then `[a-z0-9_\-./]`.
-pub fn is_valid_tag_key(key: &str) -> bool {
-    let mut chars = key.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.' | '/'))
-        && key.len() < MAX_TAG_LEN
-}
+pub(crate) use dd_instrument_rules::RESERVED_TAG_KEYS;
+pub use dd_instrument_rules::{is_valid_tag_key, normalize_tag};
 
 /// A value a tag can carry, borrowed for the duration of one visit.
 ///
@@ -348,42 +293,20 @@ impl<T: DdTags + ?Sized> DdTags for &T {
     }
 }
 
-/// Appends the normalized `key:value` tag to `out`. Returns `false`, appending nothing, when no
-/// valid tag remains.
+/// Appends the normalized `key:value` tag to `out` (Datadog's rules, see
+/// [`dd_instrument_rules::push_tag`]). Returns `false`, appending nothing, when no valid tag
+/// remains.
 pub(crate) fn push_tag(out: &mut String, key: &str, value: TagValue<'_>) -> bool {
-    let start = out.len();
-    if !push_normalized_tag(out, key) {
-        return false;
-    }
-    out.push(':');
-    let value_start = out.len();
     match value {
-        TagValue::Str(text) => push_sanitized(out, start, text, false),
-        other => push_sanitized(out, start, &other.to_string(), false),
+        TagValue::Str(text) => dd_instrument_rules::push_tag(out, key, text),
+        other => dd_instrument_rules::push_tag(out, key, &other.to_string()),
     }
-    if out.len() == value_start {
-        out.pop();
-    }
-    true
 }
 
 #[cfg(test)]
 #[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tags_follow_datadog_rules() {
-        assert_eq!(normalize_tag("Region:EU West").as_deref(), Some("region:eu_west"));
-        assert_eq!(normalize_tag("9lives:yes").as_deref(), Some("lives:yes"));
-        assert_eq!(normalize_tag("path:/a/b.c-d").as_deref(), Some("path:/a/b.c-d"));
-        assert_eq!(normalize_tag("key:").as_deref(), Some("key"));
-        assert_eq!(normalize_tag("a!!!b").as_deref(), Some("a_b"));
-        assert_eq!(normalize_tag("ünïcode:x").as_deref(), Some("n_code:x"));
-        assert_eq!(normalize_tag("1234"), None);
-        assert_eq!(normalize_tag(""), None);
-        assert_eq!(normalize_tag(&"k".repeat(300)).unwrap().len(), MAX_TAG_LEN);
-    }
 
     #[test]
     fn values_may_start_with_digits_and_keep_colons() {
