@@ -13,6 +13,9 @@ mod tags;
 mod timed;
 mod validate;
 
+#[cfg(test)]
+mod snapshots;
+
 use proc_macro::TokenStream;
 
 /// Traces every call of a function as a Datadog span.
