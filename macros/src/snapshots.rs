@@ -25,8 +25,8 @@ use quote::{ToTokens as _, quote};
 use syn::punctuated::Punctuated;
 use syn::{AttrStyle, Attribute, ImplItem, Item, Meta, Token};
 
-use crate::args::Macro;
-use crate::{error, item_fn, tags};
+use crate::attr::Macro;
+use crate::{derive, expand};
 
 /// The variable that regenerates the snapshots when set to `overwrite`.
 const SWITCH: &str = "DD_SNAPSHOTS";
@@ -187,7 +187,7 @@ fn take_attribute(attrs: &mut Vec<Attribute>) -> Option<(Macro, TokenStream)> {
 }
 
 fn expand_attribute(kind: Macro, args: TokenStream, item: TokenStream) -> TokenStream {
-    item_fn::expand(kind, args, item)
+    expand::expand(kind, args, item)
 }
 
 /// Takes `DdTags` and `DdError` out of the `#[derive(..)]` lists of `attrs`, and returns them:
@@ -219,8 +219,9 @@ fn take_derives(attrs: &mut Vec<Attribute>) -> Vec<String> {
 fn with_derives(item: Item, derives: &[String]) -> Vec<Item> {
     let tokens = item.to_token_stream();
     let mut items = vec![item];
-    for derive in derives {
-        let expansion = if derive == "DdTags" { tags::derive(tokens.clone()) } else { error::derive(tokens.clone()) };
+    for name in derives {
+        let expansion =
+            if name == "DdTags" { derive::tags::derive(tokens.clone()) } else { derive::error::derive(tokens.clone()) };
         items.extend(parse_items(expansion));
     }
     items
