@@ -54,3 +54,28 @@ fn crate_path(
     }
     raw.krate.get()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grammar::tests::messages;
+
+    #[test]
+    fn container_options_follow_the_grammar() {
+        let mut errors = Errors::default();
+        let attrs: [Attribute; 3] = [
+            syn::parse_quote!(#[dd_tag(rename = "a")]),
+            syn::parse_quote!(#[dd_tags(42)]),
+            syn::parse_quote!(#[dd_tags(crate = obs)]),
+        ];
+        let path = crate_path(&attrs, &DD_TAGS, Some("dd_tag"), &mut errors);
+        assert_eq!(path, Some(syn::parse_quote!(obs)));
+        assert_eq!(
+            messages(errors.finish()),
+            [
+                "`#[dd_tag(..)]` goes on fields; on the type, use `#[dd_tags(crate = ..)]`",
+                "expected an option of `#[dd_tags]`: `crate`"
+            ]
+        );
+    }
+}

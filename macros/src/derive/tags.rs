@@ -236,3 +236,35 @@ fn option_argument(ty: &Type) -> Option<&Type> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grammar::tests::messages;
+
+    fn errors_of(attrs: &[Attribute]) -> Vec<String> {
+        let mut errors = Errors::default();
+        field_options(attrs, &mut errors);
+        messages(errors.finish())
+    }
+
+    #[test]
+    fn field_options_follow_the_grammar() {
+        assert_eq!(
+            errors_of(&[syn::parse_quote!(#[dd_tag(skip = true, rename = "a")])]),
+            [
+                "`skip` takes no value: write `skip` alone",
+                "`skip` and `rename` conflict: a skipped field has no tag to rename"
+            ]
+        );
+        // Across attributes too.
+        assert_eq!(
+            errors_of(&[syn::parse_quote!(#[dd_tag(rename = "a")]), syn::parse_quote!(#[dd_tag(skip)])]),
+            ["`skip` and `rename` conflict: a skipped field has no tag to rename"]
+        );
+        assert_eq!(
+            errors_of(&[syn::parse_quote!(#[dd_tag("a")])]),
+            ["expected an option of `#[dd_tag]`: `rename` or `skip`"]
+        );
+    }
+}
