@@ -256,6 +256,8 @@ impl<R: Default> Grammar<R> {
     pub(crate) fn parse(&self, tokens: TokenStream, errors: &mut Errors) -> R {
         let mut raw = R::default();
         let parsed = (|input: ParseStream<'_>| self.parse_into(input, &mut raw, errors)).parse2(tokens);
+        // `parse_into` records its own errors and consumes the rest of the input after a syntax
+        // error, so `parse2` has nothing left to complain about; recorded all the same.
         errors.take(parsed);
         raw
     }
