@@ -4,16 +4,23 @@
 //! and holds the items their expansions call. The examples below are this crate's doctests and
 //! use the macros through `dd-instrument`, as users do.
 
-mod args;
-mod error;
-mod item_fn;
-mod slo;
-mod span;
-mod tags;
-mod timed;
+#![forbid(unsafe_code)]
+
+mod attr;
+mod derive;
+mod expand;
+mod grammar;
+mod tokens;
 mod validate;
 
+#[cfg(test)]
+mod documented;
+#[cfg(test)]
+mod snapshots;
+
 use proc_macro::TokenStream;
+
+use crate::attr::Macro;
 
 /// Traces every call of a function as a Datadog span.
 ///
@@ -168,7 +175,7 @@ use proc_macro::TokenStream;
 /// arguments.
 #[proc_macro_attribute]
 pub fn dd_span(args: TokenStream, item: TokenStream) -> TokenStream {
-    span::expand(args.into(), item.into()).into()
+    expand::expand(Macro::Span, args.into(), item.into()).into()
 }
 
 /// Measures the latency of every call as a Datadog distribution, tagged by outcome.
@@ -227,7 +234,7 @@ pub fn dd_span(args: TokenStream, item: TokenStream) -> TokenStream {
 /// and the same single wrapper as [`macro@dd_span`] (shared when both are present).
 #[proc_macro_attribute]
 pub fn dd_timed(args: TokenStream, item: TokenStream) -> TokenStream {
-    timed::expand(args.into(), item.into()).into()
+    expand::expand(Macro::Timed, args.into(), item.into()).into()
 }
 
 /// Declares a service level objective on a function and counts its good and total events.
@@ -278,7 +285,7 @@ pub fn dd_timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// counters, and the same single wrapper as [`macro@dd_span`] (shared when stacked).
 #[proc_macro_attribute]
 pub fn dd_slo(args: TokenStream, item: TokenStream) -> TokenStream {
-    slo::expand(args.into(), item.into()).into()
+    expand::expand(Macro::Slo, args.into(), item.into()).into()
 }
 
 /// Implements `DdTags` for a struct with named fields: one tag per field.
@@ -316,7 +323,7 @@ pub fn dd_slo(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `#[dd_tags(crate = path)]`: the path of the `dd_instrument` crate when renamed.
 #[proc_macro_derive(DdTags, attributes(dd_tag, dd_tags))]
 pub fn derive_dd_tags(item: TokenStream) -> TokenStream {
-    tags::derive(item.into()).into()
+    derive::tags::derive(item.into()).into()
 }
 
 /// Implements `DdError`: Datadog's `error.type` becomes the type and variant path.
@@ -339,5 +346,5 @@ pub fn derive_dd_tags(item: TokenStream) -> TokenStream {
 /// `#[dd_error(crate = path)]` gives the path of the `dd_instrument` crate when renamed.
 #[proc_macro_derive(DdError, attributes(dd_error))]
 pub fn derive_dd_error(item: TokenStream) -> TokenStream {
-    error::derive(item.into()).into()
+    derive::error::derive(item.into()).into()
 }

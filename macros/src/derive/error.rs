@@ -5,8 +5,8 @@ use quote::quote;
 use syn::ext::IdentExt as _;
 use syn::{Data, DeriveInput, LitStr};
 
-use crate::args::{self, Errors};
-use crate::tags::container_crate;
+use crate::grammar::Errors;
+use crate::tokens;
 
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
     let input: DeriveInput = match syn::parse2(input) {
@@ -14,8 +14,8 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let mut errors = Errors::default();
-    let krate = container_crate(&input.attrs, "dd_error", "", &mut errors);
-    let runtime = args::runtime_path(krate.as_ref());
+    let krate = super::crate_path(&input.attrs, &super::DD_ERROR, None, &mut errors);
+    let runtime = tokens::runtime_path(krate.as_ref());
     let ident = &input.ident;
     let type_name = ident.unraw().to_string();
     let body = match &input.data {

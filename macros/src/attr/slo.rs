@@ -1,83 +1,52 @@
-//! `#[dd_slo]`: its arguments and their validation. Code generation is in `item_fn`.
+//! `#[dd_slo]`: its arguments, and their validation into an [`SloConfig`].
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens as _;
-use syn::ext::IdentExt as _;
-use syn::parse::{Parse, ParseStream, Parser as _};
-use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Path, Token, UnOp};
+use syn::{Expr, ExprLit, ExprUnary, Lit, LitStr, Path, UnOp};
 
-use crate::args::{self, Attr, Errors, Macro, RawTag, Tag, kw};
-use crate::{item_fn, validate};
+use super::Macro;
+use crate::grammar::tags::{self, RawTag, Tag};
+use crate::grammar::{Argument, Errors, Grammar, Slot};
+use crate::validate;
 
-pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    item_fn::expand(Macro::Slo, args, item)
-}
+/// The arguments of `#[dd_slo]`, in the order of its documentation.
+pub(crate) const GRAMMAR: Grammar<SloArgs> = Grammar {
+    attribute: "dd_slo",
+    noun: "argument",
+    arguments: &[
+        Argument::<SloArgs>::string("name", "checkout", |args| &mut args.name).required(),
+        Argument::<SloArgs>::expr("target", |args| &mut args.target).required(),
+        Argument::expr("latency_ms", |args| &mut args.latency_ms),
+        Argument::tags(|args| &mut args.tags),
+        Argument::krate(|args| &mut args.krate),
+    ],
+    conflicts: &[],
+    elsewhere: |keyword| Macro::Slo.other_taking(keyword),
+};
 
 /// `#[dd_slo(..)]` as written.
-struct SloArgs {
-    /// `None` inside when the value is not a string literal (already reported): the name was
-    /// given, so it is not reported missing.
-    name: Attr<Option<LitStr>>,
-    target: Attr<Expr>,
-    latency_ms: Attr<Expr>,
-    tags: Attr<Vec<RawTag>>,
-    krate: Attr<Path>,
-    errors: Errors,
+#[derive(Default)]
+pub(crate) struct SloArgs {
+    name: Slot<LitStr>,
+    target: Slot<Expr>,
+    latency_ms: Slot<Expr>,
+    tags: Slot<Vec<RawTag>>,
+    krate: Slot<Path>,
 }
 
-impl Parse for SloArgs {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut this = Self {
-            name: Attr::new("name"),
-            target: Attr::new("target"),
-            latency_ms: Attr::new("latency_ms"),
-            tags: Attr::new("tags"),
-            krate: Attr::new("crate"),
-            errors: Errors::default(),
-        };
-        let mut errors = Errors::default();
-        args::parse_arguments(input, &mut errors, |input, errors| this.parse_one(input, errors))?;
-        this.errors.absorb(errors);
-        Ok(this)
-    }
+/// Parses and validates the arguments of one `#[dd_slo]`; `attr_span` is where a missing
+/// argument is reported.
+pub(crate) fn config(args: TokenStream, attr_span: Span) -> syn::Result<SloConfig> {
+    let mut errors = Errors::default();
+    GRAMMAR.parse(args, &mut errors).build(errors, attr_span)
 }
 
 impl SloArgs {
-    fn parse_one(&mut self, input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<()> {
-        let lookahead = input.lookahead1();
-        if lookahead.peek(kw::name) {
-            let keyword: kw::name = input.parse()?;
-            let value = args::parse_value(input)?;
-            let lit = errors.take(args::expect_lit_str(value, "name", "checkout"));
-            self.name.set(errors, keyword.span, lit);
-        } else if lookahead.peek(kw::target) {
-            let keyword: kw::target = input.parse()?;
-            self.target.set(errors, keyword.span, args::parse_value(input)?);
-        } else if lookahead.peek(kw::latency_ms) {
-            let keyword: kw::latency_ms = input.parse()?;
-            self.latency_ms.set(errors, keyword.span, args::parse_value(input)?);
-        } else if lookahead.peek(kw::tags) {
-            let keyword: kw::tags = input.parse()?;
-            let tags = args::parse_tags(input, errors)?;
-            self.tags.set(errors, keyword.span, tags);
-        } else if lookahead.peek(Token![crate]) {
-            let keyword: Token![crate] = input.parse()?;
-            if let Some(path) = args::parse_crate_path(input, errors)? {
-                self.krate.set(errors, keyword.span, path);
-            }
-        } else if input.peek(Ident::peek_any) {
-            args::unknown_argument(input, errors, Macro::Slo)?;
-        } else {
-            return Err(args::not_an_argument(input, Macro::Slo));
-        }
-        Ok(())
-    }
-
-    fn build(self, attr_span: Span) -> syn::Result<SloConfig> {
-        let mut errors = self.errors;
-        let given = self.name.get();
-        let missing = given.is_none();
-        let name = given.flatten();
+    /// Validates the arguments together; `errors` holds those of parsing, `attr_span` is where
+    /// a missing argument is reported.
+    fn build(self, mut errors: Errors, attr_span: Span) -> syn::Result<SloConfig> {
+        let missing = !self.name.is_given();
+        let name = self.name.get();
         if let Some(name) = &name {
             if let Some(message) = validate::slo_name_error(&name.value()) {
                 errors.error(name.span(), message);
@@ -98,7 +67,7 @@ impl SloArgs {
         }
         let target = target.and_then(|value| errors.take(target_percent(&value)));
         let latency_ms = self.latency_ms.get().and_then(|value| errors.take(latency_ms(&value)));
-        let tags = args::build_tags(self.tags.get().unwrap_or_default(), false, &mut errors);
+        let tags = tags::build(self.tags.get().unwrap_or_default(), false, &mut errors);
         let krate = self.krate.get_with_span();
         errors.finish()?;
         let (Some(name), Some(target)) = (name, target) else { unreachable!("missing values are errors") };
@@ -165,18 +134,12 @@ pub(crate) struct SloConfig {
     pub(crate) krate: Option<(Span, Path)>,
 }
 
-/// Parses and validates the arguments of one `#[dd_slo]`; `attr_span` is where a missing
-/// argument is reported.
-pub(crate) fn config(args: TokenStream, attr_span: Span) -> syn::Result<SloConfig> {
-    SloArgs::parse.parse2(args)?.build(attr_span)
-}
-
 #[cfg(test)]
 mod tests {
     use quote::quote;
 
     use super::*;
-    use crate::args::tests::messages;
+    use crate::grammar::tests::messages;
 
     fn slo(tokens: TokenStream) -> syn::Result<SloConfig> {
         config(tokens, Span::call_site())

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{ToTokens as _, quote, quote_spanned};
 use syn::ext::IdentExt as _;
-use syn::parse::ParseStream;
 use syn::spanned::Spanned as _;
-use syn::{Attribute, Data, DeriveInput, Ident, LitStr, Path, Token, Type, WherePredicate};
+use syn::{Attribute, Data, DeriveInput, Ident, LitStr, Type, WherePredicate};
 
-use crate::args::{self, Attr, Errors};
-use crate::{item_fn, validate};
+use crate::grammar::{Argument, Errors, Grammar, Slot};
+use crate::tokens::{self, respan};
+use crate::validate;
 
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
     let input: DeriveInput = match syn::parse2(input) {
@@ -18,8 +18,8 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let mut errors = Errors::default();
-    let krate = container_crate(&input.attrs, "dd_tags", "dd_tag", &mut errors);
-    let runtime = args::runtime_path(krate.as_ref());
+    let krate = super::crate_path(&input.attrs, &super::DD_TAGS, Some(DD_TAG.attribute), &mut errors);
+    let runtime = tokens::runtime_path(krate.as_ref());
     let Fields { visits, bounds } = fields(&input, &runtime, &mut errors);
     let mut generics = input.generics.clone();
     // On error, an impl that visits nothing keeps uses of the type compiling (thiserror's fallback).
@@ -131,8 +131,8 @@ fn fields(input: &DeriveInput, runtime: &TokenStream, errors: &mut Errors) -> Fi
         if mentions(checked_ty, &type_params) {
             out.bounds.push(syn::parse_quote_spanned!(span=> #checked_ty: ::core::fmt::Display));
         }
-        let checked = item_fn::respan(quote!({ use #p::CheckTag as _; (*__dd_value).__dd_checked_tag() }), span);
-        let value = item_fn::respan(quote!(#p::tag_value!(&__dd_value)), span);
+        let checked = respan(quote!({ use #p::CheckTag as _; (*__dd_value).__dd_checked_tag() }), span);
+        let value = respan(quote!(#p::tag_value!(&__dd_value)), span);
         let visit_one = quote_spanned! {span=>
             let __dd_value = #checked;
             __dd_visitor.visit_tag(#key, #value);
@@ -174,56 +174,39 @@ struct FieldOptions {
     skip: bool,
 }
 
-mod kw {
-    syn::custom_keyword!(rename);
-    syn::custom_keyword!(skip);
+/// The options of a field, `#[dd_tag(..)]`, in the order of their documentation.
+pub(crate) const DD_TAG: Grammar<FieldArgs> = Grammar {
+    attribute: "dd_tag",
+    noun: "option",
+    arguments: &[
+        Argument::string("rename", "order.priority", |args| &mut args.rename),
+        Argument::flag("skip", |args| &mut args.skip),
+    ],
+    conflicts: &[("skip", "rename", "`skip` and `rename` conflict: a skipped field has no tag to rename")],
+    elsewhere: |_| None,
+};
+
+/// `#[dd_tag(..)]` on a field, as written.
+#[derive(Default)]
+pub(crate) struct FieldArgs {
+    rename: Slot<LitStr>,
+    skip: Slot<()>,
 }
 
 /// Parses the `#[dd_tag(..)]` attributes of a field; `None` when they have errors.
 fn field_options(attrs: &[Attribute], errors: &mut Errors) -> Option<FieldOptions> {
-    const CONFLICT: &str = "`skip` and `rename` conflict: a skipped field has no tag to rename";
-    let mut rename = Attr::new("rename");
-    let mut skip = Attr::new("skip");
+    let mut raw = FieldArgs::default();
     let mut local = Errors::default();
     for attr in attrs {
-        if attr.path().is_ident("dd_tags") {
+        if attr.path().is_ident(super::DD_TAGS.attribute) {
             local.push(syn::Error::new_spanned(
                 attr.path(),
                 "`#[dd_tags(..)]` goes on the struct; on a field, use `#[dd_tag(rename = \"..\")]` or `#[dd_tag(skip)]`",
             ));
             continue;
         }
-        if !attr.path().is_ident("dd_tag") {
-            continue;
-        }
-        let parser = |input: ParseStream<'_>| {
-            args::parse_arguments(input, &mut local, |input, errors| {
-                let lookahead = input.lookahead1();
-                if lookahead.peek(kw::rename) {
-                    let keyword: kw::rename = input.parse()?;
-                    let value = args::parse_value(input)?;
-                    if let Some(lit) = errors.take(args::expect_lit_str(value, "rename", "order.priority")) {
-                        rename.set(errors, keyword.span, lit);
-                    }
-                    if skip.is_set() {
-                        errors.error(keyword.span, CONFLICT);
-                    }
-                } else if lookahead.peek(kw::skip) {
-                    let keyword: kw::skip = input.parse()?;
-                    skip.set(errors, keyword.span, ());
-                    if rename.is_set() {
-                        errors.error(keyword.span, CONFLICT);
-                    }
-                } else if input.peek(Ident::peek_any) {
-                    unknown_option(input, errors, "dd_tag", &["rename", "skip"])?;
-                } else {
-                    return Err(input.error("expected an option of `#[dd_tag]`: `rename = \"..\"` or `skip`"));
-                }
-                Ok(())
-            })
-        };
-        if let Err(error) = attr.parse_args_with(parser) {
-            local.push(error);
+        if attr.path().is_ident(DD_TAG.attribute) {
+            DD_TAG.parse_attribute(attr, &mut raw, &mut local);
         }
     }
     let failed = !local.is_empty();
@@ -231,64 +214,8 @@ fn field_options(attrs: &[Attribute], errors: &mut Errors) -> Option<FieldOption
     if failed {
         return None;
     }
-    let rename = rename.get();
-    Some(FieldOptions { renamed: rename.is_some(), rename, skip: skip.is_set() })
-}
-
-/// Reports an unknown option of a derive attribute and skips its value.
-fn unknown_option(input: ParseStream<'_>, errors: &mut Errors, attribute: &str, valid: &[&str]) -> syn::Result<()> {
-    let ident = Ident::parse_any(input)?;
-    let name = ident.unraw().to_string();
-    let message = format!("unknown option `{name}` of `#[{attribute}]`: expected {}", validate::one_of(valid));
-    errors
-        .error(ident.span(), validate::with_suggestion(message, validate::did_you_mean(&name, valid.iter().copied())));
-    if input.peek(Token![=]) {
-        args::parse_value(input)?;
-    } else if input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in input);
-        content.parse::<TokenStream>()?;
-    }
-    Ok(())
-}
-
-/// The `crate = ..` of the container attribute `name` (`#[dd_tags(crate = ..)]`); `field_attr`
-/// is the field attribute, an error on the container.
-pub(crate) fn container_crate(attrs: &[Attribute], name: &str, field_attr: &str, errors: &mut Errors) -> Option<Path> {
-    let mut krate = Attr::new("crate");
-    for attr in attrs {
-        if !field_attr.is_empty() && attr.path().is_ident(field_attr) {
-            errors.push(syn::Error::new_spanned(
-                attr.path(),
-                format_args!("`#[{field_attr}(..)]` goes on fields; on the type, use `#[{name}(crate = ..)]`"),
-            ));
-            continue;
-        }
-        if !attr.path().is_ident(name) {
-            continue;
-        }
-        let mut local = Errors::default();
-        let parser = |input: ParseStream<'_>| {
-            args::parse_arguments(input, &mut local, |input, errors| {
-                if input.peek(Token![crate]) {
-                    let keyword: Token![crate] = input.parse()?;
-                    if let Some(path) = args::parse_crate_path(input, errors)? {
-                        krate.set(errors, keyword.span, path);
-                    }
-                    Ok(())
-                } else if input.peek(Ident::peek_any) {
-                    unknown_option(input, errors, name, &["crate"])
-                } else {
-                    Err(input.error(format_args!("expected `crate = ..` in `#[{name}(..)]`")))
-                }
-            })
-        };
-        if let Err(error) = attr.parse_args_with(parser) {
-            local.push(error);
-        }
-        errors.absorb(local);
-    }
-    krate.get()
+    let rename = raw.rename.get();
+    Some(FieldOptions { renamed: rename.is_some(), rename, skip: raw.skip.is_given() })
 }
 
 /// `T` when the field's type is an `Option<T>` (by its last path segment): only `Some` is a tag.
@@ -307,5 +234,37 @@ fn option_argument(ty: &Type) -> Option<&Type> {
         Type::Group(group) => option_argument(&group.elem),
         Type::Paren(paren) => option_argument(&paren.elem),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grammar::tests::messages;
+
+    fn errors_of(attrs: &[Attribute]) -> Vec<String> {
+        let mut errors = Errors::default();
+        field_options(attrs, &mut errors);
+        messages(errors.finish())
+    }
+
+    #[test]
+    fn field_options_follow_the_grammar() {
+        assert_eq!(
+            errors_of(&[syn::parse_quote!(#[dd_tag(skip = true, rename = "a")])]),
+            [
+                "`skip` takes no value: write `skip` alone",
+                "`skip` and `rename` conflict: a skipped field has no tag to rename"
+            ]
+        );
+        // Across attributes too.
+        assert_eq!(
+            errors_of(&[syn::parse_quote!(#[dd_tag(rename = "a")]), syn::parse_quote!(#[dd_tag(skip)])]),
+            ["`skip` and `rename` conflict: a skipped field has no tag to rename"]
+        );
+        assert_eq!(
+            errors_of(&[syn::parse_quote!(#[dd_tag("a")])]),
+            ["expected an option of `#[dd_tag]`: `rename` or `skip`"]
+        );
     }
 }

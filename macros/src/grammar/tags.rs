@@ -1,237 +1,19 @@
-//! Parsing shared by the attribute macros: errors, argument slots, literal values, `tags(..)`.
+//! `tags(..)`: the tags of a span or a metric, shared by the three attribute macros.
 //!
-//! Arguments parse into raw structs that keep every value with its span; each macro's `build()`
-//! then validates them into a config. Errors are collected, not returned at the first one, so a
-//! user sees every mistake in one compile.
+//! Entries are `key = value` (a literal, known at compile time, or an expression evaluated at
+//! each call) and `..expr` (every tag of a `DdTags` value). Keys are checked by Datadog's rules
+//! here; literal values become the static tags of metrics.
 
 use std::collections::BTreeSet;
-use std::fmt::Display;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
-use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Path, Token, UnOp};
+use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Token, UnOp};
 
+use super::Errors;
 use crate::validate;
-
-/// Every error found so far, combined into one `syn::Error` (serde_derive's `Ctxt`).
-#[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub(crate) fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(existing) => existing.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    pub(crate) fn error(&mut self, span: Span, message: impl Display) {
-        self.push(syn::Error::new(span, message));
-    }
-
-    /// Records the error of `result`, if any, and returns its value.
-    pub(crate) fn take<T>(&mut self, result: syn::Result<T>) -> Option<T> {
-        result.map_err(|error| self.push(error)).ok()
-    }
-
-    pub(crate) fn absorb(&mut self, other: Errors) {
-        if let Some(error) = other.0 {
-            self.push(error);
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_none()
-    }
-
-    pub(crate) fn finish(self) -> syn::Result<()> {
-        self.0.map_or(Ok(()), Err)
-    }
-
-    /// The errors as `compile_error!` invocations, in source order: parse errors, validation
-    /// errors and errors of stacked attributes are found in that order, not the user's.
-    pub(crate) fn to_compile_errors(&self) -> TokenStream {
-        let Some(error) = &self.0 else {
-            return TokenStream::new();
-        };
-        let mut errors: Vec<syn::Error> = error.clone().into_iter().collect();
-        // Stable: errors at the same place keep the order they were found in.
-        errors.sort_by_key(|error| {
-            let start = error.span().start();
-            (start.line, start.column)
-        });
-        errors.iter().map(syn::Error::to_compile_error).collect()
-    }
-}
-
-/// One argument of an attribute, set at most once.
-pub(crate) struct Attr<T> {
-    name: &'static str,
-    value: Option<(Span, T)>,
-}
-
-impl<T> Attr<T> {
-    pub(crate) const fn new(name: &'static str) -> Self {
-        Self { name, value: None }
-    }
-
-    /// Sets the value; a second occurrence is an error at `span`, the second keyword.
-    pub(crate) fn set(&mut self, errors: &mut Errors, span: Span, value: T) {
-        if self.value.is_some() {
-            errors.error(span, format_args!("duplicate argument `{}`", self.name));
-        } else {
-            self.value = Some((span, value));
-        }
-    }
-
-    pub(crate) fn get(self) -> Option<T> {
-        self.value.map(|(_, value)| value)
-    }
-
-    pub(crate) fn get_with_span(self) -> Option<(Span, T)> {
-        self.value
-    }
-
-    pub(crate) fn span(&self) -> Option<Span> {
-        self.value.as_ref().map(|(span, _)| *span)
-    }
-
-    pub(crate) fn is_set(&self) -> bool {
-        self.value.is_some()
-    }
-}
-
-/// The three attribute macros.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-pub(crate) enum Macro {
-    Span,
-    Timed,
-    Slo,
-}
-
-impl Macro {
-    pub(crate) const ALL: [Self; 3] = [Self::Span, Self::Timed, Self::Slo];
-
-    pub(crate) const fn name(self) -> &'static str {
-        match self {
-            Self::Span => "dd_span",
-            Self::Timed => "dd_timed",
-            Self::Slo => "dd_slo",
-        }
-    }
-
-    /// The arguments it takes, in documentation order.
-    pub(crate) const fn arguments(self) -> &'static [&'static str] {
-        match self {
-            Self::Span => &["name", "resource", "kind", "peer", "span_type", "measured", "tags", "crate"],
-            Self::Timed => &["name", "tags", "crate"],
-            Self::Slo => &["name", "target", "latency_ms", "tags", "crate"],
-        }
-    }
-
-    pub(crate) fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-}
-
-/// Parses an argument the macro does not know, reports it, and skips its value (`= expr` or
-/// `(..)`) so that parsing goes on and later mistakes are reported too.
-pub(crate) fn unknown_argument(input: ParseStream<'_>, errors: &mut Errors, kind: Macro) -> syn::Result<()> {
-    let ident = Ident::parse_any(input)?;
-    let name = ident.unraw().to_string();
-    let valid = kind.arguments();
-    let owner = Macro::ALL.into_iter().find(|other| *other != kind && other.arguments().contains(&name.as_str()));
-    let message = match owner {
-        Some(owner) => format!(
-            "unknown argument `{name}` of `#[{}]`: `{name}` is an argument of `#[{}]`; `#[{0}]` takes {}",
-            kind.name(),
-            owner.name(),
-            validate::one_of(valid)
-        ),
-        None => validate::with_suggestion(
-            format!("unknown argument `{name}` of `#[{}]`: expected {}", kind.name(), validate::one_of(valid)),
-            validate::did_you_mean(&name, valid.iter().copied()),
-        ),
-    };
-    errors.error(ident.span(), message);
-    if input.peek(Token![=]) {
-        input.parse::<Token![=]>()?;
-        input.parse::<Expr>()?;
-    } else if input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in input);
-        content.parse::<TokenStream>()?;
-    }
-    Ok(())
-}
-
-/// The error for what is not an argument at all (`#[dd_span("payments.charge")]`, `#[dd_span(42)]`),
-/// at the offending token; a string literal is probably the name.
-pub(crate) fn not_an_argument(input: ParseStream<'_>, kind: Macro) -> syn::Error {
-    let valid = kind.arguments();
-    let message = format!("expected an argument of `#[{}]`: {}", kind.name(), validate::one_of(valid));
-    if valid.contains(&"name")
-        && let Ok(lit) = input.fork().parse::<LitStr>()
-    {
-        return syn::Error::new(
-            lit.span(),
-            format_args!("{message}; did you mean `name = {}`?", lit.to_token_stream()),
-        );
-    }
-    input.error(message)
-}
-
-/// Parses `= <expr>`.
-pub(crate) fn parse_value(input: ParseStream<'_>) -> syn::Result<Expr> {
-    input.parse::<Token![=]>()?;
-    input.parse()
-}
-
-/// The string literal of `name = "..."`, or an error that shows the expected form.
-pub(crate) fn expect_lit_str(value: Expr, argument: &str, example: &str) -> syn::Result<LitStr> {
-    match value {
-        Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) => Ok(lit),
-        other => Err(syn::Error::new_spanned(
-            other,
-            format_args!("`{argument}` expects a string literal, like `{argument} = \"{example}\"`"),
-        )),
-    }
-}
-
-/// Parses `crate = path` or `crate = "path"` after the `crate` keyword.
-///
-/// A value that is not a path is reported at the value, and consumed, so that parsing goes on.
-pub(crate) fn parse_crate_path(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Option<Path>> {
-    const EXPECTED: &str = "`crate` expects a path, like `crate = dd_instrument`";
-    input.parse::<Token![=]>()?;
-    if input.peek(LitStr) {
-        let lit: LitStr = input.parse()?;
-        let path = lit.parse_with(Path::parse_mod_style);
-        return Ok(errors.take(path.map_err(|_| syn::Error::new(lit.span(), EXPECTED))));
-    }
-    if input.is_empty() || input.peek(Token![,]) {
-        return Err(syn::Error::new(input.span(), EXPECTED));
-    }
-    let value: Expr = input.parse().map_err(|error| syn::Error::new(error.span(), EXPECTED))?;
-    match value {
-        Expr::Path(syn::ExprPath { attrs, qself: None, path })
-            if attrs.is_empty() && path.segments.iter().all(|segment| segment.arguments.is_none()) =>
-        {
-            Ok(Some(path))
-        }
-        other => {
-            errors.push(syn::Error::new_spanned(other, EXPECTED));
-            Ok(None)
-        }
-    }
-}
-
-/// The path generated code names the runtime by: `::dd_instrument` unless `crate = ..` says.
-pub(crate) fn runtime_path(krate: Option<&Path>) -> TokenStream {
-    krate.map_or_else(|| quote!(::dd_instrument), ToTokens::to_token_stream)
-}
 
 /// A `tags(..)` entry as written.
 pub(crate) enum RawTag {
@@ -245,7 +27,7 @@ pub(crate) enum RawTag {
 ///
 /// The rest of the parentheses is skipped after a syntax error: tokens left in them would make
 /// syn replace every error found so far with its own "unexpected token".
-pub(crate) fn parse_tags(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Vec<RawTag>> {
+pub(crate) fn parse(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Vec<RawTag>> {
     let content;
     syn::parenthesized!(content in input);
     let mut tags = Vec::new();
@@ -337,7 +119,7 @@ const SPAN_OWNED_PREFIXES: [&str; 3] = ["otel.", "error.", "code."];
 
 /// Validates the entries of `tags(..)`: keys by Datadog's rules, no key twice, literal values
 /// turned into static tags. `for_span` also rejects keys that `#[dd_span]` sets itself.
-pub(crate) fn build_tags(raw: Vec<RawTag>, for_span: bool, errors: &mut Errors) -> Vec<Tag> {
+pub(crate) fn build(raw: Vec<RawTag>, for_span: bool, errors: &mut Errors) -> Vec<Tag> {
     let mut seen = BTreeSet::new();
     let mut tags = Vec::with_capacity(raw.len());
     for entry in raw {
@@ -421,54 +203,18 @@ fn literal_value(value: &Expr) -> Option<syn::Result<(TokenStream, String)>> {
     })
 }
 
-/// Keywords of the attribute arguments.
-pub(crate) mod kw {
-    syn::custom_keyword!(name);
-    syn::custom_keyword!(resource);
-    syn::custom_keyword!(kind);
-    syn::custom_keyword!(peer);
-    syn::custom_keyword!(span_type);
-    syn::custom_keyword!(measured);
-    syn::custom_keyword!(tags);
-    syn::custom_keyword!(target);
-    syn::custom_keyword!(latency_ms);
-}
-
-/// Parses comma-separated arguments with `one`. A syntax error stops parsing: it is recorded
-/// in `errors` with those found before it, and the rest of the input is skipped.
-pub(crate) fn parse_arguments(
-    input: ParseStream<'_>,
-    errors: &mut Errors,
-    mut one: impl FnMut(ParseStream<'_>, &mut Errors) -> syn::Result<()>,
-) -> syn::Result<()> {
-    let result = (|| {
-        while !input.is_empty() {
-            one(input, errors)?;
-            if input.is_empty() {
-                break;
-            }
-            input.parse::<Token![,]>()?;
-        }
-        Ok(())
-    })();
-    if let Err(error) = result {
-        errors.push(error);
-        input.parse::<TokenStream>()?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use quote::quote;
 
     use super::*;
+    use crate::grammar::tests::messages;
 
     /// The entries of `tokens`, `(..)`, and the syntax errors.
     fn raw_tags(tokens: TokenStream) -> (Vec<RawTag>, Vec<String>) {
         use syn::parse::Parser as _;
         let mut errors = Errors::default();
-        let raw = (|input: ParseStream<'_>| parse_tags(input, &mut errors)).parse2(tokens).expect("parses");
+        let raw = (|input: ParseStream<'_>| parse(input, &mut errors)).parse2(tokens).expect("parses");
         (raw, messages(errors.finish()))
     }
 
@@ -476,12 +222,8 @@ pub(crate) mod tests {
         let (raw, syntax) = raw_tags(tokens);
         assert_eq!(syntax, Vec::<String>::new());
         let mut errors = Errors::default();
-        let tags = build_tags(raw, true, &mut errors);
+        let tags = build(raw, true, &mut errors);
         (tags, messages(errors.finish()))
-    }
-
-    pub(crate) fn messages<T>(result: syn::Result<T>) -> Vec<String> {
-        result.err().map(|error| error.into_iter().map(|error| error.to_string()).collect()).unwrap_or_default()
     }
 
     #[test]
@@ -551,7 +293,7 @@ pub(crate) mod tests {
     fn metric_tags_may_use_span_attribute_names() {
         let (raw, _) = raw_tags(quote!((error.kind = 1)));
         let mut errors = Errors::default();
-        build_tags(raw, false, &mut errors);
+        build(raw, false, &mut errors);
         assert!(errors.is_empty());
     }
 
@@ -572,26 +314,5 @@ pub(crate) mod tests {
         assert!(errors[0].starts_with("expected a tag key: an identifier (`team`)"), "{errors:?}");
         let (raw, errors) = raw_tags(quote!((team = "a" region = "c")));
         assert_eq!((raw.len(), errors), (1, vec!["expected `,`".to_owned()]));
-    }
-
-    #[test]
-    fn crate_paths() {
-        use syn::parse::Parser as _;
-        let parse = |tokens: TokenStream| {
-            let mut errors = Errors::default();
-            let path = (|input: ParseStream<'_>| parse_crate_path(input, &mut errors)).parse2(tokens);
-            let path = path.map(|path| path.map(|path| path.to_token_stream().to_string()));
-            (path.map_err(|error| error.to_string()), messages(errors.finish()))
-        };
-        assert_eq!(parse(quote!(= ::obs::inner)), (Ok(Some(":: obs :: inner".to_owned())), vec![]));
-        assert_eq!(parse(quote!(= "crate::obs")), (Ok(Some("crate :: obs".to_owned())), vec![]));
-        assert_eq!(parse(quote!(= crate)), (Ok(Some("crate".to_owned())), vec![]));
-        assert_eq!(parse(quote!(= super::obs)), (Ok(Some("super :: obs".to_owned())), vec![]));
-        assert_eq!(parse(quote!(= self::obs)), (Ok(Some("self :: obs".to_owned())), vec![]));
-        let expected = "`crate` expects a path, like `crate = dd_instrument`".to_owned();
-        assert_eq!(parse(quote!(= 42)), (Ok(None), vec![expected.clone()]));
-        assert_eq!(parse(quote!(= "dd instrument")), (Ok(None), vec![expected.clone()]));
-        assert_eq!(parse(quote!(= obs::<T>)), (Ok(None), vec![expected.clone()]));
-        assert_eq!(parse(quote!(=)), (Err(expected), vec![]));
     }
 }

@@ -1,16 +1,12 @@
-//! `#[dd_span]`: its arguments and their validation. Code generation is in `item_fn`.
+//! `#[dd_span]`: its arguments, and their validation into a [`SpanConfig`].
 
 use proc_macro2::{Span, TokenStream};
-use syn::ext::IdentExt as _;
-use syn::parse::{Parse, ParseStream, Parser as _};
-use syn::{Expr, ExprLit, Ident, Lit, LitStr, Path, Token};
+use syn::{Expr, ExprLit, Lit, LitStr, Path};
 
-use crate::args::{self, Attr, Errors, Macro, RawTag, Tag, kw};
-use crate::{item_fn, validate};
-
-pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    item_fn::expand(Macro::Span, args, item)
-}
+use super::Macro;
+use crate::grammar::tags::{self, RawTag, Tag};
+use crate::grammar::{Argument, Errors, Grammar, Slot};
+use crate::validate;
 
 /// Span kinds, as OpenTelemetry names them.
 const KINDS: [&str; 5] = ["server", "client", "producer", "consumer", "internal"];
@@ -21,93 +17,35 @@ const PEER_KINDS: [&str; 2] = ["client", "producer"];
 /// Longest resource Datadog keeps.
 const MAX_RESOURCE: usize = 5000;
 
+/// The arguments of `#[dd_span]`, in the order of its documentation.
+pub(crate) const GRAMMAR: Grammar<SpanArgs> = Grammar {
+    attribute: "dd_span",
+    noun: "argument",
+    arguments: &[
+        Argument::string("name", "payments.charge", |args| &mut args.name),
+        Argument::expr("resource", |args| &mut args.resource),
+        Argument::string("kind", "client", |args| &mut args.kind),
+        Argument::string("peer", "payments-gateway", |args| &mut args.peer),
+        Argument::string("span_type", "http", |args| &mut args.span_type),
+        Argument::flag("measured", |args| &mut args.measured),
+        Argument::tags(|args| &mut args.tags),
+        Argument::krate(|args| &mut args.krate),
+    ],
+    conflicts: &[],
+    elsewhere: |keyword| Macro::Span.other_taking(keyword),
+};
+
 /// `#[dd_span(..)]` as written.
-struct SpanArgs {
-    name: Attr<LitStr>,
-    resource: Attr<Expr>,
-    kind: Attr<LitStr>,
-    peer: Attr<LitStr>,
-    span_type: Attr<LitStr>,
-    measured: Attr<()>,
-    tags: Attr<Vec<RawTag>>,
-    krate: Attr<Path>,
-    errors: Errors,
-}
-
-impl Parse for SpanArgs {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut this = Self {
-            name: Attr::new("name"),
-            resource: Attr::new("resource"),
-            kind: Attr::new("kind"),
-            peer: Attr::new("peer"),
-            span_type: Attr::new("span_type"),
-            measured: Attr::new("measured"),
-            tags: Attr::new("tags"),
-            krate: Attr::new("crate"),
-            errors: Errors::default(),
-        };
-        let mut errors = Errors::default();
-        args::parse_arguments(input, &mut errors, |input, errors| this.parse_one(input, errors))?;
-        this.errors.absorb(errors);
-        Ok(this)
-    }
-}
-
-impl SpanArgs {
-    fn parse_one(&mut self, input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<()> {
-        let lookahead = input.lookahead1();
-        if lookahead.peek(kw::name) {
-            let keyword: kw::name = input.parse()?;
-            let value = args::parse_value(input)?;
-            if let Some(lit) = errors.take(args::expect_lit_str(value, "name", "payments.charge")) {
-                self.name.set(errors, keyword.span, lit);
-            }
-        } else if lookahead.peek(kw::resource) {
-            let keyword: kw::resource = input.parse()?;
-            self.resource.set(errors, keyword.span, args::parse_value(input)?);
-        } else if lookahead.peek(kw::kind) {
-            let keyword: kw::kind = input.parse()?;
-            let value = args::parse_value(input)?;
-            if let Some(lit) = errors.take(args::expect_lit_str(value, "kind", "client")) {
-                self.kind.set(errors, keyword.span, lit);
-            }
-        } else if lookahead.peek(kw::peer) {
-            let keyword: kw::peer = input.parse()?;
-            let value = args::parse_value(input)?;
-            if let Some(lit) = errors.take(args::expect_lit_str(value, "peer", "payments-gateway")) {
-                self.peer.set(errors, keyword.span, lit);
-            }
-        } else if lookahead.peek(kw::span_type) {
-            let keyword: kw::span_type = input.parse()?;
-            let value = args::parse_value(input)?;
-            if let Some(lit) = errors.take(args::expect_lit_str(value, "span_type", "http")) {
-                self.span_type.set(errors, keyword.span, lit);
-            }
-        } else if lookahead.peek(kw::measured) {
-            let keyword: kw::measured = input.parse()?;
-            if input.peek(Token![=]) {
-                input.parse::<Token![=]>()?;
-                let value: Expr = input.parse()?;
-                errors.push(syn::Error::new_spanned(value, "`measured` takes no value: write `measured` alone"));
-            }
-            self.measured.set(errors, keyword.span, ());
-        } else if lookahead.peek(kw::tags) {
-            let keyword: kw::tags = input.parse()?;
-            let tags = args::parse_tags(input, errors)?;
-            self.tags.set(errors, keyword.span, tags);
-        } else if lookahead.peek(Token![crate]) {
-            let keyword: Token![crate] = input.parse()?;
-            if let Some(path) = args::parse_crate_path(input, errors)? {
-                self.krate.set(errors, keyword.span, path);
-            }
-        } else if input.peek(Ident::peek_any) {
-            args::unknown_argument(input, errors, Macro::Span)?;
-        } else {
-            return Err(args::not_an_argument(input, Macro::Span));
-        }
-        Ok(())
-    }
+#[derive(Default)]
+pub(crate) struct SpanArgs {
+    name: Slot<LitStr>,
+    resource: Slot<Expr>,
+    kind: Slot<LitStr>,
+    peer: Slot<LitStr>,
+    span_type: Slot<LitStr>,
+    measured: Slot<()>,
+    tags: Slot<Vec<RawTag>>,
+    krate: Slot<Path>,
 }
 
 /// How the span's resource is set.
@@ -136,12 +74,13 @@ pub(crate) struct SpanConfig {
 
 /// Parses and validates the arguments of one `#[dd_span]`.
 pub(crate) fn config(args: TokenStream) -> syn::Result<SpanConfig> {
-    SpanArgs::parse.parse2(args)?.build()
+    let mut errors = Errors::default();
+    GRAMMAR.parse(args, &mut errors).build(errors)
 }
 
 impl SpanArgs {
-    fn build(self) -> syn::Result<SpanConfig> {
-        let mut errors = self.errors;
+    /// Validates the arguments together; `errors` holds those of parsing.
+    fn build(self, mut errors: Errors) -> syn::Result<SpanConfig> {
         let name = self.name.get().filter(|name| match validate::operation_name_error(&name.value()) {
             Some(message) => {
                 errors.error(name.span(), message);
@@ -184,8 +123,8 @@ impl SpanArgs {
             errors.error(span_type.span(), "empty `span_type`: give a Datadog span type, like `span_type = \"http\"`");
         }
         let resource = self.resource.get().map_or(Resource::Default, |value| resource(value, &mut errors));
-        let tags = args::build_tags(self.tags.get().unwrap_or_default(), true, &mut errors);
-        let measured = self.measured.is_set();
+        let tags = tags::build(self.tags.get().unwrap_or_default(), true, &mut errors);
+        let measured = self.measured.is_given();
         let krate = self.krate.get_with_span();
         errors.finish()?;
         Ok(SpanConfig {
@@ -233,7 +172,7 @@ mod tests {
     use quote::{ToTokens as _, quote};
 
     use super::*;
-    use crate::args::tests::messages;
+    use crate::grammar::tests::messages;
 
     #[test]
     fn all_arguments() {

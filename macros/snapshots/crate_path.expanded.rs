@@ -1,0 +1,172 @@
+//! `crate = path`: the runtime named once, in the `use` of `__private`, whichever stacked
+//! attribute gives it; the string form; the derives' container options.
+#[dd_span(__dd_stacked)]
+fn stacked() {
+    use obs::__private as __dd_private;
+    const __DD_FUNCTION: &str = ::core::concat!(::core::module_path!(), "::", "stacked");
+    const __DD_OPERATION: &str = __dd_private::operation_name!(
+        ::core::concat!(::core::module_path!(), "::", "stacked")
+    );
+    static __DD_SLO: __dd_private::Slo = __dd_private::Slo::__new(
+        "a",
+        99f64,
+        ::core::option::Option::None,
+        __DD_OPERATION,
+        __DD_FUNCTION,
+        &[],
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::SloEntry(& __DD_SLO)
+    }
+    static __DD_SITE: __dd_private::CallSite = __dd_private::CallSite::new(
+        __DD_OPERATION,
+        ::core::option::Option::None,
+        ::core::option::Option::Some(&__DD_SLO),
+    );
+    let __dd_call = {
+        let __dd_span = __dd_private::tracing::span!(
+            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+            "stacked", "code.function.name" = __DD_FUNCTION, "error.type" =
+            __dd_private::tracing::field::Empty, "error.message" =
+            __dd_private::tracing::field::Empty, "error.stack" =
+            __dd_private::tracing::field::Empty, "otel.status_description" =
+            __dd_private::tracing::field::Empty
+        );
+        __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
+    };
+    __dd_call
+        .run_sync(
+            move || {
+                #[allow(
+                    unknown_lints,
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::let_with_type_underscore,
+                    clippy::needless_return,
+                    clippy::unreachable
+                )]
+                if false {
+                    let __dd_fake: () = loop {};
+                    return __dd_fake;
+                }
+                {}
+            },
+            {
+                #[allow(
+                    clippy::ref_option_ref,
+                    clippy::borrowed_box,
+                    clippy::ref_option,
+                    clippy::rc_buffer
+                )]
+                let __dd_classify = |__dd_value: &()| {
+                    __dd_private::outcome_of!(__dd_value)
+                };
+                __dd_classify
+            },
+        )
+}
+#[dd_timed(__dd_stacked)]
+fn string_form() {
+    use crate::obs::__private as __dd_private;
+    const __DD_FUNCTION: &str = ::core::concat!(
+        ::core::module_path!(), "::", "string_form"
+    );
+    const __DD_OPERATION: &str = __dd_private::operation_name!(
+        ::core::concat!(::core::module_path!(), "::", "string_form")
+    );
+    static __DD_SITE: __dd_private::CallSite = __dd_private::CallSite::new(
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::TimerMeta::new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+    );
+    let __dd_call = {
+        let __dd_span = __dd_private::tracing::span!(
+            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+            "string_form", "code.function.name" = __DD_FUNCTION, "error.type" =
+            __dd_private::tracing::field::Empty, "error.message" =
+            __dd_private::tracing::field::Empty, "error.stack" =
+            __dd_private::tracing::field::Empty, "otel.status_description" =
+            __dd_private::tracing::field::Empty
+        );
+        __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
+    };
+    __dd_call
+        .run_sync(
+            move || {
+                #[allow(
+                    unknown_lints,
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::let_with_type_underscore,
+                    clippy::needless_return,
+                    clippy::unreachable
+                )]
+                if false {
+                    let __dd_fake: () = loop {};
+                    return __dd_fake;
+                }
+                {}
+            },
+            {
+                #[allow(
+                    clippy::ref_option_ref,
+                    clippy::borrowed_box,
+                    clippy::ref_option,
+                    clippy::rc_buffer
+                )]
+                let __dd_classify = |__dd_value: &()| {
+                    __dd_private::outcome_of!(__dd_value)
+                };
+                __dd_classify
+            },
+        )
+}
+#[derive(Debug, Clone)]
+#[dd_tags(crate = ::obs)]
+struct Tags {
+    region: String,
+}
+const _: () = {
+    #[automatically_derived]
+    impl ::obs::DdTags for Tags {
+        fn visit_tags(&self, __dd_visitor: &mut dyn ::obs::TagVisitor) {
+            {
+                let __dd_value = &self.region;
+                let __dd_value = {
+                    use ::obs::__private::CheckTag as _;
+                    (*__dd_value).__dd_checked_tag()
+                };
+                __dd_visitor
+                    .visit_tag("region", ::obs::__private::tag_value!(& __dd_value));
+            }
+        }
+    }
+};
+#[derive(Debug)]
+#[dd_error(crate = obs)]
+enum Error {
+    Declined,
+}
+const _: () = {
+    #[automatically_derived]
+    impl obs::DdError for Error {
+        fn error_type(&self) -> &str {
+            match self {
+                Self::Declined { .. } => {
+                    ::core::concat!(::core::module_path!(), "::Error::Declined")
+                }
+            }
+        }
+    }
+};

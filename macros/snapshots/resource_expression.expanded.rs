@@ -1,0 +1,117 @@
+//! `resource = <expression>`: evaluated once per call before the span, checked `Display`,
+//! recorded through `field!`.
+fn load_cart(shard: u32) {
+    use ::dd_instrument::__private as __dd_private;
+    const __DD_FUNCTION: &str = ::core::concat!(
+        ::core::module_path!(), "::", "load_cart"
+    );
+    const __DD_OPERATION: &str = __dd_private::operation_name!(
+        ::core::concat!(::core::module_path!(), "::", "load_cart")
+    );
+    let __dd_call = {
+        let __dd_resource = &(format!("GET /carts/{}", shard));
+        let __dd_resource = {
+            use __dd_private::CheckResource as _;
+            (*__dd_resource).__dd_checked_resource()
+        };
+        let __dd_span = __dd_private::tracing::span!(
+            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+            __dd_private::field!(__dd_resource), "code.function.name" = __DD_FUNCTION,
+            "error.type" = __dd_private::tracing::field::Empty, "error.message" =
+            __dd_private::tracing::field::Empty, "error.stack" =
+            __dd_private::tracing::field::Empty, "otel.status_description" =
+            __dd_private::tracing::field::Empty
+        );
+        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+    };
+    __dd_call
+        .run_sync(
+            move || {
+                #[allow(
+                    unknown_lints,
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::let_with_type_underscore,
+                    clippy::needless_return,
+                    clippy::unreachable
+                )]
+                if false {
+                    let __dd_fake: () = loop {};
+                    return __dd_fake;
+                }
+                {}
+            },
+            {
+                #[allow(
+                    clippy::ref_option_ref,
+                    clippy::borrowed_box,
+                    clippy::ref_option,
+                    clippy::rc_buffer
+                )]
+                let __dd_classify = |__dd_value: &()| {
+                    __dd_private::outcome_of!(__dd_value)
+                };
+                __dd_classify
+            },
+        )
+}
+async fn handle(request: &Request) -> Response {
+    use ::dd_instrument::__private as __dd_private;
+    const __DD_FUNCTION: &str = ::core::concat!(::core::module_path!(), "::", "handle");
+    const __DD_OPERATION: &str = __dd_private::operation_name!(
+        ::core::concat!(::core::module_path!(), "::", "handle")
+    );
+    let __dd_call = {
+        let __dd_resource = &(request.route());
+        let __dd_resource = {
+            use __dd_private::CheckResource as _;
+            (*__dd_resource).__dd_checked_resource()
+        };
+        let __dd_span = __dd_private::tracing::span!(
+            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+            __DD_OPERATION, "otel.kind" = "server", "operation.name" = __DD_OPERATION,
+            "resource.name" = __dd_private::field!(__dd_resource), "code.function.name" =
+            __DD_FUNCTION, "error.type" = __dd_private::tracing::field::Empty,
+            "error.message" = __dd_private::tracing::field::Empty, "error.stack" =
+            __dd_private::tracing::field::Empty, "otel.status_description" =
+            __dd_private::tracing::field::Empty
+        );
+        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+    };
+    __dd_private::Instrumented::new(
+            __dd_call,
+            async move {
+                #[allow(
+                    unknown_lints,
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::let_with_type_underscore,
+                    clippy::needless_return,
+                    clippy::unreachable
+                )]
+                if false {
+                    let __dd_fake: Response = loop {};
+                    return __dd_fake;
+                }
+                { respond(request).await }
+            },
+            {
+                #[allow(
+                    clippy::ref_option_ref,
+                    clippy::borrowed_box,
+                    clippy::ref_option,
+                    clippy::rc_buffer
+                )]
+                let __dd_classify = |__dd_value: &Response| {
+                    __dd_private::outcome_of!(__dd_value)
+                };
+                __dd_classify
+            },
+        )
+        .await
+}

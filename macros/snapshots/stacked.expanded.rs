@@ -1,0 +1,168 @@
+//! The three attributes stacked, in two orders: the outermost expands all three into one
+//! wrapper (one span, one `Call`, one site); the others stay as `__dd_stacked` markers, in place.
+//! The same `tenant = tenant` on the span and the SLO is evaluated once.
+#[dd_instrument::dd_slo(__dd_stacked)]
+///kept
+#[dd_span(__dd_stacked)]
+fn charge(tenant: &str) -> u32 {
+    use ::dd_instrument::__private as __dd_private;
+    const __DD_FUNCTION: &str = ::core::concat!(::core::module_path!(), "::", "charge");
+    const __DD_OPERATION: &str = __dd_private::operation_name!(
+        ::core::concat!(::core::module_path!(), "::", "charge")
+    );
+    static __DD_SLO: __dd_private::Slo = __dd_private::Slo::__new(
+        "checkout",
+        99.9f64,
+        ::core::option::Option::None,
+        __DD_OPERATION,
+        __DD_FUNCTION,
+        &[],
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::SloEntry(& __DD_SLO)
+    }
+    static __DD_SITE: __dd_private::CallSite = __dd_private::CallSite::new(
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::TimerMeta::new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::Some(&__DD_SLO),
+    );
+    let __dd_call = {
+        let __dd_tag_0 = &(tenant);
+        let __dd_tag_0 = {
+            use __dd_private::CheckTag as _;
+            (*__dd_tag_0).__dd_checked_tag()
+        };
+        let __dd_span = __dd_private::tracing::span!(
+            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+            "charge", "code.function.name" = __DD_FUNCTION, "error.type" =
+            __dd_private::tracing::field::Empty, "error.message" =
+            __dd_private::tracing::field::Empty, "error.stack" =
+            __dd_private::tracing::field::Empty, "otel.status_description" =
+            __dd_private::tracing::field::Empty, "tenant" =
+            __dd_private::field!(__dd_tag_0.get())
+        );
+        __dd_private::Call::start_tagged(
+            &__DD_SITE,
+            __dd_span,
+            |__dd_tags| {
+                __dd_tags.slo("tenant", &__dd_tag_0);
+            },
+        )
+    };
+    __dd_call
+        .run_sync(
+            move || {
+                #[allow(
+                    unknown_lints,
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::let_with_type_underscore,
+                    clippy::needless_return,
+                    clippy::unreachable
+                )]
+                if false {
+                    let __dd_fake: u32 = loop {};
+                    return __dd_fake;
+                }
+                { 1 }
+            },
+            {
+                #[allow(
+                    clippy::ref_option_ref,
+                    clippy::borrowed_box,
+                    clippy::ref_option,
+                    clippy::rc_buffer
+                )]
+                let __dd_classify = |__dd_value: &u32| {
+                    __dd_private::outcome_of!(__dd_value)
+                };
+                __dd_classify
+            },
+        )
+}
+#[dd_timed(__dd_stacked)]
+#[dd_slo(__dd_stacked)]
+async fn authorize(order_id: u64, cents: u32) -> Result<Receipt, PayError> {
+    use ::dd_instrument::__private as __dd_private;
+    const __DD_FUNCTION: &str = ::core::concat!(
+        ::core::module_path!(), "::", "authorize"
+    );
+    const __DD_OPERATION: &str = __dd_private::operation_name!(
+        ::core::concat!(::core::module_path!(), "::", "authorize")
+    );
+    static __DD_SLO: __dd_private::Slo = __dd_private::Slo::__new(
+        "checkout-payment",
+        99.9f64,
+        ::core::option::Option::Some(500u64),
+        __DD_OPERATION,
+        __DD_FUNCTION,
+        &[],
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::SloEntry(& __DD_SLO)
+    }
+    static __DD_SITE: __dd_private::CallSite = __dd_private::CallSite::new(
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::TimerMeta::new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::Some(&__DD_SLO),
+    );
+    let __dd_call = {
+        let __dd_span = __dd_private::tracing::span!(
+            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+            __DD_OPERATION, "otel.kind" = "client", "operation.name" = __DD_OPERATION,
+            "resource.name" = "POST /charge", "peer.service" = "payments-gateway",
+            "code.function.name" = __DD_FUNCTION, "error.type" =
+            __dd_private::tracing::field::Empty, "error.message" =
+            __dd_private::tracing::field::Empty, "error.stack" =
+            __dd_private::tracing::field::Empty, "otel.status_description" =
+            __dd_private::tracing::field::Empty
+        );
+        __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
+    };
+    __dd_private::Instrumented::new(
+            __dd_call,
+            async move {
+                #[allow(
+                    unknown_lints,
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::let_with_type_underscore,
+                    clippy::needless_return,
+                    clippy::unreachable
+                )]
+                if false {
+                    let __dd_fake: Result<Receipt, PayError> = loop {};
+                    return __dd_fake;
+                }
+                { gateway(order_id, cents).await }
+            },
+            {
+                #[allow(
+                    clippy::ref_option_ref,
+                    clippy::borrowed_box,
+                    clippy::ref_option,
+                    clippy::rc_buffer
+                )]
+                let __dd_classify = |__dd_value: &Result<Receipt, PayError>| {
+                    __dd_private::outcome_of!(__dd_value)
+                };
+                __dd_classify
+            },
+        )
+        .await
+}

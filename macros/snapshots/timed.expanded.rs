@@ -1,0 +1,106 @@
+//! `#[dd_timed]` alone: a `CallSite` static with the timer, no span (`Span::none()`); literal
+//! tags normalized at compile time.
+fn charge() {
+    use ::dd_instrument::__private as __dd_private;
+    const __DD_OPERATION: &str = __dd_private::operation_name!(
+        ::core::concat!(::core::module_path!(), "::", "charge")
+    );
+    static __DD_SITE: __dd_private::CallSite = __dd_private::CallSite::new(
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::TimerMeta::new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+    );
+    let __dd_call = {
+        let __dd_span = __dd_private::tracing::Span::none();
+        __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
+    };
+    __dd_call
+        .run_sync(
+            move || {
+                #[allow(
+                    unknown_lints,
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::let_with_type_underscore,
+                    clippy::needless_return,
+                    clippy::unreachable
+                )]
+                if false {
+                    let __dd_fake: () = loop {};
+                    return __dd_fake;
+                }
+                {}
+            },
+            {
+                #[allow(
+                    clippy::ref_option_ref,
+                    clippy::borrowed_box,
+                    clippy::ref_option,
+                    clippy::rc_buffer
+                )]
+                let __dd_classify = |__dd_value: &()| {
+                    __dd_private::outcome_of!(__dd_value)
+                };
+                __dd_classify
+            },
+        )
+}
+fn charge_named() -> Result<(), PayError> {
+    use ::dd_instrument::__private as __dd_private;
+    const __DD_OPERATION: &str = __dd_private::operation_name!(
+        ::core::concat!(::core::module_path!(), "::", "charge_named")
+    );
+    static __DD_SITE: __dd_private::CallSite = __dd_private::CallSite::new(
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::TimerMeta::new(
+                "checkout.payment.Latency_2",
+                &["method:card", "region:eu_west"],
+            ),
+        ),
+        ::core::option::Option::None,
+    );
+    let __dd_call = {
+        let __dd_span = __dd_private::tracing::Span::none();
+        __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
+    };
+    __dd_call
+        .run_sync(
+            move || {
+                #[allow(
+                    unknown_lints,
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::let_with_type_underscore,
+                    clippy::needless_return,
+                    clippy::unreachable
+                )]
+                if false {
+                    let __dd_fake: Result<(), PayError> = loop {};
+                    return __dd_fake;
+                }
+                { Ok(()) }
+            },
+            {
+                #[allow(
+                    clippy::ref_option_ref,
+                    clippy::borrowed_box,
+                    clippy::ref_option,
+                    clippy::rc_buffer
+                )]
+                let __dd_classify = |__dd_value: &Result<(), PayError>| {
+                    __dd_private::outcome_of!(__dd_value)
+                };
+                __dd_classify
+            },
+        )
+}

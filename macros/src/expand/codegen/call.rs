@@ -1,0 +1,200 @@
+//! The start of each call: the values of `resource` and `tags` (each evaluated once), the span
+//! with Datadog's fields, and the started `Call` with its run-time metric tags.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned as _;
+use syn::{Expr, LitStr};
+
+use super::{Plan, option};
+use crate::attr::span::{Resource, SpanConfig};
+use crate::grammar::tags::Tag;
+use crate::tokens::respan;
+
+/// `let __dd_call = { .. };`: the span, then the started call.
+///
+/// Values computed per call are bound once each, inside the block, so their borrows of the
+/// arguments end before the body takes them.
+pub(super) fn start(plan: &Plan, fn_name: &LitStr, is_method: bool, items: &mut TokenStream) -> TokenStream {
+    let p = &plan.private;
+    let mut bindings = Bindings::new(p);
+    let span = if let Some(config) = &plan.span {
+        let (fields, spreads, resource_static) = span_fields(config, p, fn_name, is_method, &mut bindings);
+        items.extend(resource_static);
+        quote! {
+            let __dd_span = #p::tracing::span!(
+                target: ::core::module_path!(),
+                #p::tracing::Level::INFO,
+                __DD_OPERATION,
+                #(#fields),*
+            );
+            #(#spreads)*
+        }
+    } else {
+        quote!(let __dd_span = #p::tracing::Span::none();)
+    };
+    let mut metric_tags = TokenStream::new();
+    if let Some(timed) = &plan.timed {
+        metric_tags.extend(runtime_metric_tags(&timed.tags, "timer", &mut bindings));
+    }
+    if let Some(slo) = &plan.slo {
+        metric_tags.extend(runtime_metric_tags(&slo.tags, "slo", &mut bindings));
+    }
+    let start = if metric_tags.is_empty() {
+        let site = option(plan.has_site().then(|| quote!(&__DD_SITE)));
+        quote!(#p::Call::start(#site, __dd_span))
+    } else {
+        quote!(#p::Call::start_tagged(&__DD_SITE, __dd_span, |__dd_tags| { #metric_tags }))
+    };
+    let lets = bindings.lets();
+    quote! {
+        let __dd_call = {
+            #lets
+            #span
+            #start
+        };
+    }
+}
+
+/// The span's fields, the `span_tags` calls for spread tags, and the resource cache static.
+fn span_fields(
+    config: &SpanConfig,
+    p: &TokenStream,
+    fn_name: &LitStr,
+    is_method: bool,
+    bindings: &mut Bindings<'_>,
+) -> (Vec<TokenStream>, Vec<TokenStream>, TokenStream) {
+    let mut fields = Vec::new();
+    let mut resource_static = TokenStream::new();
+    if let Some(kind) = config.kind {
+        fields.push(quote!("otel.kind" = #kind));
+    }
+    fields.push(quote!("operation.name" = __DD_OPERATION));
+    match &config.resource {
+        Resource::Lit(lit) => fields.push(quote!("resource.name" = #lit)),
+        Resource::Expr(expr) => {
+            let local = bindings.bind_resource(expr);
+            let value = respan(quote!(#p::field!(#local)), expr.span());
+            fields.push(quote!("resource.name" = #value));
+        }
+        Resource::Default if is_method => {
+            resource_static = quote!(static __DD_RESOURCE: #p::ResourceCache = #p::ResourceCache::new(););
+            fields.push(quote!("resource.name" = #p::method_resource::<Self>(&__DD_RESOURCE, #fn_name)));
+        }
+        Resource::Default => fields.push(quote!("resource.name" = #fn_name)),
+    }
+    if let Some(span_type) = &config.span_type {
+        fields.push(quote!("span.type" = #span_type));
+    }
+    if let Some(peer) = &config.peer {
+        fields.push(quote!("peer.service" = #peer));
+    }
+    if config.measured {
+        fields.push(quote!("_dd.measured" = 1i64));
+    }
+    // `code.file.path`, `code.line.number` and `code.module.name` come from the span's static
+    // metadata (the layer reads them without allocating); only the function needs a field.
+    fields.push(quote!("code.function.name" = __DD_FUNCTION));
+    for recorded in ["error.type", "error.message", "error.stack", "otel.status_description"] {
+        fields.push(quote!(#recorded = #p::tracing::field::Empty));
+    }
+    let mut spreads = Vec::new();
+    for tag in &config.tags {
+        match tag {
+            Tag::Lit { key, value } => {
+                let field = &value.field;
+                fields.push(quote!(#key = #field));
+            }
+            Tag::Expr { key, expr } => {
+                let local = bindings.bind(key, expr);
+                let value = respan(quote!(#p::field!(#local.get())), expr.span());
+                fields.push(quote!(#key = #value));
+            }
+            Tag::Spread(expr) => {
+                let local = bindings.bind_spread(expr);
+                spreads.push(respan(quote!(#p::span_tags(&__dd_span, #local);), expr.span()));
+            }
+        }
+    }
+    (fields, spreads, resource_static)
+}
+
+/// Calls that add a metric's run-time tags (`CallTags::timer`, `timer_all`, `slo`, `slo_all`).
+fn runtime_metric_tags(tags: &[Tag], metric: &str, bindings: &mut Bindings<'_>) -> TokenStream {
+    let mut calls = TokenStream::new();
+    for tag in tags {
+        // Method names spanned at the expression: rustc reports unmet bounds of a method call there.
+        match tag {
+            Tag::Lit { .. } => {}
+            Tag::Expr { key, expr } => {
+                let local = bindings.bind(key, expr);
+                let one = format_ident!("{metric}", span = expr.span());
+                calls.extend(quote_spanned!(expr.span()=> __dd_tags.#one(#key, &#local);));
+            }
+            Tag::Spread(expr) => {
+                let local = bindings.bind_spread(expr);
+                let all = format_ident!("{metric}_all", span = expr.span());
+                calls.extend(quote_spanned!(expr.span()=> __dd_tags.#all(#local);));
+            }
+        }
+    }
+    calls
+}
+
+/// Expressions evaluated once per call, each bound to a `__dd_` local.
+struct Bindings<'a> {
+    /// `__dd_private`.
+    p: &'a TokenStream,
+    /// (key or `..`, expression as text) -> local, in evaluation order.
+    seen: Vec<(String, String, syn::Ident)>,
+    lets: TokenStream,
+}
+
+impl<'a> Bindings<'a> {
+    fn new(p: &'a TokenStream) -> Self {
+        Self { p, seen: Vec::new(), lets: TokenStream::new() }
+    }
+
+    /// The local holding the checked value of `key = expr` (`Checked`: `.get()` is `&(expr)`,
+    /// and it is `Display`); the same `key = expr` in several attributes shares one.
+    ///
+    /// The value is checked once here, so a type that is not `Display` gets one error, in the
+    /// runtime's words, at the expression, however many attributes use it.
+    fn bind(&mut self, key: &str, expr: &Expr) -> syn::Ident {
+        let p = self.p;
+        self.bind_with(key, expr, |local| {
+            respan(quote!({ use #p::CheckTag as _; (*#local).__dd_checked_tag() }), expr.span())
+        })
+    }
+
+    /// The local holding `&(expr)` of `..expr`.
+    fn bind_spread(&mut self, expr: &Expr) -> syn::Ident {
+        self.bind_with("..", expr, ToTokens::to_token_stream)
+    }
+
+    fn bind_with(&mut self, key: &str, expr: &Expr, value: impl FnOnce(&syn::Ident) -> TokenStream) -> syn::Ident {
+        let text = expr.to_token_stream().to_string();
+        if let Some((_, _, local)) = self.seen.iter().find(|(k, t, _)| k == key && *t == text) {
+            return syn::Ident::new(&local.to_string(), expr.span());
+        }
+        // Spanned at the expression, so type errors about the value point at it.
+        let local = format_ident!("__dd_tag_{}", self.seen.len(), span = expr.span());
+        let value = value(&local);
+        self.lets.extend(quote!(let #local = &(#expr); let #local = #value;));
+        self.seen.push((key.to_owned(), text, local.clone()));
+        local
+    }
+
+    /// The local holding `&(resource)`, checked to be `Display`.
+    fn bind_resource(&mut self, expr: &Expr) -> syn::Ident {
+        let p = self.p;
+        let local = format_ident!("__dd_resource", span = expr.span());
+        let checked = respan(quote!({ use #p::CheckResource as _; (*#local).__dd_checked_resource() }), expr.span());
+        self.lets.extend(quote!(let #local = &(#expr); let #local = #checked;));
+        local
+    }
+
+    fn lets(&self) -> &TokenStream {
+        &self.lets
+    }
+}
