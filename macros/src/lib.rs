@@ -265,7 +265,9 @@ pub fn dd_timed(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # `target = <number>` (required)
 ///
-/// The objective in percent, strictly between 0 and 100: `target = 99.9`.
+/// The objective in percent, at least 1 and below 100, with at most three decimals (what Datadog
+/// keeps): `target = 99.9`, `target = 99.995`. A fraction is an error that suggests the
+/// percentage: `target = 0.999` asks "did you mean `target = 99.9`?".
 ///
 /// # `latency_ms = <integer>`
 ///

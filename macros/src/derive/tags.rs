@@ -8,7 +8,7 @@ use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
 use syn::{Attribute, Data, DeriveInput, Ident, LitStr, Type, WherePredicate};
 
-use crate::grammar::{Argument, Errors, Grammar, Slot};
+use crate::grammar::{Argument, Errors, Grammar, Guide, Slot};
 use crate::tokens::{self, respan};
 use crate::validate;
 
@@ -183,7 +183,11 @@ pub(crate) const DD_TAG: Grammar<FieldArgs> = Grammar {
         Argument::flag("skip", |args| &mut args.skip),
     ],
     conflicts: &[("skip", "rename", "`skip` and `rename` conflict: a skipped field has no tag to rename")],
-    elsewhere: |_| None,
+    guide: |keyword| match keyword {
+        "name" | "key" => Some(Guide::Renamed("rename")),
+        "ignore" => Some(Guide::Renamed("skip")),
+        _ => None,
+    },
 };
 
 /// `#[dd_tag(..)]` on a field, as written.
