@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod attr;
+mod checks;
 mod derive;
 mod expand;
 mod grammar;

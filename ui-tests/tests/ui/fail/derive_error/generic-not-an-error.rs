@@ -1,7 +1,7 @@
 use dd_instrument::{DdError, dd_span};
 
 // A generic type implements `DdError` where it implements `std::error::Error`: `Wrapped<u16>`
-// never does.
+// does not, so it has no `error_type()`, and spans record its `Debug` text with its type name.
 #[derive(Debug, DdError)]
 enum Wrapped<E> {
     Inner(E),
