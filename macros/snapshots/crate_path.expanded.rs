@@ -178,6 +178,18 @@ enum Error {
     Declined,
 }
 const _: () = {
+    #[diagnostic::on_unimplemented(
+        message = "`Error` derives `DdError` but does not implement `std::error::Error`",
+        label = "`DdError` names errors: this type must implement `std::error::Error`",
+        note = "a span records an `Err` through its `std::error::Error` impl (`Display` for `error.message`, `source()` for `error.stack`), and only then takes `error.type` from `DdError`: on any other type, `DdError` would be ignored",
+        note = "implement `Display` and `Error`, with `#[derive(Debug)]` on the type:\nimpl std::fmt::Display for Error {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(\"..\")\n    }}\n}}\nimpl std::error::Error for Error {{}}\nor derive `Display` and `Error` with `thiserror::Error`"
+    )]
+    trait DdErrorIsError {
+        fn __dd_check() {}
+    }
+    #[diagnostic::do_not_recommend]
+    impl<T: ?Sized + ::std::error::Error> DdErrorIsError for T {}
+    const _: fn() = <Error as DdErrorIsError>::__dd_check;
     #[automatically_derived]
     impl obs::DdError for Error {
         fn error_type(&self) -> &str {

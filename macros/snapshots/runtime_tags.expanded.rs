@@ -61,7 +61,8 @@ fn load_cart(shard: u32, user: &User, cart_tags: &CartTags) -> u32 {
             #[diagnostic::on_unimplemented(
                 message = "`{Self}` does not implement `DdTags`, so `..` cannot add its tags",
                 label = "`..` adds the tags of a value whose type implements `DdTags`",
-                note = "derive it on the struct, `#[derive(dd_instrument::DdTags)]`, for one tag per field; or implement `DdTags` by hand"
+                note = "derive it on the struct, `#[derive(dd_instrument::DdTags)]`, for one tag per field; or implement `DdTags` by hand",
+                note = "a generic struct that derives `DdTags` implements it when the types of its generic fields implement `Display`"
             )]
             trait SpreadIsDdTags {
                 fn __dd_tags<'a>(this: &'a &Self) -> &'a dyn __DdTags;

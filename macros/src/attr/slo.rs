@@ -6,7 +6,7 @@ use syn::{Expr, ExprLit, ExprUnary, Lit, LitStr, Path, UnOp};
 
 use super::Macro;
 use crate::grammar::tags::{self, RawTag, Tag};
-use crate::grammar::{Argument, Errors, Grammar, Slot};
+use crate::grammar::{Argument, Errors, Grammar, Slot, unknown_suffix};
 use crate::validate;
 
 /// The arguments of `#[dd_slo]`, in the order of its documentation.
@@ -91,6 +91,21 @@ fn target_percent(value: &Expr) -> syn::Result<f64> {
         other => (false, other),
     };
     let number = match lit {
+        Expr::Lit(ExprLit { lit, .. }) if unknown_suffix(lit).is_some() => {
+            let digits = match lit {
+                Lit::Int(int) => int.base10_digits(),
+                Lit::Float(float) => float.base10_digits(),
+                _ => unreachable!("only numbers have suffixes"),
+            };
+            let sign = if negative { "-" } else { "" };
+            return Err(syn::Error::new_spanned(
+                value,
+                format!(
+                    "`target` expects a number literal: the objective in percent, like `target = 99.9`; did you \
+                     mean `target = {sign}{digits}`?"
+                ),
+            ));
+        }
         Expr::Lit(ExprLit { lit: Lit::Float(float), .. }) => float.base10_parse::<f64>()?,
         Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => int.base10_parse::<f64>()?,
         Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => {
@@ -168,6 +183,20 @@ fn truncate_decimals(decimal: &str) -> String {
 fn latency_ms(value: &Expr) -> syn::Result<u64> {
     let expected = "`latency_ms` expects a whole number of milliseconds, like `latency_ms = 500`";
     match value {
+        Expr::Lit(ExprLit { lit: lit @ (Lit::Int(_) | Lit::Float(_)), .. }) if unknown_suffix(lit).is_some() => {
+            Err(syn::Error::new_spanned(value, latency_with_unit(lit)))
+        }
+        Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => {
+            // `"500ms"` is the literal `500ms` in quotes.
+            let message = match syn::parse_str::<Lit>(text.value().trim()) {
+                Ok(number) if unknown_suffix(&number).is_some() => latency_with_unit(&number),
+                Ok(Lit::Int(int)) if int.base10_parse::<u64>().is_ok_and(|ms| ms > 0) => {
+                    format!("{expected}; did you mean `latency_ms = {}`?", int.base10_digits())
+                }
+                _ => expected.to_owned(),
+            };
+            Err(syn::Error::new_spanned(value, message))
+        }
         Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => match int.base10_parse::<u64>() {
             Ok(0) => Err(syn::Error::new_spanned(value, "`latency_ms = 0` is not a threshold: it must be at least 1")),
             Ok(ms) => Ok(ms),
@@ -180,6 +209,30 @@ fn latency_ms(value: &Expr) -> syn::Result<u64> {
             Err(syn::Error::new_spanned(value, "`latency_ms` must be positive: a whole number of milliseconds"))
         }
         _ => Err(syn::Error::new_spanned(value, expected)),
+    }
+}
+
+/// The error for a latency written with a unit (`2s`, `"500ms"`), with the milliseconds when the
+/// unit is known.
+fn latency_with_unit(lit: &Lit) -> String {
+    let expected = "`latency_ms` expects a whole number of milliseconds, like `latency_ms = 500`";
+    let (digits, suffix) = match lit {
+        Lit::Int(int) => (int.base10_digits(), int.suffix()),
+        Lit::Float(float) => (float.base10_digits(), float.suffix()),
+        _ => return expected.to_owned(),
+    };
+    let per_unit = match suffix {
+        "ms" => 1.0,
+        "s" => 1_000.0,
+        "us" | "µs" => 0.001,
+        "m" | "min" => 60_000.0,
+        _ => return format!("{expected}; `{suffix}` is not a unit it takes"),
+    };
+    match digits.parse::<f64>().map(|number| number * per_unit) {
+        Ok(ms) if ms >= 1.0 && ms.fract() == 0.0 && ms < 1e15 => {
+            format!("{expected}; did you mean `latency_ms = {ms}`?")
+        }
+        _ => expected.to_owned(),
     }
 }
 
@@ -288,6 +341,63 @@ mod tests {
         for (value, message) in cases {
             assert_eq!(messages(slo(quote!(name = "a", target = 99, latency_ms = #value))), [message]);
         }
+    }
+
+    #[test]
+    fn numbers_with_units_suggest_the_number() {
+        let first = |tokens: TokenStream| messages(slo(tokens)).into_iter().next().unwrap_or_default();
+        let expected = "`latency_ms` expects a whole number of milliseconds, like `latency_ms = 500`";
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = 2s)),
+            format!("{expected}; did you mean `latency_ms = 2000`?")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = 0.25s)),
+            format!("{expected}; did you mean `latency_ms = 250`?")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = 500ms)),
+            format!("{expected}; did you mean `latency_ms = 500`?")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = "500ms")),
+            format!("{expected}; did you mean `latency_ms = 500`?")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = "500")),
+            format!("{expected}; did you mean `latency_ms = 500`?")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = 5h)),
+            format!("{expected}; `h` is not a unit it takes")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = 500u64)),
+            "",
+            "a number type is a suffix Rust knows"
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99.9pct)),
+            "`target` expects a number literal: the objective in percent, like `target = 99.9`; did you mean `target = 99.9`?"
+        );
+    }
+
+    #[test]
+    fn a_percent_sign_is_left_out_once() {
+        assert_eq!(
+            messages(slo(quote!(name = "a", target = 99.9%, latency_ms = 5))),
+            ["`target` takes a number, without `%`: write `target = 99.9`"]
+        );
+        assert_eq!(
+            messages(slo(quote!(name = "a", target = 0.999%))),
+            [
+                "`target` takes a number, without `%`: write `target = 0.999`",
+                "`target = 0.999` means 0.999 %: the objective is a percentage, at least 1 and below 100; did you \
+                 mean `target = 99.9`?",
+            ]
+        );
+        // A syntax error in the value: reported once, the argument not also missing.
+        assert_eq!(messages(slo(quote!(name = "a", target = 99.9 +))).len(), 1);
     }
 
     #[test]

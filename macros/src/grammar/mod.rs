@@ -4,10 +4,12 @@
 //! Arguments are `keyword = value`, `keyword(..)` or a `keyword` alone, separated by commas. Each
 //! attribute describes what it takes in one table, a [`Grammar`]: per argument, its keyword, the
 //! kind of its value, and the [`Slot`] of the attribute's raw arguments that keeps it. The table
-//! drives the parsing, the duplicate check (in one setter, [`Slot::set`]), the conflicts, and
-//! the lists of valid arguments in messages ("expected one of", "did you mean"), so no other
-//! list of the arguments exists. Each attribute's `build()` then validates the raw arguments
-//! into its config.
+//! drives the parsing, the duplicate check (in one setter, [`Slot::set`]), the conflicts, the
+//! required arguments, and the lists of valid arguments in messages ("expected one of", "did you
+//! mean"), so no other list of the arguments exists. A keyword the attribute does not take gets
+//! its [`Guide`]: the name the attribute takes it under (`type` is `span_type`), why none takes
+//! it (`service`), or the attribute that does (`target`). Each attribute's `build()` then
+//! validates the raw arguments into its config.
 //!
 //! Errors are collected, not returned at the first one, so a user sees every mistake in one
 //! compile.
@@ -19,6 +21,7 @@ use std::fmt::Display;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::ext::IdentExt as _;
+use syn::parse::discouraged::Speculative as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::{Expr, ExprLit, Ident, Lit, LitStr, Path, Token};
 
@@ -238,14 +241,15 @@ impl<R> Argument<R> {
         let keyword = self.keyword;
         match &self.value {
             Value::Str { example, slot } => {
-                let lit = match self.value_after_equals(input, span, &format!("\"{example}\""), errors)? {
-                    Some(value) => errors.take(expect_lit_str(value, keyword, example)),
-                    None => None,
-                };
+                let value = self.value_after_equals(input, span, &format!("\"{example}\""), errors);
+                // Written, even with a syntax error in its value: not also reported missing.
+                let value = value.inspect_err(|_| slot(raw).set(errors, keyword, span, None))?;
+                let lit = value.and_then(|value| errors.take(expect_lit_str(value, keyword, example)));
                 slot(raw).set(errors, keyword, span, lit);
             }
             Value::Expr { example, slot } => {
-                let value = self.value_after_equals(input, span, example, errors)?;
+                let value = self.value_after_equals(input, span, example, errors);
+                let value = value.inspect_err(|_| slot(raw).set(errors, keyword, span, None))?;
                 slot(raw).set(errors, keyword, span, value);
             }
             Value::Flag(slot) => {
@@ -270,7 +274,7 @@ impl<R> Argument<R> {
                     let equals = input.parse::<Token![=]>()?;
                     let value: Expr = input.parse()?;
                     errors.push(syn::Error::new_spanned(
-                        self.written(span, quote::quote!(#equals #value)),
+                        self.written(span, &quote::quote!(#equals #value)),
                         "`tags` takes its entries in parentheses, without `=`: write `tags(team = \"payments\", ..)`",
                     ));
                     slot(raw).set(errors, keyword, span, None);
@@ -301,24 +305,42 @@ impl<R> Argument<R> {
         example: &str,
         errors: &mut Errors,
     ) -> syn::Result<Option<Expr>> {
+        let keyword = self.keyword;
+        if input.peek(Token![=]) && input.peek2(Lit) && input.peek3(Token![%]) {
+            // `target = 99.9%`, which is no expression: the number alone is what was meant.
+            let fork = input.fork();
+            fork.parse::<Token![=]>()?;
+            let number: Lit = fork.parse()?;
+            let percent: Token![%] = fork.parse()?;
+            if fork.is_empty() || fork.peek(Token![,]) {
+                input.advance_to(&fork);
+                errors.push(syn::Error::new_spanned(
+                    quote::quote!(#number #percent),
+                    format_args!(
+                        "`{keyword}` takes a number, without `%`: write `{keyword} = {}`",
+                        number.to_token_stream()
+                    ),
+                ));
+                return Ok(Some(Expr::Lit(ExprLit { attrs: Vec::new(), lit: number })));
+            }
+        }
         if !input.peek(syn::token::Paren) {
             return parse_value(input).map(Some);
         }
-        let keyword = self.keyword;
         let group: proc_macro2::Group = input.parse()?;
         let value = match syn::parse2::<Expr>(group.stream()) {
             Ok(value) => value.to_token_stream().to_string(),
             Err(_) => example.to_owned(),
         };
         errors.push(syn::Error::new_spanned(
-            self.written(span, group.into_token_stream()),
+            self.written(span, &group.into_token_stream()),
             format_args!("`{keyword}` takes its value after `=`: write `{keyword} = {value}`"),
         ));
         Ok(None)
     }
 
     /// The keyword at `span` followed by `value`, for an error that spans both.
-    fn written(&self, span: Span, value: TokenStream) -> TokenStream {
+    fn written(&self, span: Span, value: &TokenStream) -> TokenStream {
         let keyword = Ident::new(self.keyword, span);
         quote::quote!(#keyword #value)
     }
@@ -459,6 +481,19 @@ impl<R: Default> Grammar<R> {
         }
         input.error(message)
     }
+}
+
+/// The suffix of a number literal that is not a number type (`2s`, `99.9pct`): Rust accepts any
+/// suffix on the literals a macro reads, and the number alone would silently be taken.
+pub(crate) fn unknown_suffix(lit: &Lit) -> Option<&str> {
+    const TYPES: [&str; 14] =
+        ["i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "f32", "f64"];
+    let suffix = match lit {
+        Lit::Int(int) => int.suffix(),
+        Lit::Float(float) => float.suffix(),
+        _ => return None,
+    };
+    (!suffix.is_empty() && !TYPES.contains(&suffix)).then_some(suffix)
 }
 
 /// Parses `= <expr>`.

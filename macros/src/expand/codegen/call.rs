@@ -157,6 +157,7 @@ fn runtime_metric_tags(tags: &[Tag], metric: &str, bindings: &mut Bindings<'_>) 
 }
 
 /// Expressions evaluated once per call, each bound to a `__dd_` local, and their checks.
+#[derive(Default)]
 struct Bindings<'a> {
     /// The `DdTags` trait, when the function spreads tags (`__DdTags`).
     dd_tags: Option<&'a TokenStream>,
@@ -172,7 +173,7 @@ struct Bindings<'a> {
 
 impl<'a> Bindings<'a> {
     fn new(dd_tags: Option<&'a TokenStream>) -> Self {
-        Self { dd_tags, seen: Vec::new(), evals: TokenStream::new(), checks: TokenStream::new(), used: Checks::default() }
+        Self { dd_tags, ..Self::default() }
     }
 
     /// The local holding the checked value of `key = expr` (`Checked`: `.get()` is `&(expr)`,
