@@ -312,7 +312,7 @@ impl<R> Argument<R> {
             fork.parse::<Token![=]>()?;
             let number: Lit = fork.parse()?;
             let percent: Token![%] = fork.parse()?;
-            if fork.is_empty() || fork.peek(Token![,]) {
+            if matches!(number, Lit::Int(_) | Lit::Float(_)) && (fork.is_empty() || fork.peek(Token![,])) {
                 input.advance_to(&fork);
                 errors.push(syn::Error::new_spanned(
                     quote::quote!(#number #percent),
