@@ -274,5 +274,13 @@ mod tests {
             errors_of(&[syn::parse_quote!(#[dd_tag("a")])]),
             ["expected an option of `#[dd_tag]`: `rename` or `skip`"]
         );
+        // serde's and other derives' names for the same options.
+        assert_eq!(
+            errors_of(&[syn::parse_quote!(#[dd_tag(name = "a", ignore)])]),
+            [
+                "unknown option `name` of `#[dd_tag]`: expected `rename` or `skip`; did you mean `rename`?",
+                "unknown option `ignore` of `#[dd_tag]`: expected `rename` or `skip`; did you mean `skip`?",
+            ]
+        );
     }
 }
