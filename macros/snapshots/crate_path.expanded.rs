@@ -138,15 +138,34 @@ struct Tags {
     region: String,
 }
 const _: () = {
+    trait __DdPeel {
+        fn __dd_peel(&self) -> &Self {
+            self
+        }
+    }
+    impl<T: ?Sized> __DdPeel for T {}
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a tag value: it does not implement `Display`",
+        label = "a tag value must implement `Display`",
+        note = "a tag value is a string, an integer, a float, a boolean, or a value of any type that implements `std::fmt::Display`; for its `Debug` form, write `format!(\"{{value:?}}\")`"
+    )]
+    trait TagValueIsDisplay {
+        fn __dd_check(&self) -> ::obs::__private::tags::Checked<'_, Self>;
+    }
+    #[diagnostic::do_not_recommend]
+    impl<T: ?Sized + ::core::fmt::Display> TagValueIsDisplay for T {
+        fn __dd_check(&self) -> ::obs::__private::tags::Checked<'_, Self> {
+            ::obs::__private::CheckTag::__dd_checked_tag(self)
+        }
+    }
     #[automatically_derived]
     impl ::obs::DdTags for Tags {
         fn visit_tags(&self, __dd_visitor: &mut dyn ::obs::TagVisitor) {
             {
                 let __dd_value = &self.region;
-                let __dd_value = {
-                    use ::obs::__private::CheckTag as _;
-                    (*__dd_value).__dd_checked_tag()
-                };
+                let __dd_value = TagValueIsDisplay::__dd_check(
+                    (*__dd_value).__dd_peel(),
+                );
                 __dd_visitor
                     .visit_tag("region", ::obs::__private::tag_value!(& __dd_value));
             }
@@ -159,6 +178,18 @@ enum Error {
     Declined,
 }
 const _: () = {
+    #[diagnostic::on_unimplemented(
+        message = "`Error` derives `DdError` but does not implement `std::error::Error`",
+        label = "`DdError` names errors: this type must implement `std::error::Error`",
+        note = "a span records an `Err` through its `std::error::Error` impl (`Display` for `error.message`, `source()` for `error.stack`), and only then takes `error.type` from `DdError`: on any other type, `DdError` would be ignored",
+        note = "implement `Display` and `Error`, with `#[derive(Debug)]` on the type:\nimpl std::fmt::Display for Error {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(\"..\")\n    }}\n}}\nimpl std::error::Error for Error {{}}\nor derive `Display` and `Error` with `thiserror::Error`"
+    )]
+    trait DdErrorIsError {
+        fn __dd_check() {}
+    }
+    #[diagnostic::do_not_recommend]
+    impl<T: ?Sized + ::std::error::Error> DdErrorIsError for T {}
+    const _: fn() = <Error as DdErrorIsError>::__dd_check;
     #[automatically_derived]
     impl obs::DdError for Error {
         fn error_type(&self) -> &str {

@@ -7,7 +7,10 @@ enum PayError<E> {
 }
 const _: () = {
     #[automatically_derived]
-    impl<E> ::dd_instrument::DdError for PayError<E> {
+    impl<E> ::dd_instrument::DdError for PayError<E>
+    where
+        PayError<E>: ::std::error::Error,
+    {
         fn error_type(&self) -> &str {
             match self {
                 Self::Declined { .. } => {
@@ -25,6 +28,18 @@ const _: () = {
 };
 struct Timeout;
 const _: () = {
+    #[diagnostic::on_unimplemented(
+        message = "`Timeout` derives `DdError` but does not implement `std::error::Error`",
+        label = "`DdError` names errors: this type must implement `std::error::Error`",
+        note = "a span records an `Err` through its `std::error::Error` impl (`Display` for `error.message`, `source()` for `error.stack`), and only then takes `error.type` from `DdError`: on any other type, `DdError` would be ignored",
+        note = "implement `Display` and `Error`, with `#[derive(Debug)]` on the type:\nimpl std::fmt::Display for Timeout {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(\"..\")\n    }}\n}}\nimpl std::error::Error for Timeout {{}}\nor derive `Display` and `Error` with `thiserror::Error`"
+    )]
+    trait DdErrorIsError {
+        fn __dd_check() {}
+    }
+    #[diagnostic::do_not_recommend]
+    impl<T: ?Sized + ::std::error::Error> DdErrorIsError for T {}
+    const _: fn() = <Timeout as DdErrorIsError>::__dd_check;
     #[automatically_derived]
     impl ::dd_instrument::DdError for Timeout {
         fn error_type(&self) -> &str {
@@ -34,6 +49,18 @@ const _: () = {
 };
 enum Never {}
 const _: () = {
+    #[diagnostic::on_unimplemented(
+        message = "`Never` derives `DdError` but does not implement `std::error::Error`",
+        label = "`DdError` names errors: this type must implement `std::error::Error`",
+        note = "a span records an `Err` through its `std::error::Error` impl (`Display` for `error.message`, `source()` for `error.stack`), and only then takes `error.type` from `DdError`: on any other type, `DdError` would be ignored",
+        note = "implement `Display` and `Error`, with `#[derive(Debug)]` on the type:\nimpl std::fmt::Display for Never {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(\"..\")\n    }}\n}}\nimpl std::error::Error for Never {{}}\nor derive `Display` and `Error` with `thiserror::Error`"
+    )]
+    trait DdErrorIsError {
+        fn __dd_check() {}
+    }
+    #[diagnostic::do_not_recommend]
+    impl<T: ?Sized + ::std::error::Error> DdErrorIsError for T {}
+    const _: fn() = <Never as DdErrorIsError>::__dd_check;
     #[automatically_derived]
     impl ::dd_instrument::DdError for Never {
         fn error_type(&self) -> &str {

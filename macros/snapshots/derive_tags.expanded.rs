@@ -13,6 +13,26 @@ struct OrderTags<'a, T> {
     r#type: Option<T>,
 }
 const _: () = {
+    trait __DdPeel {
+        fn __dd_peel(&self) -> &Self {
+            self
+        }
+    }
+    impl<T: ?Sized> __DdPeel for T {}
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a tag value: it does not implement `Display`",
+        label = "a tag value must implement `Display`",
+        note = "a tag value is a string, an integer, a float, a boolean, or a value of any type that implements `std::fmt::Display`; for its `Debug` form, write `format!(\"{{value:?}}\")`"
+    )]
+    trait TagValueIsDisplay {
+        fn __dd_check(&self) -> ::dd_instrument::__private::tags::Checked<'_, Self>;
+    }
+    #[diagnostic::do_not_recommend]
+    impl<T: ?Sized + ::core::fmt::Display> TagValueIsDisplay for T {
+        fn __dd_check(&self) -> ::dd_instrument::__private::tags::Checked<'_, Self> {
+            ::dd_instrument::__private::CheckTag::__dd_checked_tag(self)
+        }
+    }
     #[automatically_derived]
     impl<'a, T> ::dd_instrument::DdTags for OrderTags<'a, T>
     where
@@ -22,10 +42,9 @@ const _: () = {
         fn visit_tags(&self, __dd_visitor: &mut dyn ::dd_instrument::TagVisitor) {
             {
                 let __dd_value = &self.region;
-                let __dd_value = {
-                    use ::dd_instrument::__private::CheckTag as _;
-                    (*__dd_value).__dd_checked_tag()
-                };
+                let __dd_value = TagValueIsDisplay::__dd_check(
+                    (*__dd_value).__dd_peel(),
+                );
                 __dd_visitor
                     .visit_tag(
                         "region",
@@ -34,10 +53,9 @@ const _: () = {
             }
             {
                 let __dd_value = &self.priority;
-                let __dd_value = {
-                    use ::dd_instrument::__private::CheckTag as _;
-                    (*__dd_value).__dd_checked_tag()
-                };
+                let __dd_value = TagValueIsDisplay::__dd_check(
+                    (*__dd_value).__dd_peel(),
+                );
                 __dd_visitor
                     .visit_tag(
                         "order.priority",
@@ -45,10 +63,9 @@ const _: () = {
                     );
             }
             if let ::core::option::Option::Some(__dd_value) = &self.coupon {
-                let __dd_value = {
-                    use ::dd_instrument::__private::CheckTag as _;
-                    (*__dd_value).__dd_checked_tag()
-                };
+                let __dd_value = TagValueIsDisplay::__dd_check(
+                    (*__dd_value).__dd_peel(),
+                );
                 __dd_visitor
                     .visit_tag(
                         "coupon",
@@ -57,10 +74,9 @@ const _: () = {
             }
             {
                 let __dd_value = &self.label;
-                let __dd_value = {
-                    use ::dd_instrument::__private::CheckTag as _;
-                    (*__dd_value).__dd_checked_tag()
-                };
+                let __dd_value = TagValueIsDisplay::__dd_check(
+                    (*__dd_value).__dd_peel(),
+                );
                 __dd_visitor
                     .visit_tag(
                         "label",
@@ -68,10 +84,9 @@ const _: () = {
                     );
             }
             if let ::core::option::Option::Some(__dd_value) = &self.r#type {
-                let __dd_value = {
-                    use ::dd_instrument::__private::CheckTag as _;
-                    (*__dd_value).__dd_checked_tag()
-                };
+                let __dd_value = TagValueIsDisplay::__dd_check(
+                    (*__dd_value).__dd_peel(),
+                );
                 __dd_visitor
                     .visit_tag(
                         "type",

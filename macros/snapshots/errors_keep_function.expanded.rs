@@ -15,7 +15,7 @@ fn charge() -> u32 {
     "`#[dd_slo]` needs `name = \"..\"`: the SLO's name, the value of its `slo:<name>` tag, like `#[dd_slo(name = \"checkout\", target = 99.9)]`"
 }
 ::core::compile_error! {
-    "`target = 100` is out of range: the objective is a percentage strictly between 0 and 100, like `target = 99.9`"
+    "`target = 100` is out of range: the objective is a percentage, at least 1 and below 100, like `target = 99.9`"
 }
 const fn constant() {}
 ::core::compile_error! {

@@ -10,20 +10,39 @@ fn load_cart(shard: u32) {
     );
     let __dd_call = {
         let __dd_resource = &(format!("GET /carts/{}", shard));
-        let __dd_resource = {
-            use __dd_private::CheckResource as _;
-            (*__dd_resource).__dd_checked_resource()
-        };
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-            __dd_private::field!(__dd_resource), "code.function.name" = __DD_FUNCTION,
-            "error.type" = __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty
-        );
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        {
+            trait __DdPeel {
+                fn __dd_peel(&self) -> &Self {
+                    self
+                }
+            }
+            impl<T: ?Sized> __DdPeel for T {}
+            #[diagnostic::on_unimplemented(
+                message = "`{Self}` cannot be a span resource: it does not implement `Display`",
+                label = "a resource must implement `Display`",
+                note = "a resource is a string, or a value of any type that implements `std::fmt::Display`; for its `Debug` form, write `format!(\"{{value:?}}\")`"
+            )]
+            trait ResourceIsDisplay {
+                fn __dd_check(&self) -> &Self {
+                    self
+                }
+            }
+            #[diagnostic::do_not_recommend]
+            impl<T: ?Sized + ::core::fmt::Display> ResourceIsDisplay for T {}
+            let __dd_resource = ResourceIsDisplay::__dd_check(
+                (*__dd_resource).__dd_peel(),
+            );
+            let __dd_span = __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                __dd_private::field!(__dd_resource), "code.function.name" =
+                __DD_FUNCTION, "error.type" = __dd_private::tracing::field::Empty,
+                "error.message" = __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty
+            );
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        }
     };
     __dd_call
         .run_sync(
@@ -66,20 +85,40 @@ async fn handle(request: &Request) -> Response {
     );
     let __dd_call = {
         let __dd_resource = &(request.route());
-        let __dd_resource = {
-            use __dd_private::CheckResource as _;
-            (*__dd_resource).__dd_checked_resource()
-        };
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "otel.kind" = "server", "operation.name" = __DD_OPERATION,
-            "resource.name" = __dd_private::field!(__dd_resource), "code.function.name" =
-            __DD_FUNCTION, "error.type" = __dd_private::tracing::field::Empty,
-            "error.message" = __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty
-        );
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        {
+            trait __DdPeel {
+                fn __dd_peel(&self) -> &Self {
+                    self
+                }
+            }
+            impl<T: ?Sized> __DdPeel for T {}
+            #[diagnostic::on_unimplemented(
+                message = "`{Self}` cannot be a span resource: it does not implement `Display`",
+                label = "a resource must implement `Display`",
+                note = "a resource is a string, or a value of any type that implements `std::fmt::Display`; for its `Debug` form, write `format!(\"{{value:?}}\")`"
+            )]
+            trait ResourceIsDisplay {
+                fn __dd_check(&self) -> &Self {
+                    self
+                }
+            }
+            #[diagnostic::do_not_recommend]
+            impl<T: ?Sized + ::core::fmt::Display> ResourceIsDisplay for T {}
+            let __dd_resource = ResourceIsDisplay::__dd_check(
+                (*__dd_resource).__dd_peel(),
+            );
+            let __dd_span = __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "otel.kind" = "server", "operation.name" =
+                __DD_OPERATION, "resource.name" = __dd_private::field!(__dd_resource),
+                "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty
+            );
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        }
     };
     __dd_private::Instrumented::new(
             __dd_call,

@@ -4,7 +4,7 @@
 #[dd_timed(__dd_stacked)]
 #[dd_slo(__dd_stacked)]
 fn load_cart(shard: u32, user: &User, cart_tags: &CartTags) -> u32 {
-    use ::dd_instrument::__private as __dd_private;
+    use ::dd_instrument::{DdTags as __DdTags, __private as __dd_private};
     const __DD_FUNCTION: &str = ::core::concat!(
         ::core::module_path!(), "::", "load_cart"
     );
@@ -34,44 +34,73 @@ fn load_cart(shard: u32, user: &User, cart_tags: &CartTags) -> u32 {
     );
     let __dd_call = {
         let __dd_tag_0 = &(shard);
-        let __dd_tag_0 = {
-            use __dd_private::CheckTag as _;
-            (*__dd_tag_0).__dd_checked_tag()
-        };
         let __dd_tag_1 = &(user.id());
-        let __dd_tag_1 = {
-            use __dd_private::CheckTag as _;
-            (*__dd_tag_1).__dd_checked_tag()
-        };
         let __dd_tag_2 = &(cart_tags);
-        let __dd_tag_2 = __dd_tag_2;
         let __dd_tag_3 = &(user.region());
-        let __dd_tag_3 = {
-            use __dd_private::CheckTag as _;
-            (*__dd_tag_3).__dd_checked_tag()
-        };
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-            "load_cart", "code.function.name" = __DD_FUNCTION, "error.type" =
-            __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty, "team" = "carts", "shard" =
-            __dd_private::field!(__dd_tag_0.get()), "user.id" =
-            __dd_private::field!(__dd_tag_1.get())
-        );
-        __dd_private::span_tags(&__dd_span, __dd_tag_2);
-        __dd_private::Call::start_tagged(
-            &__DD_SITE,
-            __dd_span,
-            |__dd_tags| {
-                __dd_tags.timer("shard", &__dd_tag_0);
-                __dd_tags.timer_all(__dd_tag_2);
-                __dd_tags.slo("region", &__dd_tag_3);
-                __dd_tags.slo_all(__dd_tag_2);
-            },
-        )
+        {
+            trait __DdPeel {
+                fn __dd_peel(&self) -> &Self {
+                    self
+                }
+            }
+            impl<T: ?Sized> __DdPeel for T {}
+            #[diagnostic::on_unimplemented(
+                message = "`{Self}` cannot be a tag value: it does not implement `Display`",
+                label = "a tag value must implement `Display`",
+                note = "a tag value is a string, an integer, a float, a boolean, or a value of any type that implements `std::fmt::Display`; for its `Debug` form, write `format!(\"{{value:?}}\")`"
+            )]
+            trait TagValueIsDisplay {
+                fn __dd_check(&self) -> __dd_private::tags::Checked<'_, Self>;
+            }
+            #[diagnostic::do_not_recommend]
+            impl<T: ?Sized + ::core::fmt::Display> TagValueIsDisplay for T {
+                fn __dd_check(&self) -> __dd_private::tags::Checked<'_, Self> {
+                    __dd_private::CheckTag::__dd_checked_tag(self)
+                }
+            }
+            #[diagnostic::on_unimplemented(
+                message = "`{Self}` does not implement `DdTags`, so `..` cannot add its tags",
+                label = "`..` adds the tags of a value whose type implements `DdTags`",
+                note = "derive it on the struct, `#[derive(dd_instrument::DdTags)]`, for one tag per field; or implement `DdTags` by hand",
+                note = "a generic struct that derives `DdTags` implements it when the types of its generic fields implement `Display`"
+            )]
+            trait SpreadIsDdTags {
+                fn __dd_tags<'a>(this: &'a &Self) -> &'a dyn __DdTags;
+            }
+            #[diagnostic::do_not_recommend]
+            impl<T: ?Sized + __DdTags> SpreadIsDdTags for T {
+                fn __dd_tags<'a>(this: &'a &Self) -> &'a dyn __DdTags {
+                    this
+                }
+            }
+            let __dd_tag_0 = TagValueIsDisplay::__dd_check((*__dd_tag_0).__dd_peel());
+            let __dd_tag_1 = TagValueIsDisplay::__dd_check((*__dd_tag_1).__dd_peel());
+            let __dd_tag_2_peeled = (*__dd_tag_2).__dd_peel();
+            let __dd_tag_2 = SpreadIsDdTags::__dd_tags(&__dd_tag_2_peeled);
+            let __dd_tag_3 = TagValueIsDisplay::__dd_check((*__dd_tag_3).__dd_peel());
+            let __dd_span = __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                "load_cart", "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty, "team" = "carts", "shard" =
+                __dd_private::field!(__dd_tag_0.get()), "user.id" =
+                __dd_private::field!(__dd_tag_1.get())
+            );
+            __dd_private::span_tags(&__dd_span, __dd_tag_2);
+            __dd_private::Call::start_tagged(
+                &__DD_SITE,
+                __dd_span,
+                |__dd_tags| {
+                    __dd_tags.timer("shard", &__dd_tag_0);
+                    __dd_tags.timer_all(__dd_tag_2);
+                    __dd_tags.slo("region", &__dd_tag_3);
+                    __dd_tags.slo_all(__dd_tag_2);
+                },
+            )
+        }
     };
     __dd_call
         .run_sync(
@@ -116,21 +145,40 @@ async fn span_only(shard: u32) {
     );
     let __dd_call = {
         let __dd_tag_0 = &(shard);
-        let __dd_tag_0 = {
-            use __dd_private::CheckTag as _;
-            (*__dd_tag_0).__dd_checked_tag()
-        };
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-            "span_only", "code.function.name" = __DD_FUNCTION, "error.type" =
-            __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty, "shard" =
-            __dd_private::field!(__dd_tag_0.get())
-        );
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        {
+            trait __DdPeel {
+                fn __dd_peel(&self) -> &Self {
+                    self
+                }
+            }
+            impl<T: ?Sized> __DdPeel for T {}
+            #[diagnostic::on_unimplemented(
+                message = "`{Self}` cannot be a tag value: it does not implement `Display`",
+                label = "a tag value must implement `Display`",
+                note = "a tag value is a string, an integer, a float, a boolean, or a value of any type that implements `std::fmt::Display`; for its `Debug` form, write `format!(\"{{value:?}}\")`"
+            )]
+            trait TagValueIsDisplay {
+                fn __dd_check(&self) -> __dd_private::tags::Checked<'_, Self>;
+            }
+            #[diagnostic::do_not_recommend]
+            impl<T: ?Sized + ::core::fmt::Display> TagValueIsDisplay for T {
+                fn __dd_check(&self) -> __dd_private::tags::Checked<'_, Self> {
+                    __dd_private::CheckTag::__dd_checked_tag(self)
+                }
+            }
+            let __dd_tag_0 = TagValueIsDisplay::__dd_check((*__dd_tag_0).__dd_peel());
+            let __dd_span = __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                "span_only", "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty, "shard" =
+                __dd_private::field!(__dd_tag_0.get())
+            );
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        }
     };
     __dd_private::Instrumented::new(
             __dd_call,
@@ -183,18 +231,37 @@ async fn timed_only(region: &str) {
     );
     let __dd_call = {
         let __dd_tag_0 = &(region);
-        let __dd_tag_0 = {
-            use __dd_private::CheckTag as _;
-            (*__dd_tag_0).__dd_checked_tag()
-        };
-        let __dd_span = __dd_private::tracing::Span::none();
-        __dd_private::Call::start_tagged(
-            &__DD_SITE,
-            __dd_span,
-            |__dd_tags| {
-                __dd_tags.timer("region", &__dd_tag_0);
-            },
-        )
+        {
+            trait __DdPeel {
+                fn __dd_peel(&self) -> &Self {
+                    self
+                }
+            }
+            impl<T: ?Sized> __DdPeel for T {}
+            #[diagnostic::on_unimplemented(
+                message = "`{Self}` cannot be a tag value: it does not implement `Display`",
+                label = "a tag value must implement `Display`",
+                note = "a tag value is a string, an integer, a float, a boolean, or a value of any type that implements `std::fmt::Display`; for its `Debug` form, write `format!(\"{{value:?}}\")`"
+            )]
+            trait TagValueIsDisplay {
+                fn __dd_check(&self) -> __dd_private::tags::Checked<'_, Self>;
+            }
+            #[diagnostic::do_not_recommend]
+            impl<T: ?Sized + ::core::fmt::Display> TagValueIsDisplay for T {
+                fn __dd_check(&self) -> __dd_private::tags::Checked<'_, Self> {
+                    __dd_private::CheckTag::__dd_checked_tag(self)
+                }
+            }
+            let __dd_tag_0 = TagValueIsDisplay::__dd_check((*__dd_tag_0).__dd_peel());
+            let __dd_span = __dd_private::tracing::Span::none();
+            __dd_private::Call::start_tagged(
+                &__DD_SITE,
+                __dd_span,
+                |__dd_tags| {
+                    __dd_tags.timer("region", &__dd_tag_0);
+                },
+            )
+        }
     };
     __dd_private::Instrumented::new(
             __dd_call,

@@ -131,7 +131,7 @@ fn without_latency() {
     );
     static __DD_SLO: __dd_private::Slo = __dd_private::Slo::__new(
         "99th",
-        0.5f64,
+        99.95f64,
         ::core::option::Option::None,
         __DD_OPERATION,
         __DD_FUNCTION,

@@ -9,5 +9,5 @@ async fn charge() -> Result<(), PayError> {
 #[dd_slo(name = "v2.checkout/eu:west", target = 99, latency_ms = 0x1f4, tags(tier = "gold"))]
 fn integer_target() {}
 
-#[dd_slo(name = "99th", target = 0.5)]
+#[dd_slo(name = "99th", target = 99.95)]
 fn without_latency() {}

@@ -33,27 +33,46 @@ fn charge(tenant: &str) -> u32 {
     );
     let __dd_call = {
         let __dd_tag_0 = &(tenant);
-        let __dd_tag_0 = {
-            use __dd_private::CheckTag as _;
-            (*__dd_tag_0).__dd_checked_tag()
-        };
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-            "charge", "code.function.name" = __DD_FUNCTION, "error.type" =
-            __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty, "tenant" =
-            __dd_private::field!(__dd_tag_0.get())
-        );
-        __dd_private::Call::start_tagged(
-            &__DD_SITE,
-            __dd_span,
-            |__dd_tags| {
-                __dd_tags.slo("tenant", &__dd_tag_0);
-            },
-        )
+        {
+            trait __DdPeel {
+                fn __dd_peel(&self) -> &Self {
+                    self
+                }
+            }
+            impl<T: ?Sized> __DdPeel for T {}
+            #[diagnostic::on_unimplemented(
+                message = "`{Self}` cannot be a tag value: it does not implement `Display`",
+                label = "a tag value must implement `Display`",
+                note = "a tag value is a string, an integer, a float, a boolean, or a value of any type that implements `std::fmt::Display`; for its `Debug` form, write `format!(\"{{value:?}}\")`"
+            )]
+            trait TagValueIsDisplay {
+                fn __dd_check(&self) -> __dd_private::tags::Checked<'_, Self>;
+            }
+            #[diagnostic::do_not_recommend]
+            impl<T: ?Sized + ::core::fmt::Display> TagValueIsDisplay for T {
+                fn __dd_check(&self) -> __dd_private::tags::Checked<'_, Self> {
+                    __dd_private::CheckTag::__dd_checked_tag(self)
+                }
+            }
+            let __dd_tag_0 = TagValueIsDisplay::__dd_check((*__dd_tag_0).__dd_peel());
+            let __dd_span = __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                "charge", "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty, "tenant" =
+                __dd_private::field!(__dd_tag_0.get())
+            );
+            __dd_private::Call::start_tagged(
+                &__DD_SITE,
+                __dd_span,
+                |__dd_tags| {
+                    __dd_tags.slo("tenant", &__dd_tag_0);
+                },
+            )
+        }
     };
     __dd_call
         .run_sync(

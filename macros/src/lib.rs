@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod attr;
+mod checks;
 mod derive;
 mod expand;
 mod grammar;
@@ -265,7 +266,9 @@ pub fn dd_timed(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # `target = <number>` (required)
 ///
-/// The objective in percent, strictly between 0 and 100: `target = 99.9`.
+/// The objective in percent, at least 1 and below 100, with at most three decimals (what Datadog
+/// keeps): `target = 99.9`, `target = 99.995`. A fraction is an error that suggests the
+/// percentage: `target = 0.999` asks "did you mean `target = 99.9`?".
 ///
 /// # `latency_ms = <integer>`
 ///
@@ -329,19 +332,47 @@ pub fn derive_dd_tags(item: TokenStream) -> TokenStream {
 /// Implements `DdError`: Datadog's `error.type` becomes the type and variant path.
 ///
 /// For an enum, `error_type()` is `module::path::Enum::Variant`; for a struct,
-/// `module::path::Struct`.
+/// `module::path::Struct`. When an annotated function returns `Err` of the type, its span records
+/// the error through its `std::error::Error` impl (`Display` for `error.message`, `source()` for
+/// `error.stack`) and takes `error.type` from `DdError`. So the type must implement `Error`, with
+/// `Debug` and `Display`: without it, the derive fails to compile, at the type's name, and says
+/// which impls to write.
 ///
 /// ```
-/// use dd_instrument::DdError as _;
+/// use std::fmt;
 ///
-/// #[derive(Debug, dd_instrument::DdError)]
+/// use dd_instrument::{DdError, dd_span};
+///
+/// #[derive(Debug, DdError)]
 /// enum PayError {
 ///     Declined,
 ///     Gateway { status: u16 },
 /// }
 ///
+/// impl fmt::Display for PayError {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+///         match self {
+///             Self::Declined => f.write_str("card declined"),
+///             Self::Gateway { status } => write!(f, "payment gateway answered {status}"),
+///         }
+///     }
+/// }
+///
+/// impl std::error::Error for PayError {}
+///
+/// // `Err(PayError::Declined)` gives the span `error.type = "<module>::PayError::Declined"`.
+/// #[dd_span]
+/// fn charge(cents: u32) -> Result<u32, PayError> {
+///     if cents == 0 { Err(PayError::Declined) } else { Ok(cents) }
+/// }
+///
+/// assert!(charge(0).is_err());
 /// assert!(PayError::Gateway { status: 502 }.error_type().ends_with("::PayError::Gateway"));
 /// ```
+///
+/// `thiserror::Error` derives the `Display` and `Error` impls as well. A generic type implements
+/// `DdError` where it implements `Error`: `impl<E> DdError for Wrapped<E> where Wrapped<E>:
+/// Error`.
 ///
 /// `#[dd_error(crate = path)]` gives the path of the `dd_instrument` crate when renamed.
 #[proc_macro_derive(DdError, attributes(dd_error))]

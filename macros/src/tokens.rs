@@ -9,6 +9,14 @@ pub(crate) fn runtime_path(krate: Option<&Path>) -> TokenStream {
     krate.map_or_else(|| quote!(::dd_instrument), ToTokens::to_token_stream)
 }
 
+/// The runtime as messages show it: `dd_instrument`, or the `crate = ..` path (`observability`).
+pub(crate) fn runtime_name(krate: Option<&Path>) -> String {
+    krate.map_or_else(
+        || "dd_instrument".to_owned(),
+        |path| path.to_token_stream().to_string().replace(' ', "").trim_start_matches("::").to_owned(),
+    )
+}
+
 /// `tokens` with every span set to `span`, so errors inside them point at the user's code.
 pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens

@@ -6,7 +6,7 @@ use syn::{Expr, ExprLit, ExprUnary, Lit, LitStr, Path, UnOp};
 
 use super::Macro;
 use crate::grammar::tags::{self, RawTag, Tag};
-use crate::grammar::{Argument, Errors, Grammar, Slot};
+use crate::grammar::{Argument, Errors, Grammar, Slot, unknown_suffix};
 use crate::validate;
 
 /// The arguments of `#[dd_slo]`, in the order of its documentation.
@@ -15,13 +15,13 @@ pub(crate) const GRAMMAR: Grammar<SloArgs> = Grammar {
     noun: "argument",
     arguments: &[
         Argument::<SloArgs>::string("name", "checkout", |args| &mut args.name).required(),
-        Argument::<SloArgs>::expr("target", |args| &mut args.target).required(),
-        Argument::expr("latency_ms", |args| &mut args.latency_ms),
+        Argument::<SloArgs>::expr("target", "99.9", |args| &mut args.target).required(),
+        Argument::expr("latency_ms", "500", |args| &mut args.latency_ms),
         Argument::tags(|args| &mut args.tags),
         Argument::krate(|args| &mut args.krate),
     ],
     conflicts: &[],
-    elsewhere: |keyword| Macro::Slo.other_taking(keyword),
+    guide: |keyword| Macro::Slo.guide(keyword),
 };
 
 /// `#[dd_slo(..)]` as written.
@@ -38,20 +38,22 @@ pub(crate) struct SloArgs {
 /// argument is reported.
 pub(crate) fn config(args: TokenStream, attr_span: Span) -> syn::Result<SloConfig> {
     let mut errors = Errors::default();
-    GRAMMAR.parse(args, &mut errors).build(errors, attr_span)
+    let mut raw = GRAMMAR.parse(args, &mut errors);
+    let missing = GRAMMAR.missing(&mut raw, &errors);
+    raw.build(errors, &missing, attr_span)
 }
 
 impl SloArgs {
-    /// Validates the arguments together; `errors` holds those of parsing, `attr_span` is where
-    /// a missing argument is reported.
-    fn build(self, mut errors: Errors, attr_span: Span) -> syn::Result<SloConfig> {
-        let missing = !self.name.is_given();
+    /// Validates the arguments together; `errors` holds those of parsing, `missing` the required
+    /// arguments not written, reported at `attr_span`.
+    fn build(self, mut errors: Errors, missing: &[&str], attr_span: Span) -> syn::Result<SloConfig> {
         let name = self.name.get();
-        if let Some(name) = &name {
-            if let Some(message) = validate::slo_name_error(&name.value()) {
-                errors.error(name.span(), message);
-            }
-        } else if missing {
+        if let Some(name) = &name
+            && let Some(message) = validate::slo_name_error(&name.value())
+        {
+            errors.error(name.span(), message);
+        }
+        if missing.contains(&"name") {
             errors.error(
                 attr_span,
                 "`#[dd_slo]` needs `name = \"..\"`: the SLO's name, the value of its `slo:<name>` tag, \
@@ -59,7 +61,7 @@ impl SloArgs {
             );
         }
         let target = self.target.get();
-        if target.is_none() {
+        if missing.contains(&"target") {
             errors.error(
                 attr_span,
                 "`#[dd_slo]` needs `target = ..`: the objective in percent, like `#[dd_slo(name = \"checkout\", target = 99.9)]`",
@@ -75,15 +77,49 @@ impl SloArgs {
     }
 }
 
-/// The value of `target`: a number strictly between 0 and 100.
+/// Most decimals Datadog keeps in an SLO target.
+const MAX_TARGET_DECIMALS: usize = 3;
+
+/// The value of `target`: a percentage, at least 1 and below 100, with at most
+/// [`MAX_TARGET_DECIMALS`] decimals.
+///
+/// Below 1 is a fraction written for a percentage (`0.999` for 99.9 %), not an objective anyone
+/// sets: the error suggests the percentage.
 fn target_percent(value: &Expr) -> syn::Result<f64> {
     let (negative, lit) = match value {
         Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) => (true, &**expr),
         other => (false, other),
     };
     let number = match lit {
+        Expr::Lit(ExprLit { lit, .. }) if unknown_suffix(lit).is_some() => {
+            let digits = match lit {
+                Lit::Int(int) => int.base10_digits(),
+                Lit::Float(float) => float.base10_digits(),
+                _ => unreachable!("only numbers have suffixes"),
+            };
+            let sign = if negative { "-" } else { "" };
+            return Err(syn::Error::new_spanned(
+                value,
+                format!(
+                    "`target` expects a number literal: the objective in percent, like `target = 99.9`; did you \
+                     mean `target = {sign}{digits}`?"
+                ),
+            ));
+        }
         Expr::Lit(ExprLit { lit: Lit::Float(float), .. }) => float.base10_parse::<f64>()?,
         Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => int.base10_parse::<f64>()?,
+        Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => {
+            let message = "`target` expects a number literal: the objective in percent, like `target = 99.9`";
+            let written = text.value();
+            let number = written.trim().trim_end_matches('%').trim_end();
+            return Err(syn::Error::new_spanned(
+                value,
+                match number.parse::<f64>() {
+                    Ok(parsed) if parsed.is_finite() => format!("{message}; did you mean `target = {number}`?"),
+                    _ => message.to_owned(),
+                },
+            ));
+        }
         _ => {
             return Err(syn::Error::new_spanned(
                 value,
@@ -92,16 +128,54 @@ fn target_percent(value: &Expr) -> syn::Result<f64> {
         }
     };
     let number = if negative { -number } else { number };
-    if number > 0.0 && number < 100.0 {
-        Ok(number)
-    } else {
-        Err(syn::Error::new_spanned(
-            value,
-            format_args!(
-                "`target = {}` is out of range: the objective is a percentage strictly between 0 and 100, like `target = 99.9`",
-                value.to_token_stream().to_string().replace(' ', "")
-            ),
-        ))
+    let written = value.to_token_stream().to_string().replace(' ', "");
+    let range = "the objective is a percentage, at least 1 and below 100";
+    let error = |message: String| Err(syn::Error::new_spanned(value, message));
+    if number > 0.0 && number < 1.0 {
+        // `{number}` is the shortest decimal that reads back as `number`: `0.999`, never `9.99e-1`.
+        let percent = truncate_decimals(&shift_two_places(&number.to_string()));
+        return match percent.parse::<f64>() {
+            Ok(value) if value >= 1.0 => {
+                error(format!("`target = {written}` means {written} %: {range}; did you mean `target = {percent}`?"))
+            }
+            _ => error(format!("`target = {written}` means {written} %: {range}, like `target = 99.9`")),
+        };
+    }
+    if !(1.0..100.0).contains(&number) {
+        return error(format!("`target = {written}` is out of range: {range}, like `target = 99.9`"));
+    }
+    let text = number.to_string();
+    let decimals = text.split_once('.').map_or(0, |(_, decimals)| decimals.len());
+    if decimals > MAX_TARGET_DECIMALS {
+        return error(format!(
+            "`target = {written}` has {decimals} decimals: Datadog keeps at most {MAX_TARGET_DECIMALS}; did you mean \
+             `target = {}`?",
+            truncate_decimals(&text)
+        ));
+    }
+    Ok(number)
+}
+
+/// `decimal` (digits with at most one `.`, as `f64` displays) times 100: `0.999` -> `99.9`.
+fn shift_two_places(decimal: &str) -> String {
+    let (whole, fraction) = decimal.split_once('.').unwrap_or((decimal, ""));
+    let fraction = format!("{fraction:0<2}");
+    let (moved, rest) = fraction.split_at(2);
+    let whole = format!("{whole}{moved}");
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    if rest.is_empty() { whole.to_owned() } else { format!("{whole}.{rest}") }
+}
+
+/// `decimal` cut (not rounded, which could reach 100) to [`MAX_TARGET_DECIMALS`] decimals,
+/// without trailing zeros: `99.99999` -> `99.999`.
+fn truncate_decimals(decimal: &str) -> String {
+    match decimal.split_once('.') {
+        Some((whole, fraction)) => {
+            let kept = fraction[..fraction.len().min(MAX_TARGET_DECIMALS)].trim_end_matches('0');
+            if kept.is_empty() { whole.to_owned() } else { format!("{whole}.{kept}") }
+        }
+        None => decimal.to_owned(),
     }
 }
 
@@ -109,6 +183,20 @@ fn target_percent(value: &Expr) -> syn::Result<f64> {
 fn latency_ms(value: &Expr) -> syn::Result<u64> {
     let expected = "`latency_ms` expects a whole number of milliseconds, like `latency_ms = 500`";
     match value {
+        Expr::Lit(ExprLit { lit: lit @ (Lit::Int(_) | Lit::Float(_)), .. }) if unknown_suffix(lit).is_some() => {
+            Err(syn::Error::new_spanned(value, latency_with_unit(lit)))
+        }
+        Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => {
+            // `"500ms"` is the literal `500ms` in quotes.
+            let message = match syn::parse_str::<Lit>(text.value().trim()) {
+                Ok(number) if unknown_suffix(&number).is_some() => latency_with_unit(&number),
+                Ok(Lit::Int(int)) if int.base10_parse::<u64>().is_ok_and(|ms| ms > 0) => {
+                    format!("{expected}; did you mean `latency_ms = {}`?", int.base10_digits())
+                }
+                _ => expected.to_owned(),
+            };
+            Err(syn::Error::new_spanned(value, message))
+        }
         Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => match int.base10_parse::<u64>() {
             Ok(0) => Err(syn::Error::new_spanned(value, "`latency_ms = 0` is not a threshold: it must be at least 1")),
             Ok(ms) => Ok(ms),
@@ -124,10 +212,34 @@ fn latency_ms(value: &Expr) -> syn::Result<u64> {
     }
 }
 
+/// The error for a latency written with a unit (`2s`, `"500ms"`), with the milliseconds when the
+/// unit is known.
+fn latency_with_unit(lit: &Lit) -> String {
+    let expected = "`latency_ms` expects a whole number of milliseconds, like `latency_ms = 500`";
+    let (digits, suffix) = match lit {
+        Lit::Int(int) => (int.base10_digits(), int.suffix()),
+        Lit::Float(float) => (float.base10_digits(), float.suffix()),
+        _ => return expected.to_owned(),
+    };
+    let per_unit = match suffix {
+        "ms" => 1.0,
+        "s" => 1_000.0,
+        "us" | "µs" => 0.001,
+        "m" | "min" => 60_000.0,
+        _ => return format!("{expected}; `{suffix}` is not a unit it takes"),
+    };
+    match digits.parse::<f64>().map(|number| number * per_unit) {
+        Ok(ms) if ms >= 1.0 && ms.fract() == 0.0 && ms < 1e15 => {
+            format!("{expected}; did you mean `latency_ms = {ms}`?")
+        }
+        _ => expected.to_owned(),
+    }
+}
+
 /// `#[dd_slo]`, validated.
 pub(crate) struct SloConfig {
     pub(crate) name: LitStr,
-    /// Percent, strictly between 0 and 100.
+    /// Percent, at least 1 and below 100, with at most three decimals.
     pub(crate) target: f64,
     pub(crate) latency_ms: Option<u64>,
     pub(crate) tags: Vec<Tag>,
@@ -147,16 +259,73 @@ mod tests {
 
     #[test]
     fn targets_are_percentages() {
-        assert!((slo(quote!(name = "a", target = 99.9)).unwrap().target - 99.9).abs() < f64::EPSILON);
-        assert!((slo(quote!(name = "a", target = 99)).unwrap().target - 99.0).abs() < f64::EPSILON);
-        for bad in [quote!(0), quote!(100), quote!(100.0), quote!(-1), quote!(250)] {
+        for (good, number) in [(quote!(99.9), 99.9), (quote!(99), 99.0), (quote!(1), 1.0), (quote!(99.999), 99.999)] {
+            let target = slo(quote!(name = "a", target = #good)).unwrap().target;
+            assert!((target - number).abs() < f64::EPSILON, "{target}");
+        }
+        for bad in [quote!(0), quote!(100), quote!(100.0), quote!(-1), quote!(-0.5), quote!(250)] {
             let errors = messages(slo(quote!(name = "a", target = #bad)));
-            assert!(errors[0].contains("is out of range"), "{errors:?}");
+            assert!(errors[0].contains("is out of range: the objective is a percentage, at least 1 and below 100"));
         }
         assert_eq!(
             messages(slo(quote!(name = "a", target = "high"))),
             ["`target` expects a number literal: the objective in percent, like `target = 99.9`"]
         );
+        assert_eq!(
+            messages(slo(quote!(name = "a", target = "99.9 %"))),
+            ["`target` expects a number literal: the objective in percent, like `target = 99.9`; did you mean \
+              `target = 99.9`?"]
+        );
+    }
+
+    #[test]
+    fn fractions_suggest_their_percentage() {
+        let suggestion = |value: TokenStream| {
+            let errors = messages(slo(quote!(name = "a", target = #value)));
+            errors[0].split_once("did you mean ").map(|(_, rest)| rest.to_owned())
+        };
+        assert_eq!(
+            messages(slo(quote!(name = "a", target = 0.999))),
+            ["`target = 0.999` means 0.999 %: the objective is a percentage, at least 1 and below 100; did you mean \
+              `target = 99.9`?"]
+        );
+        assert_eq!(suggestion(quote!(0.95)).as_deref(), Some("`target = 95`?"));
+        assert_eq!(suggestion(quote!(0.5)).as_deref(), Some("`target = 50`?"));
+        assert_eq!(suggestion(quote!(0.99999)).as_deref(), Some("`target = 99.999`?"));
+        // Cut to three decimals, never rounded up to 100.
+        assert_eq!(suggestion(quote!(0.9999999)).as_deref(), Some("`target = 99.999`?"));
+        assert_eq!(suggestion(quote!(0.001)), None, "0.1 % is no objective either");
+        assert!(messages(slo(quote!(name = "a", target = 0.001)))[0].ends_with("like `target = 99.9`"));
+    }
+
+    #[test]
+    fn targets_keep_three_decimals() {
+        assert_eq!(
+            messages(slo(quote!(name = "a", target = 99.99999))),
+            ["`target = 99.99999` has 5 decimals: Datadog keeps at most 3; did you mean `target = 99.999`?"]
+        );
+        assert!(slo(quote!(name = "a", target = 99.9990)).is_ok(), "trailing zeros are not decimals");
+        assert_eq!(shift_two_places("0.999"), "99.9");
+        assert_eq!(shift_two_places("0.5"), "50");
+        assert_eq!(shift_two_places("0.0001"), "0.01");
+        assert_eq!(truncate_decimals("99.99999"), "99.999");
+        assert_eq!(truncate_decimals("99.9000"), "99.9");
+        assert_eq!(truncate_decimals("99"), "99");
+    }
+
+    #[test]
+    fn arguments_under_other_names_are_not_also_missing() {
+        assert_eq!(
+            messages(slo(quote!(slo = "a", objective = 99.9))),
+            [
+                "unknown argument `slo` of `#[dd_slo]`: expected `name`, `target`, `latency_ms`, `tags` or `crate`; \
+                 did you mean `name`?",
+                "unknown argument `objective` of `#[dd_slo]`: expected `name`, `target`, `latency_ms`, `tags` or \
+                 `crate`; did you mean `target`?",
+            ]
+        );
+        let errors = messages(slo(quote!(nmae = "a", target = 99.9)));
+        assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
     #[test]
@@ -172,6 +341,63 @@ mod tests {
         for (value, message) in cases {
             assert_eq!(messages(slo(quote!(name = "a", target = 99, latency_ms = #value))), [message]);
         }
+    }
+
+    #[test]
+    fn numbers_with_units_suggest_the_number() {
+        let first = |tokens: TokenStream| messages(slo(tokens)).into_iter().next().unwrap_or_default();
+        let expected = "`latency_ms` expects a whole number of milliseconds, like `latency_ms = 500`";
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = 2s)),
+            format!("{expected}; did you mean `latency_ms = 2000`?")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = 0.25s)),
+            format!("{expected}; did you mean `latency_ms = 250`?")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = 500ms)),
+            format!("{expected}; did you mean `latency_ms = 500`?")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = "500ms")),
+            format!("{expected}; did you mean `latency_ms = 500`?")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = "500")),
+            format!("{expected}; did you mean `latency_ms = 500`?")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = 5h)),
+            format!("{expected}; `h` is not a unit it takes")
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99, latency_ms = 500u64)),
+            "",
+            "a number type is a suffix Rust knows"
+        );
+        assert_eq!(
+            first(quote!(name = "a", target = 99.9pct)),
+            "`target` expects a number literal: the objective in percent, like `target = 99.9`; did you mean `target = 99.9`?"
+        );
+    }
+
+    #[test]
+    fn a_percent_sign_is_left_out_once() {
+        assert_eq!(
+            messages(slo(quote!(name = "a", target = 99.9%, latency_ms = 5))),
+            ["`target` takes a number, without `%`: write `target = 99.9`"]
+        );
+        assert_eq!(
+            messages(slo(quote!(name = "a", target = 0.999%))),
+            [
+                "`target` takes a number, without `%`: write `target = 0.999`",
+                "`target = 0.999` means 0.999 %: the objective is a percentage, at least 1 and below 100; did you \
+                 mean `target = 99.9`?",
+            ]
+        );
+        // A syntax error in the value: reported once, the argument not also missing.
+        assert_eq!(messages(slo(quote!(name = "a", target = 99.9 +))).len(), 1);
     }
 
     #[test]

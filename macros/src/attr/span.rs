@@ -23,7 +23,7 @@ pub(crate) const GRAMMAR: Grammar<SpanArgs> = Grammar {
     noun: "argument",
     arguments: &[
         Argument::string("name", "payments.charge", |args| &mut args.name),
-        Argument::expr("resource", |args| &mut args.resource),
+        Argument::expr("resource", "\"GET /cart\"", |args| &mut args.resource),
         Argument::string("kind", "client", |args| &mut args.kind),
         Argument::string("peer", "payments-gateway", |args| &mut args.peer),
         Argument::string("span_type", "http", |args| &mut args.span_type),
@@ -32,7 +32,7 @@ pub(crate) const GRAMMAR: Grammar<SpanArgs> = Grammar {
         Argument::krate(|args| &mut args.krate),
     ],
     conflicts: &[],
-    elsewhere: |keyword| Macro::Span.other_taking(keyword),
+    guide: |keyword| Macro::Span.guide(keyword),
 };
 
 /// `#[dd_span(..)]` as written.
@@ -88,6 +88,8 @@ impl SpanArgs {
             }
             None => true,
         });
+        // A `kind` written but not valid is reported once: `peer` is then not checked against it.
+        let kind_written = self.kind.is_given();
         let kind = self.kind.get().and_then(|lit| {
             let value = lit.value();
             let found = KINDS.iter().copied().find(|kind| *kind == value);
@@ -100,6 +102,7 @@ impl SpanArgs {
         let peer_span = self.peer.span();
         let peer = self.peer.get();
         if let Some(span) = peer_span
+            && (kind.is_some() || !kind_written)
             && !kind.is_some_and(|kind| PEER_KINDS.contains(&kind))
         {
             let kind = kind.map_or_else(|| "no `kind` (internal)".to_owned(), |kind| format!("`kind = \"{kind}\"`"));
@@ -225,11 +228,39 @@ mod tests {
                 "duplicate argument `measured`",
                 "unknown span kind `clinet`: expected `server`, `client`, `producer`, `consumer` or `internal`; did \
                  you mean `client`?",
-                "`peer` needs `kind = \"client\"` or `kind = \"producer\"`: it names the service this span calls, and \
-                 this span has no `kind` (internal)",
                 "empty `span_type`: give a Datadog span type, like `span_type = \"http\"`",
                 "invalid tag key `A`: tag keys start with a lowercase letter and contain only lowercase letters, \
                  digits, `_`, `-`, `.` and `/`; did you mean `a`?",
+            ]
+        );
+    }
+
+    #[test]
+    fn peer_is_checked_against_a_valid_kind_only() {
+        for kind in [quote!("clent"), quote!(client), quote!(1)] {
+            let errors = messages(config(quote!(kind = #kind, peer = "db")));
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(!errors[0].contains("peer"), "{errors:?}");
+        }
+        let errors = messages(config(quote!(kind = "server", peer = "db")));
+        assert!(errors[0].ends_with("and this span has `kind = \"server\"`"), "{errors:?}");
+        let errors = messages(config(quote!(peer = "db")));
+        assert!(errors[0].ends_with("and this span has no `kind` (internal)"), "{errors:?}");
+        assert!(config(quote!(kind = "producer", peer = "queue")).is_ok());
+    }
+
+    #[test]
+    fn arguments_under_other_names_are_named() {
+        let errors = messages(config(quote!(type = "sql", span_kind = "client", service = "carts")));
+        assert_eq!(
+            errors,
+            [
+                "unknown argument `type` of `#[dd_span]`: expected `name`, `resource`, `kind`, `peer`, `span_type`, \
+                 `measured`, `tags` or `crate`; did you mean `span_type`?",
+                "unknown argument `span_kind` of `#[dd_span]`: expected `name`, `resource`, `kind`, `peer`, \
+                 `span_type`, `measured`, `tags` or `crate`; did you mean `kind`?",
+                "unknown argument `service` of `#[dd_span]`: the service of every span and metric comes from \
+                 `DD_SERVICE`; for the service this span calls, write `kind = \"client\", peer = \"..\"`",
             ]
         );
     }

@@ -18,7 +18,7 @@ pub(crate) const GRAMMAR: Grammar<TimedArgs> = Grammar {
         Argument::krate(|args| &mut args.krate),
     ],
     conflicts: &[],
-    elsewhere: |keyword| Macro::Timed.other_taking(keyword),
+    guide: |keyword| Macro::Timed.guide(keyword),
 };
 
 /// `#[dd_timed(..)]` as written.

@@ -14,11 +14,11 @@ const CONTAINER: &[Argument<ContainerArgs>] = &[Argument::krate(|args| &mut args
 
 /// `#[dd_tags(..)]` on a `#[derive(DdTags)]` struct.
 pub(crate) const DD_TAGS: Grammar<ContainerArgs> =
-    Grammar { attribute: "dd_tags", noun: "option", arguments: CONTAINER, conflicts: &[], elsewhere: |_| None };
+    Grammar { attribute: "dd_tags", noun: "option", arguments: CONTAINER, conflicts: &[], guide: |_| None };
 
 /// `#[dd_error(..)]` on a `#[derive(DdError)]` type.
 pub(crate) const DD_ERROR: Grammar<ContainerArgs> =
-    Grammar { attribute: "dd_error", noun: "option", arguments: CONTAINER, conflicts: &[], elsewhere: |_| None };
+    Grammar { attribute: "dd_error", noun: "option", arguments: CONTAINER, conflicts: &[], guide: |_| None };
 
 /// A container attribute as written.
 #[derive(Default)]

@@ -8,7 +8,8 @@ use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
 use syn::{Attribute, Data, DeriveInput, Ident, LitStr, Type, WherePredicate};
 
-use crate::grammar::{Argument, Errors, Grammar, Slot};
+use crate::checks::{self, Checks};
+use crate::grammar::{Argument, Errors, Grammar, Guide, Slot};
 use crate::tokens::{self, respan};
 use crate::validate;
 
@@ -30,10 +31,13 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let ident = &input.ident;
     let visitor = if visits.is_empty() { quote!(_) } else { quote!(__dd_visitor) };
+    let checks = Checks { tag_value: !visits.is_empty(), ..Checks::default() };
+    let checks = checks.items(&quote!(#runtime::__private), &tokens::runtime_name(krate.as_ref()));
     let errors = errors.to_compile_errors();
     quote! {
         #errors
         const _: () = {
+            #checks
             #[automatically_derived]
             impl #impl_generics #runtime::DdTags for #ident #ty_generics #where_clause {
                 fn visit_tags(&self, #visitor: &mut dyn #runtime::TagVisitor) {
@@ -131,7 +135,7 @@ fn fields(input: &DeriveInput, runtime: &TokenStream, errors: &mut Errors) -> Fi
         if mentions(checked_ty, &type_params) {
             out.bounds.push(syn::parse_quote_spanned!(span=> #checked_ty: ::core::fmt::Display));
         }
-        let checked = respan(quote!({ use #p::CheckTag as _; (*__dd_value).__dd_checked_tag() }), span);
+        let checked = checks::tag_value(&quote!(__dd_value), span);
         let value = respan(quote!(#p::tag_value!(&__dd_value)), span);
         let visit_one = quote_spanned! {span=>
             let __dd_value = #checked;
@@ -183,7 +187,11 @@ pub(crate) const DD_TAG: Grammar<FieldArgs> = Grammar {
         Argument::flag("skip", |args| &mut args.skip),
     ],
     conflicts: &[("skip", "rename", "`skip` and `rename` conflict: a skipped field has no tag to rename")],
-    elsewhere: |_| None,
+    guide: |keyword| match keyword {
+        "name" | "key" => Some(Guide::Renamed("rename")),
+        "ignore" => Some(Guide::Renamed("skip")),
+        _ => None,
+    },
 };
 
 /// `#[dd_tag(..)]` on a field, as written.
@@ -265,6 +273,14 @@ mod tests {
         assert_eq!(
             errors_of(&[syn::parse_quote!(#[dd_tag("a")])]),
             ["expected an option of `#[dd_tag]`: `rename` or `skip`"]
+        );
+        // serde's and other derives' names for the same options.
+        assert_eq!(
+            errors_of(&[syn::parse_quote!(#[dd_tag(name = "a", ignore)])]),
+            [
+                "unknown option `name` of `#[dd_tag]`: expected `rename` or `skip`; did you mean `rename`?",
+                "unknown option `ignore` of `#[dd_tag]`: expected `rename` or `skip`; did you mean `skip`?",
+            ]
         );
     }
 }

@@ -4,10 +4,12 @@
 //! Arguments are `keyword = value`, `keyword(..)` or a `keyword` alone, separated by commas. Each
 //! attribute describes what it takes in one table, a [`Grammar`]: per argument, its keyword, the
 //! kind of its value, and the [`Slot`] of the attribute's raw arguments that keeps it. The table
-//! drives the parsing, the duplicate check (in one setter, [`Slot::set`]), the conflicts, and
-//! the lists of valid arguments in messages ("expected one of", "did you mean"), so no other
-//! list of the arguments exists. Each attribute's `build()` then validates the raw arguments
-//! into its config.
+//! drives the parsing, the duplicate check (in one setter, [`Slot::set`]), the conflicts, the
+//! required arguments, and the lists of valid arguments in messages ("expected one of", "did you
+//! mean"), so no other list of the arguments exists. A keyword the attribute does not take gets
+//! its [`Guide`]: the name the attribute takes it under (`type` is `span_type`), why none takes
+//! it (`service`), or the attribute that does (`target`). Each attribute's `build()` then
+//! validates the raw arguments into its config.
 //!
 //! Errors are collected, not returned at the first one, so a user sees every mistake in one
 //! compile.
@@ -19,22 +21,34 @@ use std::fmt::Display;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::ext::IdentExt as _;
+use syn::parse::discouraged::Speculative as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::{Expr, ExprLit, Ident, Lit, LitStr, Path, Token};
 
 use self::tags::RawTag;
 use crate::validate;
 
-/// Every error found so far, combined into one `syn::Error` (serde_derive's `Ctxt`).
+/// Every error found so far, combined into one `syn::Error` (serde_derive's `Ctxt`), and the
+/// arguments these errors already pointed the user to.
 #[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
+pub(crate) struct Errors {
+    error: Option<syn::Error>,
+    /// Keywords an error suggested (`did you mean `name`?`): a required one is then not also
+    /// reported missing, since the user wrote it under another name.
+    suggested: Vec<&'static str>,
+}
 
 impl Errors {
     pub(crate) fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
+        match &mut self.error {
             Some(existing) => existing.combine(error),
-            None => self.0 = Some(error),
+            None => self.error = Some(error),
         }
+    }
+
+    /// Whether an error already suggested `keyword`.
+    pub(crate) fn suggested(&self, keyword: &str) -> bool {
+        self.suggested.contains(&keyword)
     }
 
     pub(crate) fn error(&mut self, span: Span, message: impl Display) {
@@ -47,23 +61,24 @@ impl Errors {
     }
 
     pub(crate) fn absorb(&mut self, other: Errors) {
-        if let Some(error) = other.0 {
+        if let Some(error) = other.error {
             self.push(error);
         }
+        self.suggested.extend(other.suggested);
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_none()
+        self.error.is_none()
     }
 
     pub(crate) fn finish(self) -> syn::Result<()> {
-        self.0.map_or(Ok(()), Err)
+        self.error.map_or(Ok(()), Err)
     }
 
     /// The errors as `compile_error!` invocations, in source order: parse errors, validation
     /// errors and errors of stacked attributes are found in that order, not the user's.
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
-        let Some(error) = &self.0 else {
+        let Some(error) = &self.error else {
             return TokenStream::new();
         };
         let mut errors: Vec<syn::Error> = error.clone().into_iter().collect();
@@ -79,7 +94,8 @@ impl Errors {
 /// One argument as written: the span of its keyword and its value. Given at most once.
 ///
 /// The value is `None` when the argument was given with a value of the wrong kind (already
-/// reported) and the attribute requires it: it is then not reported missing too.
+/// reported): it is written all the same, so a required argument is not reported missing too, and
+/// the checks that depend on it (`peer` on the `kind`) do not report a second, misleading error.
 pub(crate) struct Slot<T>(Option<(Span, Option<T>)>);
 
 impl<T> Default for Slot<T> {
@@ -128,16 +144,27 @@ pub(crate) struct Grammar<R: 'static> {
     pub(crate) arguments: &'static [Argument<R>],
     /// Pairs of arguments that cannot be given together, with the error at the second one.
     pub(crate) conflicts: &'static [(&'static str, &'static str, &'static str)],
-    /// The sibling attribute that takes a keyword this one does not (`target` -> `dd_slo`), so
-    /// that the error says where it belongs.
-    pub(crate) elsewhere: fn(&str) -> Option<&'static str>,
+    /// What to tell a user who writes a keyword this attribute does not take (`type`, `target`),
+    /// beyond the "did you mean" of a typo.
+    pub(crate) guide: fn(&str) -> Option<Guide>,
+}
+
+/// Why a keyword is not an argument of an attribute, when it is more than a typo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Guide {
+    /// Another attribute takes it: `target` is an argument of `#[dd_slo]`, not of `#[dd_span]`.
+    Elsewhere(&'static str),
+    /// The attribute takes it under another name, the one Datadog's tracers, OpenTelemetry or
+    /// `tracing` use: `type` is `span_type`.
+    Renamed(&'static str),
+    /// No attribute takes it: why, and what to do instead (`service` comes from `DD_SERVICE`).
+    Explained(&'static str),
 }
 
 /// One argument: its keyword, and what follows it.
 pub(crate) struct Argument<R: 'static> {
     pub(crate) keyword: &'static str,
-    /// Whether the attribute needs the argument. A required argument given with a value of the
-    /// wrong kind still counts as given, so it is reported once, not a second time as missing.
+    /// Whether the attribute needs the argument.
     pub(crate) required: bool,
     value: Value<R>,
 }
@@ -146,8 +173,9 @@ pub(crate) struct Argument<R: 'static> {
 enum Value<R: 'static> {
     /// `= "literal"`; `example` is the value shown when something else is written.
     Str { example: &'static str, slot: fn(&mut R) -> &mut Slot<LitStr> },
-    /// `= <expression>`, checked by the attribute's `build()`.
-    Expr(fn(&mut R) -> &mut Slot<Expr>),
+    /// `= <expression>`, checked by the attribute's `build()`; `example` is a value shown when the
+    /// value is written in parentheses.
+    Expr { example: &'static str, slot: fn(&mut R) -> &mut Slot<Expr> },
     /// The keyword alone.
     Flag(fn(&mut R) -> &mut Slot<()>),
     /// `(key = value, .., ..spread)`: see [`tags`].
@@ -167,8 +195,12 @@ impl<R> Argument<R> {
     }
 
     /// `keyword = <expression>`.
-    pub(crate) const fn expr(keyword: &'static str, slot: fn(&mut R) -> &mut Slot<Expr>) -> Self {
-        Self { keyword, required: false, value: Value::Expr(slot) }
+    pub(crate) const fn expr(
+        keyword: &'static str,
+        example: &'static str,
+        slot: fn(&mut R) -> &mut Slot<Expr>,
+    ) -> Self {
+        Self { keyword, required: false, value: Value::Expr { example, slot } }
     }
 
     /// `keyword` alone.
@@ -194,7 +226,7 @@ impl<R> Argument<R> {
     fn is_given(&self, raw: &mut R) -> bool {
         match &self.value {
             Value::Str { slot, .. } => slot(raw).is_given(),
-            Value::Expr(slot) => slot(raw).is_given(),
+            Value::Expr { slot, .. } => slot(raw).is_given(),
             Value::Flag(slot) => slot(raw).is_given(),
             Value::Tags(slot) => slot(raw).is_given(),
             Value::Path(slot) => slot(raw).is_given(),
@@ -202,22 +234,34 @@ impl<R> Argument<R> {
     }
 
     /// Parses what follows the keyword at `span` into its slot of `raw`.
+    ///
+    /// A value in the wrong form (`name("x")`, `tags = (..)`, `measured(true)`) is reported, skipped,
+    /// and leaves the argument written without a value.
     fn parse(&self, input: ParseStream<'_>, span: Span, raw: &mut R, errors: &mut Errors) -> syn::Result<()> {
         let keyword = self.keyword;
         match &self.value {
             Value::Str { example, slot } => {
-                let value = parse_value(input)?;
-                let lit = errors.take(expect_lit_str(value, keyword, example));
-                self.store(slot(raw), errors, span, lit);
+                let value = self.value_after_equals(input, span, &format!("\"{example}\""), errors);
+                // Written, even with a syntax error in its value: not also reported missing.
+                let value = value.inspect_err(|_| slot(raw).set(errors, keyword, span, None))?;
+                let lit = value.and_then(|value| errors.take(expect_lit_str(value, keyword, example)));
+                slot(raw).set(errors, keyword, span, lit);
             }
-            Value::Expr(slot) => {
-                let value = parse_value(input)?;
-                slot(raw).set(errors, keyword, span, Some(value));
+            Value::Expr { example, slot } => {
+                let value = self.value_after_equals(input, span, example, errors);
+                let value = value.inspect_err(|_| slot(raw).set(errors, keyword, span, None))?;
+                slot(raw).set(errors, keyword, span, value);
             }
             Value::Flag(slot) => {
-                if input.peek(Token![=]) {
+                let value = if input.peek(Token![=]) {
                     input.parse::<Token![=]>()?;
-                    let value: Expr = input.parse()?;
+                    Some(input.parse::<Expr>()?.into_token_stream())
+                } else if input.peek(syn::token::Paren) {
+                    Some(skip_parenthesized(input)?)
+                } else {
+                    None
+                };
+                if let Some(value) = value {
                     errors.push(syn::Error::new_spanned(
                         value,
                         format_args!("`{keyword}` takes no value: write `{keyword}` alone"),
@@ -226,30 +270,102 @@ impl<R> Argument<R> {
                 slot(raw).set(errors, keyword, span, Some(()));
             }
             Value::Tags(slot) => {
-                let tags = tags::parse(input, errors)?;
-                slot(raw).set(errors, keyword, span, Some(tags));
+                if input.peek(Token![=]) {
+                    let equals = input.parse::<Token![=]>()?;
+                    let value: Expr = input.parse()?;
+                    errors.push(syn::Error::new_spanned(
+                        self.written(span, &quote::quote!(#equals #value)),
+                        "`tags` takes its entries in parentheses, without `=`: write `tags(team = \"payments\", ..)`",
+                    ));
+                    slot(raw).set(errors, keyword, span, None);
+                } else {
+                    let tags = tags::parse(input, errors)?;
+                    slot(raw).set(errors, keyword, span, Some(tags));
+                }
             }
             Value::Path(slot) => {
-                let path = parse_crate_path(input, errors)?;
-                self.store(slot(raw), errors, span, path);
+                let path = if input.peek(syn::token::Paren) {
+                    self.value_after_equals(input, span, "dd_instrument", errors)?;
+                    None
+                } else {
+                    parse_crate_path(input, errors)?
+                };
+                slot(raw).set(errors, keyword, span, path);
             }
         }
         Ok(())
     }
 
-    /// Sets a value that may be of the wrong kind (`None`, already reported): only a required
-    /// argument counts as given then.
-    fn store<T>(&self, slot: &mut Slot<T>, errors: &mut Errors, span: Span, value: Option<T>) {
-        if value.is_some() || self.required {
-            slot.set(errors, self.keyword, span, value);
+    /// Parses `= <expression>`. A value in parentheses, `keyword(..)`, is reported with the form
+    /// to write instead (with the value written, or `example`), and skipped: `None`.
+    fn value_after_equals(
+        &self,
+        input: ParseStream<'_>,
+        span: Span,
+        example: &str,
+        errors: &mut Errors,
+    ) -> syn::Result<Option<Expr>> {
+        let keyword = self.keyword;
+        if input.peek(Token![=]) && input.peek2(Lit) && input.peek3(Token![%]) {
+            // `target = 99.9%`, which is no expression: the number alone is what was meant.
+            let fork = input.fork();
+            fork.parse::<Token![=]>()?;
+            let number: Lit = fork.parse()?;
+            let percent: Token![%] = fork.parse()?;
+            if matches!(number, Lit::Int(_) | Lit::Float(_)) && (fork.is_empty() || fork.peek(Token![,])) {
+                input.advance_to(&fork);
+                errors.push(syn::Error::new_spanned(
+                    quote::quote!(#number #percent),
+                    format_args!(
+                        "`{keyword}` takes a number, without `%`: write `{keyword} = {}`",
+                        number.to_token_stream()
+                    ),
+                ));
+                return Ok(Some(Expr::Lit(ExprLit { attrs: Vec::new(), lit: number })));
+            }
         }
+        if !input.peek(syn::token::Paren) {
+            return parse_value(input).map(Some);
+        }
+        let group: proc_macro2::Group = input.parse()?;
+        let value = match syn::parse2::<Expr>(group.stream()) {
+            Ok(value) => value.to_token_stream().to_string(),
+            Err(_) => example.to_owned(),
+        };
+        errors.push(syn::Error::new_spanned(
+            self.written(span, &group.into_token_stream()),
+            format_args!("`{keyword}` takes its value after `=`: write `{keyword} = {value}`"),
+        ));
+        Ok(None)
     }
+
+    /// The keyword at `span` followed by `value`, for an error that spans both.
+    fn written(&self, span: Span, value: &TokenStream) -> TokenStream {
+        let keyword = Ident::new(self.keyword, span);
+        quote::quote!(#keyword #value)
+    }
+}
+
+/// Skips `(..)`, returning the tokens, parentheses included.
+fn skip_parenthesized(input: ParseStream<'_>) -> syn::Result<TokenStream> {
+    let group: proc_macro2::Group = input.parse()?;
+    Ok(group.into_token_stream())
 }
 
 impl<R: Default> Grammar<R> {
     /// The keywords, in documentation order.
     pub(crate) fn keywords(&self) -> Vec<&'static str> {
         self.arguments.iter().map(|argument| argument.keyword).collect()
+    }
+
+    /// The required arguments `raw` lacks, but for those an error already suggested: a user who
+    /// wrote `slo = ".."` is told "did you mean `name`?", not also that `name` is missing.
+    pub(crate) fn missing(&self, raw: &mut R, errors: &Errors) -> Vec<&'static str> {
+        self.arguments
+            .iter()
+            .filter(|argument| argument.required && !argument.is_given(raw) && !errors.suggested(argument.keyword))
+            .map(|argument| argument.keyword)
+            .collect()
     }
 
     /// Parses `tokens`, the arguments of one attribute.
@@ -322,24 +438,30 @@ impl<R: Default> Grammar<R> {
         let ident = Ident::parse_any(input)?;
         let name = ident.unraw().to_string();
         let (attribute, noun, valid) = (self.attribute, self.noun, self.keywords());
-        let message = match (self.elsewhere)(&name) {
-            Some(owner) => format!(
-                "unknown {noun} `{name}` of `#[{attribute}]`: `{name}` is an {noun} of `#[{owner}]`; `#[{attribute}]` \
-                 takes {}",
+        let unknown = format!("unknown {noun} `{name}` of `#[{attribute}]`");
+        let expected = format!("expected {}", validate::one_of(&valid));
+        let message = match (self.guide)(&name) {
+            Some(Guide::Elsewhere(owner)) => format!(
+                "{unknown}: `{name}` is an {noun} of `#[{owner}]`; `#[{attribute}]` takes {}",
                 validate::one_of(&valid)
             ),
-            None => validate::with_suggestion(
-                format!("unknown {noun} `{name}` of `#[{attribute}]`: expected {}", validate::one_of(&valid)),
-                validate::did_you_mean(&name, valid.iter().copied()),
-            ),
+            Some(Guide::Explained(why)) => format!("{unknown}: {why}"),
+            guide => {
+                let suggestion = match guide {
+                    Some(Guide::Renamed(keyword)) => Some(keyword),
+                    _ => validate::did_you_mean(&name, valid.iter().copied()),
+                };
+                if let Some(keyword) = suggestion {
+                    errors.suggested.push(keyword);
+                }
+                validate::with_suggestion(format!("{unknown}: {expected}"), suggestion)
+            }
         };
         errors.error(ident.span(), message);
         if input.peek(Token![=]) {
             parse_value(input)?;
         } else if input.peek(syn::token::Paren) {
-            let content;
-            syn::parenthesized!(content in input);
-            content.parse::<TokenStream>()?;
+            skip_parenthesized(input)?;
         }
         Ok(())
     }
@@ -359,6 +481,19 @@ impl<R: Default> Grammar<R> {
         }
         input.error(message)
     }
+}
+
+/// The suffix of a number literal that is not a number type (`2s`, `99.9pct`): Rust accepts any
+/// suffix on the literals a macro reads, and the number alone would silently be taken.
+pub(crate) fn unknown_suffix(lit: &Lit) -> Option<&str> {
+    const TYPES: [&str; 14] =
+        ["i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "f32", "f64"];
+    let suffix = match lit {
+        Lit::Int(int) => int.suffix(),
+        Lit::Float(float) => float.suffix(),
+        _ => return None,
+    };
+    (!suffix.is_empty() && !TYPES.contains(&suffix)).then_some(suffix)
 }
 
 /// Parses `= <expr>`.
@@ -433,13 +568,18 @@ pub(crate) mod tests {
         arguments: &[
             Argument::string("label", "a label", |raw| &mut raw.label),
             Argument::<Raw>::string("id", "checkout", |raw| &mut raw.id).required(),
-            Argument::expr("weight", |raw| &mut raw.weight),
+            Argument::expr("weight", "1", |raw| &mut raw.weight),
             Argument::flag("hidden", |raw| &mut raw.hidden),
             Argument::tags(|raw| &mut raw.tags),
             Argument::krate(|raw| &mut raw.krate),
         ],
         conflicts: &[("hidden", "label", "`hidden` and `label` conflict")],
-        elsewhere: |keyword| (keyword == "target").then_some("dd_slo"),
+        guide: |keyword| match keyword {
+            "target" => Some(Guide::Elsewhere("dd_slo")),
+            "caption" => Some(Guide::Renamed("label")),
+            "colour" => Some(Guide::Explained("the colour comes from the theme")),
+            _ => None,
+        },
     };
 
     fn parse(tokens: TokenStream) -> (Raw, Vec<String>) {
@@ -463,19 +603,39 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_wrong_value_counts_as_given_only_when_required() {
-        let (raw, errors) = parse(quote!(label = 1, label = "l", id = 2, id = "i"));
+    fn a_wrong_value_is_written_without_a_value() {
+        let (raw, errors) = parse(quote!(label = 1, label = "l", id = 2));
         assert_eq!(
             errors,
             [
                 "`label` expects a string literal, like `label = \"a label\"`",
+                "duplicate argument `label`",
                 "`id` expects a string literal, like `id = \"checkout\"`",
-                "duplicate argument `id`",
             ]
         );
-        assert_eq!(raw.label.get().unwrap().value(), "l");
+        assert!(raw.label.is_given());
+        assert!(raw.label.get().is_none());
         assert!(raw.id.is_given());
         assert!(raw.id.get().is_none());
+    }
+
+    #[test]
+    fn values_in_the_wrong_form_show_the_right_one() {
+        let (raw, errors) = parse(quote!(label("l"), weight(), crate(obs), hidden(true), tags = (a = 1), id = "i"));
+        assert_eq!(
+            errors,
+            [
+                "`label` takes its value after `=`: write `label = \"l\"`",
+                "`weight` takes its value after `=`: write `weight = 1`",
+                "`crate` takes its value after `=`: write `crate = obs`",
+                "`hidden` takes no value: write `hidden` alone",
+                // Written, if in the wrong form: it conflicts all the same.
+                "`hidden` and `label` conflict",
+                "`tags` takes its entries in parentheses, without `=`: write `tags(team = \"payments\", ..)`",
+            ]
+        );
+        assert!(raw.label.is_given() && raw.weight.is_given() && raw.tags.is_given() && raw.hidden.is_given());
+        assert_eq!(raw.id.get().unwrap().value(), "i", "parsing goes on");
     }
 
     #[test]
@@ -490,6 +650,32 @@ pub(crate) mod tests {
                 "`hidden` and `label` conflict",
             ]
         );
+    }
+
+    #[test]
+    fn guides_name_the_argument_or_say_why_there_is_none() {
+        let (_, errors) = parse(quote!(caption = "x", colour = "red", id = "i"));
+        assert_eq!(
+            errors,
+            [
+                "unknown option `caption` of `#[example]`: expected `label`, `id`, `weight`, `hidden`, `tags` or \
+                 `crate`; did you mean `label`?",
+                "unknown option `colour` of `#[example]`: the colour comes from the theme",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_required_argument_is_missing_unless_written_or_suggested() {
+        let missing = |tokens: TokenStream| {
+            let mut errors = Errors::default();
+            let mut raw = GRAMMAR.parse(tokens, &mut errors);
+            GRAMMAR.missing(&mut raw, &errors)
+        };
+        assert_eq!(missing(quote!(label = "l")), ["id"]);
+        assert_eq!(missing(quote!(id = 1)), Vec::<&str>::new(), "written, with a wrong value");
+        assert_eq!(missing(quote!(idd = "i")), Vec::<&str>::new(), "suggested");
+        assert_eq!(missing(quote!(label = "l", weight = 1)), ["id"]);
     }
 
     #[test]

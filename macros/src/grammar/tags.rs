@@ -175,6 +175,16 @@ fn literal_value(value: &Expr) -> Option<syn::Result<(TokenStream, String)>> {
         _ => return None,
     };
     let sign = if negative { "-" } else { "" };
+    if let Some(suffix) = super::unknown_suffix(lit) {
+        let written = lit.to_token_stream().to_string();
+        return Some(Err(syn::Error::new(
+            lit.span(),
+            format_args!(
+                "`{sign}{written}` is not a number: its suffix `{suffix}` is not a number type (`5u64`, `0.5f64`); \
+                 for text, write `\"{sign}{written}\"`"
+            ),
+        )));
+    }
     Some(match lit {
         Lit::Str(text) => Ok((text.to_token_stream(), text.value())),
         Lit::Bool(flag) => Ok((flag.to_token_stream(), flag.value.to_string())),
@@ -275,6 +285,20 @@ mod tests {
                 "..spread",
             ]
         );
+    }
+
+    #[test]
+    fn numbers_with_units_are_not_numbers() {
+        let (tags, errors) = tags(quote!((timeout = 5s, ratio = -0.5x, n = 5u8, f = 1.5f32)));
+        assert_eq!(
+            errors,
+            [
+                "`5s` is not a number: its suffix `s` is not a number type (`5u64`, `0.5f64`); for text, write `\"5s\"`",
+                "`-0.5x` is not a number: its suffix `x` is not a number type (`5u64`, `0.5f64`); for text, write \
+                 `\"-0.5x\"`",
+            ]
+        );
+        assert_eq!(tags.len(), 2);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The start of each call: the values of `resource` and `tags` (each evaluated once), the span
-//! with Datadog's fields, and the started `Call` with its run-time metric tags.
+//! The start of each call: the values of `resource` and `tags` (each evaluated once, then
+//! checked), the span with Datadog's fields, and the started `Call` with its run-time metric tags.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -8,16 +8,18 @@ use syn::{Expr, LitStr};
 
 use super::{Plan, option};
 use crate::attr::span::{Resource, SpanConfig};
+use crate::checks::{self, Checks};
 use crate::grammar::tags::Tag;
 use crate::tokens::respan;
 
 /// `let __dd_call = { .. };`: the span, then the started call.
 ///
 /// Values computed per call are bound once each, inside the block, so their borrows of the
-/// arguments end before the body takes them.
+/// arguments end before the body takes them. Their types are then checked ([`checks`]) in an
+/// inner block, where the checks' traits are out of the user expressions' scope.
 pub(super) fn start(plan: &Plan, fn_name: &LitStr, is_method: bool, items: &mut TokenStream) -> TokenStream {
     let p = &plan.private;
-    let mut bindings = Bindings::new(p);
+    let mut bindings = Bindings::new(plan.dd_tags.as_ref());
     let span = if let Some(config) = &plan.span {
         let (fields, spreads, resource_static) = span_fields(config, p, fn_name, is_method, &mut bindings);
         items.extend(resource_static);
@@ -46,12 +48,25 @@ pub(super) fn start(plan: &Plan, fn_name: &LitStr, is_method: bool, items: &mut 
     } else {
         quote!(#p::Call::start_tagged(&__DD_SITE, __dd_span, |__dd_tags| { #metric_tags }))
     };
-    let lets = bindings.lets();
+    let Bindings { evals, checks, used, .. } = bindings;
+    if used.is_empty() {
+        return quote! {
+            let __dd_call = {
+                #span
+                #start
+            };
+        };
+    }
+    let check_items = used.items(p, &plan.runtime_name);
     quote! {
         let __dd_call = {
-            #lets
-            #span
-            #start
+            #evals
+            {
+                #check_items
+                #checks
+                #span
+                #start
+            }
         };
     }
 }
@@ -141,60 +156,66 @@ fn runtime_metric_tags(tags: &[Tag], metric: &str, bindings: &mut Bindings<'_>) 
     calls
 }
 
-/// Expressions evaluated once per call, each bound to a `__dd_` local.
+/// Expressions evaluated once per call, each bound to a `__dd_` local, and their checks.
+#[derive(Default)]
 struct Bindings<'a> {
-    /// `__dd_private`.
-    p: &'a TokenStream,
+    /// The `DdTags` trait, when the function spreads tags (`__DdTags`).
+    dd_tags: Option<&'a TokenStream>,
     /// (key or `..`, expression as text) -> local, in evaluation order.
     seen: Vec<(String, String, syn::Ident)>,
-    lets: TokenStream,
+    /// `let __dd_tag_0 = &(expr);`: the user's expressions.
+    evals: TokenStream,
+    /// `let __dd_tag_0 = TagValueIsDisplay::__dd_check(..);`: their checks.
+    checks: TokenStream,
+    /// The checks used.
+    used: Checks,
 }
 
 impl<'a> Bindings<'a> {
-    fn new(p: &'a TokenStream) -> Self {
-        Self { p, seen: Vec::new(), lets: TokenStream::new() }
+    fn new(dd_tags: Option<&'a TokenStream>) -> Self {
+        Self { dd_tags, ..Self::default() }
     }
 
     /// The local holding the checked value of `key = expr` (`Checked`: `.get()` is `&(expr)`,
     /// and it is `Display`); the same `key = expr` in several attributes shares one.
     ///
-    /// The value is checked once here, so a type that is not `Display` gets one error, in the
-    /// runtime's words, at the expression, however many attributes use it.
+    /// The value is checked once here, so a type that is not `Display` gets one error, at the
+    /// expression, however many attributes use it.
     fn bind(&mut self, key: &str, expr: &Expr) -> syn::Ident {
-        let p = self.p;
+        self.used.tag_value = true;
         self.bind_with(key, expr, |local| {
-            respan(quote!({ use #p::CheckTag as _; (*#local).__dd_checked_tag() }), expr.span())
+            let checked = checks::tag_value(&local.to_token_stream(), expr.span());
+            quote!(let #local = #checked;)
         })
     }
 
-    /// The local holding `&(expr)` of `..expr`.
+    /// The local holding `&(expr)` of `..expr` as a `&dyn DdTags`, checked to be `DdTags`.
     fn bind_spread(&mut self, expr: &Expr) -> syn::Ident {
-        self.bind_with("..", expr, ToTokens::to_token_stream)
+        self.used.spread = self.dd_tags.cloned();
+        self.bind_with("..", expr, |local| checks::spread(local, expr.span()))
     }
 
-    fn bind_with(&mut self, key: &str, expr: &Expr, value: impl FnOnce(&syn::Ident) -> TokenStream) -> syn::Ident {
+    /// Binds `&(expr)` to a new local, and adds the statements `check` makes of it.
+    fn bind_with(&mut self, key: &str, expr: &Expr, check: impl FnOnce(&syn::Ident) -> TokenStream) -> syn::Ident {
         let text = expr.to_token_stream().to_string();
         if let Some((_, _, local)) = self.seen.iter().find(|(k, t, _)| k == key && *t == text) {
             return syn::Ident::new(&local.to_string(), expr.span());
         }
         // Spanned at the expression, so type errors about the value point at it.
         let local = format_ident!("__dd_tag_{}", self.seen.len(), span = expr.span());
-        let value = value(&local);
-        self.lets.extend(quote!(let #local = &(#expr); let #local = #value;));
+        self.evals.extend(quote!(let #local = &(#expr);));
+        self.checks.extend(check(&local));
         self.seen.push((key.to_owned(), text, local.clone()));
         local
     }
 
     /// The local holding `&(resource)`, checked to be `Display`.
     fn bind_resource(&mut self, expr: &Expr) -> syn::Ident {
-        let p = self.p;
+        self.used.resource = true;
         let local = format_ident!("__dd_resource", span = expr.span());
-        let checked = respan(quote!({ use #p::CheckResource as _; (*#local).__dd_checked_resource() }), expr.span());
-        self.lets.extend(quote!(let #local = &(#expr); let #local = #checked;));
+        let checked = checks::resource(&local.to_token_stream(), expr.span());
+        self.evals.extend(quote!(let #local = &(#expr);));
+        self.checks.extend(quote!(let #local = #checked;));
         local
-    }
-
-    fn lets(&self) -> &TokenStream {
-        &self.lets
     }
 }

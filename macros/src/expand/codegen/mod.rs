@@ -22,6 +22,7 @@ use super::stack::Stack;
 use crate::attr::slo::SloConfig;
 use crate::attr::span::SpanConfig;
 use crate::attr::timed::TimedConfig;
+use crate::grammar::tags::Tag;
 use crate::tokens;
 
 /// Everything code generation needs.
@@ -29,12 +30,17 @@ pub(crate) struct Plan {
     span: Option<SpanConfig>,
     timed: Option<TimedConfig>,
     slo: Option<SloConfig>,
-    /// `use ::dd_instrument::__private as __dd_private;`, or under the `crate = ..` path.
+    /// `use ::dd_instrument::__private as __dd_private;`, or under the `crate = ..` path, with
+    /// `DdTags as __DdTags` when the function spreads tags.
     ///
     /// The path is written once: an unresolved `crate = ..` path is one error, not one per use.
     import: TokenStream,
     /// `__dd_private`.
     private: TokenStream,
+    /// `__DdTags`, when imported.
+    dd_tags: Option<TokenStream>,
+    /// The runtime as messages show it: `dd_instrument`, or the `crate = ..` path.
+    runtime_name: String,
 }
 
 impl Plan {
@@ -42,12 +48,26 @@ impl Plan {
     pub(crate) fn new(stack: Stack, krate: Option<&Path>) -> Self {
         let runtime = tokens::runtime_path(krate);
         let private = syn::Ident::new("__dd_private", Span::call_site());
+        let tags = [
+            stack.span.as_ref().map(|config| &config.tags),
+            stack.timed.as_ref().map(|config| &config.tags),
+            stack.slo.as_ref().map(|config| &config.tags),
+        ];
+        let spreads = tags.into_iter().flatten().flatten().any(|tag| matches!(tag, Tag::Spread(_)));
+        let (import, dd_tags) = if spreads {
+            let dd_tags = syn::Ident::new("__DdTags", Span::call_site());
+            (quote!(use #runtime::{DdTags as #dd_tags, __private as #private};), Some(dd_tags.into_token_stream()))
+        } else {
+            (quote!(use #runtime::__private as #private;), None)
+        };
         Self {
             span: stack.span,
             timed: stack.timed,
             slo: stack.slo,
-            import: quote!(use #runtime::__private as #private;),
+            import,
             private: private.into_token_stream(),
+            dd_tags,
+            runtime_name: tokens::runtime_name(krate),
         }
     }
 

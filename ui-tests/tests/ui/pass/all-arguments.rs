@@ -46,7 +46,7 @@ fn slo_all() {}
 #[dd_slo(name = "v2.checkout/eu:west", target = 99, latency_ms = 0x1f4)]
 fn slo_integer_target() {}
 
-#[dd_slo(name = "99th", target = 0.5)]
+#[dd_slo(name = "99th", target = 1)]
 fn slo_low_target() {}
 
 fn main() {
@@ -65,7 +65,7 @@ fn main() {
     names.sort_by(|a, b| a.0.cmp(b.0));
     assert_eq!(
         names,
-        [("99th", 0.5, None), ("checkout-payment", 99.9, Some(500)), ("v2.checkout/eu:west", 99.0, Some(500))]
+        [("99th", 1.0, None), ("checkout-payment", 99.9, Some(500)), ("v2.checkout/eu:west", 99.0, Some(500))]
     );
     let payment = dd_instrument::slo::find("checkout-payment").expect("declared");
     assert_eq!(payment.tags(), ["tier:gold"]);
