@@ -102,15 +102,9 @@ impl Slo {
     }
 }
 
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct SloEntry(pub &'static Slo);
-
-inventory::collect!(SloEntry);
-
 /// Every SLO declared in the program, in no particular order.
 pub fn all() -> impl Iterator<Item = &'static Slo> {
-    inventory::iter::<SloEntry>.into_iter().map(|entry| entry.0)
+    crate::registry::slos()
 }
 
 /// The SLO named `name`, if one is declared.
@@ -121,6 +115,7 @@ pub fn find(name: &str) -> Option<&'static Slo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::SloEntry;
 
     static CHECKOUT: Slo = Slo::__new("checkout", 99.9, Some(500), "shop.checkout", "shop::checkout", &[]);
     inventory::submit! { SloEntry(&CHECKOUT) }

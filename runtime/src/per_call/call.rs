@@ -13,8 +13,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use crate::metrics::site::{self, CallSite, SloCells, TimerCells};
-use crate::outcome::{ErrorRecord, Outcome, OutcomeKind, panic_message};
+use super::capture::{self, CapturedCall};
+use super::outcome::{ErrorRecord, Outcome, OutcomeKind, panic_message};
+use super::site::{self, CallSite, PIPELINE, SloCells, TimerCells};
 use crate::tags::{DdTags, TagValue, TagVisitor, push_tag};
 
 /// State of one call between its start and its end.
@@ -23,55 +24,103 @@ use crate::tags::{DdTags, TagValue, TagVisitor, push_tag};
 #[must_use = "a call records nothing until it finishes"]
 pub struct Call {
     span: tracing::Span,
-    site: Option<&'static CallSite>,
-    timer: Option<&'static TimerCells>,
-    slo: Option<&'static SloCells>,
+    metrics: Metrics,
     start: Option<Instant>,
+}
+
+/// Where the metrics of a call go, decided when it starts.
+///
+/// As small as the three pointers it replaced: `Captured` fits in the niche of `Site`'s site
+/// reference, so a call is no bigger for being capturable.
+#[derive(Debug)]
+enum Metrics {
+    /// No exporter runs and the thread captures nothing: nothing is counted.
+    Off,
+    /// Counted in the site's cells (the contexts of its tags), for the exporter.
+    Site { site: &'static CallSite, timer: Option<&'static TimerCells>, slo: Option<&'static SloCells> },
+    /// Counted by the [`testing`](crate::testing) capture the call started in.
+    Captured(Box<CapturedCall>),
+}
+
+impl Metrics {
+    /// Counted in the site, tags known at compile time.
+    #[inline]
+    fn in_site(site: &'static CallSite) -> Self {
+        site.ensure_listed();
+        Self::Site {
+            site,
+            timer: site.timer.as_ref().map(|_| &site.timer_cells),
+            slo: site.slo.map(|_| &site.slo_cells),
+        }
+    }
+
+    /// Counted in the site, in the contexts of the tags that `tags` adds.
+    #[inline]
+    fn tagged_in_site(site: &'static CallSite, tags: impl FnOnce(&mut CallTags<'_>)) -> Self {
+        site.ensure_listed();
+        with_call_tags(tags, |timer_tags, slo_tags| Self::Site {
+            site,
+            timer: site.timer.as_ref().map(|_| site.timer_context(timer_tags)),
+            slo: site.slo.map(|_| site.slo_context(slo_tags)),
+        })
+    }
+
+    /// A capture is open somewhere: the thread's own capture if it has one, else as usual.
+    #[cold]
+    fn when_capturing(site: &'static CallSite, mode: u8, tags: Option<impl FnOnce(&mut CallTags<'_>)>) -> Self {
+        if let Some(capture) = capture::current() {
+            let tags = tags.map(|tags| with_call_tags(tags, |timer, slo| (Box::from(timer), Box::from(slo))));
+            return Self::Captured(Box::new(CapturedCall::new(capture, site, tags)));
+        }
+        match tags {
+            _ if mode & PIPELINE == 0 => Self::Off,
+            Some(tags) => Self::tagged_in_site(site, tags),
+            None => Self::in_site(site),
+        }
+    }
+
+    /// Whether the call reads the clock: only when something measures its latency.
+    #[inline]
+    fn needs_clock(&self) -> bool {
+        match self {
+            Self::Off => false,
+            Self::Site { site, timer, slo } => (timer.is_some() || slo.is_some()) && site.needs_clock(),
+            Self::Captured(call) => call.site().needs_clock(),
+        }
+    }
 }
 
 impl Call {
     /// Starts a call whose metrics have only static tags.
     #[inline]
     pub fn start(site: Option<&'static CallSite>, span: tracing::Span) -> Self {
-        let (timer, slo) = match site {
-            Some(site) if site::enabled() => {
-                site.ensure_listed();
-                (site.timer.as_ref().map(|_| &site.timer_cells), site.slo.map(|_| &site.slo_cells))
-            }
-            _ => (None, None),
+        let metrics = match site {
+            Some(site) => match site::mode() {
+                0 => Metrics::Off,
+                PIPELINE => Metrics::in_site(site),
+                mode => Metrics::when_capturing(site, mode, None::<fn(&mut CallTags<'_>)>),
+            },
+            None => Metrics::Off,
         };
-        Self::started(span, site, timer, slo)
+        Self::started(span, metrics)
     }
 
     /// Starts a call whose metrics also have tags computed now; `tags` adds them.
     #[inline]
     pub fn start_tagged(site: &'static CallSite, span: tracing::Span, tags: impl FnOnce(&mut CallTags<'_>)) -> Self {
-        if !site::enabled() {
-            return Self::started(span, Some(site), None, None);
-        }
-        site.ensure_listed();
-        let (timer, slo) = CALL_TAGS.with(|buffers| {
-            let mut buffers = buffers.borrow_mut();
-            let (timer_tags, slo_tags) = &mut *buffers;
-            timer_tags.clear();
-            slo_tags.clear();
-            tags(&mut CallTags { timer: timer_tags, slo: slo_tags });
-            (site.timer.as_ref().map(|_| site.timer_context(timer_tags)), site.slo.map(|_| site.slo_context(slo_tags)))
-        });
-        Self::started(span, Some(site), timer, slo)
+        let metrics = match site::mode() {
+            0 => Metrics::Off,
+            PIPELINE => Metrics::tagged_in_site(site, tags),
+            mode => Metrics::when_capturing(site, mode, Some(tags)),
+        };
+        Self::started(span, metrics)
     }
 
     #[inline]
-    fn started(
-        span: tracing::Span,
-        site: Option<&'static CallSite>,
-        timer: Option<&'static TimerCells>,
-        slo: Option<&'static SloCells>,
-    ) -> Self {
-        let needs_clock = (timer.is_some() || slo.is_some()) && site.is_some_and(CallSite::needs_clock);
+    fn started(span: tracing::Span, metrics: Metrics) -> Self {
         // Read after the span exists, so span creation is not counted as the function's latency.
-        let start = needs_clock.then(Instant::now);
-        Self { span, site, timer, slo, start }
+        let start = metrics.needs_clock().then(Instant::now);
+        Self { span, metrics, start }
     }
 
     /// The call's span (disabled when the function has no `#[dd_span]`).
@@ -119,9 +168,12 @@ impl Call {
             record_error(&self.span, record);
         }
         drop(self.span);
-        if let Some(site) = self.site {
-            let threshold = site.slo.and_then(crate::slo::Slo::latency_ms).map(|ms| ms.saturating_mul(1_000_000));
-            site::record(self.timer, self.slo.map(|cells| (cells, threshold)), kind, nanos);
+        match self.metrics {
+            Metrics::Off => {}
+            Metrics::Site { site, timer, slo } => {
+                site::record(timer, slo.map(|cells| (cells, site.slo_threshold_nanos())), kind, nanos);
+            }
+            Metrics::Captured(call) => call.finish(kind, nanos),
         }
     }
 }
@@ -144,6 +196,25 @@ fn record_error(span: &tracing::Span, record: &ErrorRecord) {
 thread_local! {
     /// Reused buffers for run-time metric tags, so a call with them allocates nothing once warm.
     static CALL_TAGS: RefCell<(String, String)> = const { RefCell::new((String::new(), String::new())) };
+}
+
+/// Runs `tags` on the thread's tag buffers, then `then` with the timer's and the SLO's tags.
+#[inline]
+fn with_call_tags<T>(tags: impl FnOnce(&mut CallTags<'_>), then: impl FnOnce(&str, &str) -> T) -> T {
+    let run = |timer_tags: &mut String, slo_tags: &mut String| {
+        timer_tags.clear();
+        slo_tags.clear();
+        tags(&mut CallTags { timer: timer_tags, slo: slo_tags });
+        then(timer_tags, slo_tags)
+    };
+    CALL_TAGS.with(|buffers| match buffers.try_borrow_mut() {
+        Ok(mut buffers) => {
+            let (timer_tags, slo_tags) = &mut *buffers;
+            run(timer_tags, slo_tags)
+        }
+        // A tag value's `Display` called an instrumented function: the buffers are in use.
+        Err(_) => run(&mut String::new(), &mut String::new()),
+    })
 }
 
 /// Collects the run-time tags of a call's metrics.

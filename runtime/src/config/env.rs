@@ -124,12 +124,6 @@ impl EnvSource for BTreeMap<String, String> {
     }
 }
 
-impl EnvSource for Vec<(&'static str, &'static str)> {
-    fn var(&self, name: &str) -> Option<String> {
-        self.iter().rev().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
-    }
-}
-
 /// Reads one variable; empty counts as unset.
 pub(crate) fn read(source: &dyn EnvSource, name: &str) -> Option<String> {
     source.var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
