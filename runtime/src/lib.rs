@@ -31,10 +31,10 @@
 //! - [`dd_timed`] records the call's latency as a distribution in milliseconds.
 //! - [`dd_slo`] counts SLO events: every call, successful calls, fast successful calls.
 //! - [`DdTags`] turns a struct into tags; [`DdError`] names error variants for `error.type`.
-//! - [`init`] and [`builder`] configure the exporters once: natively to the Datadog Agent, OTLP
+//! - [`init`](init()) and [`builder`] configure the exporters once: natively to the Datadog Agent, OTLP
 //!   (gRPC or HTTP) to the Datadog Agent or any OpenTelemetry collector, DogStatsD, or the console.
 //!
-//! Configuration variables and their defaults are listed in [`env`]. Nothing about arguments is
+//! Configuration variables and their defaults are listed in [`env`](mod@env). Nothing about arguments is
 //! recorded unless a macro lists it in `tags(..)`. The per-call path of the metrics takes no lock,
 //! makes no syscall and allocates nothing: calls add to atomics in a per-function `static`, and a
 //! background thread sends the aggregates.

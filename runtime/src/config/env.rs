@@ -1,4 +1,4 @@
-//! Environment variables read by [`init`](crate::init), and where they are read from.
+//! Environment variables read by [`init`](crate::init()), and where they are read from.
 //!
 //! An empty value counts as unset. A value that cannot be used is an
 //! [`InitError::InvalidEnv`](crate::InitError::InvalidEnv) naming the variable and the value;

@@ -1,6 +1,6 @@
 //! [`InitError`]: why `init` failed, naming the variable or setting and the value.
 
-/// Why [`init`](crate::init) or [`Builder::build`](crate::Builder::build) failed.
+/// Why [`init`](crate::init()) or [`Builder::build`](crate::Builder::build) failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InitError {

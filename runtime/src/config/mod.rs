@@ -1,12 +1,12 @@
 //! Configuration: the settings a user gives (in code or in the environment), and what they
 //! resolve to.
 //!
-//! - [`env`]: the environment variables, as documented constants, and [`EnvSource`], where they
+//! - [`env`](mod@env): the environment variables, as documented constants, and [`EnvSource`], where they
 //!   are read from.
 //! - [`exporters`], [`sampling_rule`], [`propagation_style`], [`service`]: the public setting
 //!   types, each with the syntax its variable is read in.
 //! - [`error`]: [`InitError`], naming the variable or setting and the bad value.
-//! - [`resolve`] (private): code > specific variable > generic variable > default, one small
+//! - [`resolve`](mod@resolve) (private): code > specific variable > generic variable > default, one small
 //!   `resolve_*` function per setting, into [`Resolved`], which `init` hands to every part.
 //!
 //! Nothing here starts anything or imports the parts that do: `trace`, `metrics`, `otlp` and

@@ -6,7 +6,7 @@ use opentelemetry_sdk::Resource;
 use crate::tags::normalize_tag;
 
 /// Unified service tags (`service`, `env`, `version`) and the other tags every signal carries,
-/// as resolved by [`init`](crate::init). Read it from [`Guard::service_info`](crate::Guard::service_info).
+/// as resolved by [`init`](crate::init()). Read it from [`Guard::service_info`](crate::Guard::service_info).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceInfo {
     pub(crate) service: String,

@@ -19,7 +19,7 @@ use super::timestamp::push_timestamp;
 use crate::ServiceInfo;
 
 /// A `tracing` layer writing each event as one line of JSON with Datadog's log attributes and
-/// the ids of the span it happened in. Made by [`json_layer`]; see the [module docs](self) for
+/// the ids of the span it happened in. Made by [`json_layer`]; see the [module docs](crate::logs) for
 /// the format.
 pub struct JsonLayer<W> {
     make_writer: W,

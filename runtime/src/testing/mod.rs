@@ -64,7 +64,7 @@ use crate::per_call::capture::MetricCapture;
 
 /// Runs `f` and returns its value with the spans and metric points it produced on this thread.
 ///
-/// Spans go through the same layer, sampler and attributes as with [`init`](crate::init),
+/// Spans go through the same layer, sampler and attributes as with [`init`](crate::init()),
 /// configured by nothing but defaults: the environment is not read, every trace is kept. To
 /// capture with a configuration (a service name, sampling rules), use [`capture_with`].
 pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Captured) {

@@ -3,7 +3,7 @@
 //!
 //! - [`provider`]: the tracer provider for the export `init` chose: OTLP (a batch processor
 //!   around the exporter [`crate::otlp`] makes), the console ([`console`]), none, or natively
-//!   through Datadog's own SDK ([`datadog`], feature `datadog`).
+//!   through Datadog's own SDK (`datadog`, feature `datadog`).
 //! - [`sampling`]: Datadog's sampling rules, sample rate and rate limit, decided at the root.
 //! - [`propagation`] (public as `dd_instrument::propagation`): Datadog and W3C headers.
 //! - [`dd_state`]: the `dd=` member of `tracestate`, written by the sampler, read and written by

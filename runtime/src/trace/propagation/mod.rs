@@ -16,7 +16,7 @@
 //! ```
 //!
 //! The helpers use the propagator installed with
-//! [`opentelemetry::global::set_text_map_propagator`]: [`init`](crate::init) installs a
+//! [`opentelemetry::global::set_text_map_propagator`]: [`init`](crate::init()) installs a
 //! [`DdPropagator`] for the styles configured by `DD_TRACE_PROPAGATION_STYLE` (default
 //! [`DEFAULT_STYLES`]), or Datadog's own when traces are exported natively. Other carriers
 //! (message headers, gRPC metadata) go through [`inject_into`] and [`extract_from`].

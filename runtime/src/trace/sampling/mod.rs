@@ -1,6 +1,6 @@
 //! Trace sampling for the OTLP path: Datadog sampling rules, rate limit and sample rate.
 //!
-//! [`DatadogSampler`](sampler::DatadogSampler) decides at the root of a trace, as Datadog's tracers do, and every other
+//! [`DatadogSampler`] decides at the root of a trace, as Datadog's tracers do, and every other
 //! span follows its parent:
 //!
 //! 1. The first [`SamplingRule`](crate::SamplingRule) (`DD_TRACE_SAMPLING_RULES`) that matches the root span decides;

@@ -74,7 +74,7 @@ pub(crate) struct DatadogSampler {
 impl DatadogSampler {
     /// A sampler for `service` (what rules' `service` globs match): `rules` from
     /// `DD_TRACE_SAMPLING_RULES`, `sample_rate` from `DD_TRACE_SAMPLE_RATE` (clamped into
-    /// 0.0..=1.0), `rate_limit` from `DD_TRACE_RATE_LIMIT` ([`DEFAULT_RATE_LIMIT`] when unset; see
+    /// 0.0..=1.0), `rate_limit` from `DD_TRACE_RATE_LIMIT` (`config::DEFAULT_RATE_LIMIT` when unset; see
     /// [`RateLimiter::new`] for 0 and negative values).
     pub(crate) fn new(
         service: impl Into<String>,
