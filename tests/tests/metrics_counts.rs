@@ -282,3 +282,25 @@ fn functions_sharing_a_metric_make_one_point() {
     });
     assert_eq!(summary(&captured), [point("shared.latency", &["outcome:ok"], 3)]);
 }
+
+#[dd_timed(name = "shop.lookup.latency", tags(key = key))]
+fn lookup(key: u32) -> u32 {
+    key
+}
+
+#[test]
+fn tag_sets_beyond_the_cap_count_under_the_overflow_tag() {
+    // 1000 distinct run-time tag sets per function, then one shared context.
+    let ((), captured) = capture(|| {
+        for key in 0..1010 {
+            lookup(key);
+        }
+    });
+    assert_eq!(captured.metrics().len(), 1001);
+    let overflow = captured
+        .metric("shop.lookup.latency", &["dd_instrument.tags_overflow:true", "outcome:ok"])
+        .expect("the overflow context");
+    assert_eq!(overflow.values_ms().map(<[f64]>::len), Some(10));
+    assert!(captured.metric("shop.lookup.latency", &["key:999", "outcome:ok"]).is_some());
+    assert!(captured.metric("shop.lookup.latency", &["key:1000", "outcome:ok"]).is_none());
+}

@@ -25,19 +25,24 @@ use crate::tags::{DdTags, TagValue, TagVisitor, push_tag};
 pub struct Call {
     span: tracing::Span,
     metrics: Metrics,
-    start: Option<Instant>,
 }
 
-/// Where the metrics of a call go, decided when it starts.
+/// Where the metrics of a call go, decided when it starts, with the clock reading they need.
 ///
-/// As small as the three pointers it replaced: `Captured` fits in the niche of `Site`'s site
-/// reference, so a call is no bigger for being capturable.
+/// As small as the fields it replaced (site, timer cells, SLO cells, start): `Off` and
+/// `Captured` are encoded in the spare values of the start's nanoseconds, so a call is no
+/// bigger for being capturable.
 #[derive(Debug)]
 enum Metrics {
-    /// No exporter runs and the thread captures nothing: nothing is counted.
+    /// No exporter runs and the thread captures nothing: nothing is counted, no clock is read.
     Off,
     /// Counted in the site's cells (the contexts of its tags), for the exporter.
-    Site { site: &'static CallSite, timer: Option<&'static TimerCells>, slo: Option<&'static SloCells> },
+    Site {
+        site: &'static CallSite,
+        timer: Option<&'static TimerCells>,
+        slo: Option<&'static SloCells>,
+        start: Option<Instant>,
+    },
     /// Counted by the [`testing`](crate::testing) capture the call started in.
     Captured(Box<CapturedCall>),
 }
@@ -51,6 +56,7 @@ impl Metrics {
             site,
             timer: site.timer.as_ref().map(|_| &site.timer_cells),
             slo: site.slo.map(|_| &site.slo_cells),
+            start: None,
         }
     }
 
@@ -62,6 +68,7 @@ impl Metrics {
             site,
             timer: site.timer.as_ref().map(|_| site.timer_context(timer_tags)),
             slo: site.slo.map(|_| site.slo_context(slo_tags)),
+            start: None,
         })
     }
 
@@ -79,13 +86,17 @@ impl Metrics {
         }
     }
 
-    /// Whether the call reads the clock: only when something measures its latency.
+    /// Reads the clock when something measures the call's latency.
     #[inline]
-    fn needs_clock(&self) -> bool {
+    fn start_clock(&mut self) {
         match self {
-            Self::Off => false,
-            Self::Site { site, timer, slo } => (timer.is_some() || slo.is_some()) && site.needs_clock(),
-            Self::Captured(call) => call.site().needs_clock(),
+            Self::Off => {}
+            Self::Site { site, timer, slo, start } => {
+                if (timer.is_some() || slo.is_some()) && site.needs_clock() {
+                    *start = Some(Instant::now());
+                }
+            }
+            Self::Captured(call) => call.start_clock(),
         }
     }
 }
@@ -117,10 +128,10 @@ impl Call {
     }
 
     #[inline]
-    fn started(span: tracing::Span, metrics: Metrics) -> Self {
+    fn started(span: tracing::Span, mut metrics: Metrics) -> Self {
         // Read after the span exists, so span creation is not counted as the function's latency.
-        let start = metrics.needs_clock().then(Instant::now);
-        Self { span, metrics, start }
+        metrics.start_clock();
+        Self { span, metrics }
     }
 
     /// The call's span (disabled when the function has no `#[dd_span]`).
@@ -163,17 +174,20 @@ impl Call {
 
     #[inline]
     fn end(self, kind: OutcomeKind, error: Option<&ErrorRecord>) {
-        let nanos = self.start.map_or(0, |start| u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        let nanos = match &self.metrics {
+            Metrics::Site { start, .. } => site::nanos_since(*start),
+            Metrics::Off | Metrics::Captured(_) => 0,
+        };
         if let Some(record) = error {
             record_error(&self.span, record);
         }
         drop(self.span);
         match self.metrics {
             Metrics::Off => {}
-            Metrics::Site { site, timer, slo } => {
+            Metrics::Site { site, timer, slo, .. } => {
                 site::record(timer, slo.map(|cells| (cells, site.slo_threshold_nanos())), kind, nanos);
             }
-            Metrics::Captured(call) => call.finish(kind, nanos),
+            Metrics::Captured(call) => call.finish(kind),
         }
     }
 }
@@ -371,5 +385,20 @@ where
                 resume_unwind(payload)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capturable_call_is_no_bigger_than_before() {
+        // What a call held before captures existed: three pointers (site, timer cells, SLO
+        // cells) and the start.
+        assert_eq!(
+            std::mem::size_of::<Metrics>(),
+            3 * std::mem::size_of::<usize>() + std::mem::size_of::<Option<Instant>>()
+        );
     }
 }

@@ -14,6 +14,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use super::outcome::OutcomeKind;
 use super::site::{self, CAPTURE, CallSite, MAX_CONTEXTS_PER_SITE, OVERFLOW_TAG, SloCells, TimerCells};
@@ -88,20 +89,24 @@ pub(crate) struct CapturedCall {
     site: &'static CallSite,
     /// Run-time tags of the timer and of the SLO counters, when the call has some.
     tags: Option<(Box<str>, Box<str>)>,
+    start: Option<Instant>,
 }
 
 impl CapturedCall {
     pub(crate) fn new(capture: Shared, site: &'static CallSite, tags: Option<(Box<str>, Box<str>)>) -> Self {
-        Self { capture, site, tags }
+        Self { capture, site, tags, start: None }
     }
 
-    /// The site of the call.
-    pub(crate) fn site(&self) -> &'static CallSite {
-        self.site
+    /// Reads the clock when the site measures latency, as a counted call does.
+    pub(crate) fn start_clock(&mut self) {
+        if self.site.needs_clock() {
+            self.start = Some(Instant::now());
+        }
     }
 
     /// Counts the call, as [`site::record`] counts one in the site.
-    pub(crate) fn finish(self, outcome: OutcomeKind, nanos: u64) {
+    pub(crate) fn finish(self, outcome: OutcomeKind) {
+        let nanos = site::nanos_since(self.start);
         let (timer_tags, slo_tags) = self.tags.as_ref().map_or(("", ""), |(timer, slo)| (&**timer, &**slo));
         let mut captured = self.capture.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = captured.site(self.site);

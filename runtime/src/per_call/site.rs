@@ -12,6 +12,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::Instant;
 
 use super::histogram::Histogram;
 use super::outcome::OutcomeKind;
@@ -249,6 +250,12 @@ impl CallSite {
     pub(crate) fn slo_context(&'static self, tags: &str) -> &'static SloCells {
         if tags.is_empty() { &self.slo_cells } else { self.slo_dynamic.get(self.operation, tags, SloCells::new) }
     }
+}
+
+/// Nanoseconds since `start`; 0 without a start (nothing measures the call's latency).
+#[inline]
+pub(crate) fn nanos_since(start: Option<Instant>) -> u64 {
+    start.map_or(0, |start| u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX))
 }
 
 /// Counts one finished call in the shard of the current thread.
