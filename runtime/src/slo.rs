@@ -20,6 +20,8 @@
 //!
 //! They count every call: neither trace sampling nor anything else thins them out.
 
+pub use crate::registry::{all, find};
+
 /// Counter of every call of a function with an SLO.
 pub const TOTAL_METRIC: &str = "slo.requests.total";
 /// Counter of successful calls.
@@ -100,16 +102,6 @@ impl Slo {
     fn query(&self, metric: &str) -> String {
         format!("sum:{metric}{{slo:{}}}.as_count()", self.name)
     }
-}
-
-/// Every SLO declared in the program, in no particular order.
-pub fn all() -> impl Iterator<Item = &'static Slo> {
-    crate::registry::slos()
-}
-
-/// The SLO named `name`, if one is declared.
-pub fn find(name: &str) -> Option<&'static Slo> {
-    all().find(|slo| slo.name == name)
 }
 
 #[cfg(test)]

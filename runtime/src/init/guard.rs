@@ -99,6 +99,24 @@ impl Guard {
 
     /// Exports finished spans and pending metrics now, waiting at most the shutdown timeout.
     /// Returns `false` if something could not be exported in time.
+    ///
+    /// Code far from `main` that must flush (the end of a serverless invocation, say) reaches
+    /// the guard through a `static`: it is `Send + Sync`.
+    ///
+    /// ```no_run
+    /// use std::sync::OnceLock;
+    ///
+    /// static TELEMETRY: OnceLock<dd_instrument::Guard> = OnceLock::new();
+    ///
+    /// fn end_of_invocation() {
+    ///     if let Some(telemetry) = TELEMETRY.get() {
+    ///         telemetry.flush();
+    ///     }
+    /// }
+    /// # let _ = TELEMETRY.set(dd_instrument::init()?);
+    /// # end_of_invocation();
+    /// # Ok::<(), dd_instrument::InitError>(())
+    /// ```
     pub fn flush(&self) -> bool {
         let Some(inner) = &self.inner else { return true };
         let spans = inner.tracer_provider.as_ref().is_none_or(|p| p.force_flush().is_ok());
@@ -123,5 +141,17 @@ impl Drop for Guard {
         // Then the OTLP transport, last: its runtime carried the exports above.
         #[cfg(feature = "otlp")]
         drop(inner.otlp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guard_can_be_shared_across_threads() {
+        // So an application can keep it in a `static` and flush from anywhere.
+        fn shared<T: Send + Sync + 'static>() {}
+        shared::<Guard>();
     }
 }
