@@ -64,7 +64,7 @@ impl Slo {
     }
 
     /// The latency threshold in milliseconds, when the SLO has one.
-    pub fn latency_ms(&self) -> Option<u64> {
+    pub const fn latency_ms(&self) -> Option<u64> {
         self.latency_ms
     }
 

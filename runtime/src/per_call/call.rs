@@ -29,13 +29,11 @@ pub struct Call {
 
 /// Where the metrics of a call go, decided when it starts, with the clock reading they need.
 ///
-/// As small as the fields it replaced (site, timer cells, SLO cells, start): `Off` and
-/// `Captured` are encoded in the spare values of the start's nanoseconds, so a call is no
-/// bigger for being capturable.
+/// As small as the fields it replaced (site, timer cells, SLO cells, start), and as quick to
+/// tell apart: `Apart` is encoded in a spare value of the start's nanoseconds, so telling the
+/// two variants apart is one comparison and a call is no bigger for being capturable.
 #[derive(Debug)]
 enum Metrics {
-    /// No exporter runs and the thread captures nothing: nothing is counted, no clock is read.
-    Off,
     /// Counted in the site's cells (the contexts of its tags), for the exporter.
     Site {
         site: &'static CallSite,
@@ -43,12 +41,19 @@ enum Metrics {
         slo: Option<&'static SloCells>,
         start: Option<Instant>,
     },
-    /// Counted by the [`testing`](crate::testing) capture the call started in.
-    Captured(Box<CapturedCall>),
+    /// Not counted in a site: by the [`testing`](crate::testing) capture the call started in,
+    /// or, `None`, not at all (no exporter runs and the thread captures nothing; no clock read).
+    Apart(Option<Box<CapturedCall>>),
 }
 
 impl Metrics {
-    /// Counted in the site, tags known at compile time.
+    /// Nothing counts the call.
+    const OFF: Self = Self::Apart(None);
+}
+
+impl Metrics {
+    /// Counted in the site, tags known at compile time. The clock is read last, and after the
+    /// span exists (it is made before the call starts), so neither counts as latency.
     #[inline]
     fn in_site(site: &'static CallSite) -> Self {
         site.ensure_listed();
@@ -56,7 +61,7 @@ impl Metrics {
             site,
             timer: site.timer.as_ref().map(|_| &site.timer_cells),
             slo: site.slo.map(|_| &site.slo_cells),
-            start: None,
+            start: site.needs_clock().then(Instant::now),
         }
     }
 
@@ -68,69 +73,51 @@ impl Metrics {
             site,
             timer: site.timer.as_ref().map(|_| site.timer_context(timer_tags)),
             slo: site.slo.map(|_| site.slo_context(slo_tags)),
-            start: None,
+            start: site.needs_clock().then(Instant::now),
         })
     }
 
     /// A capture is open somewhere: the thread's own capture if it has one, else as usual.
+    /// Never inlined: it would make `Call::start` too big to be inlined into every expansion.
     #[cold]
+    #[inline(never)]
     fn when_capturing(site: &'static CallSite, mode: u8, tags: Option<impl FnOnce(&mut CallTags<'_>)>) -> Self {
         if let Some(capture) = capture::current() {
             let tags = tags.map(|tags| with_call_tags(tags, |timer, slo| (Box::from(timer), Box::from(slo))));
-            return Self::Captured(Box::new(CapturedCall::new(capture, site, tags)));
+            return Self::Apart(Some(Box::new(CapturedCall::new(capture, site, tags))));
         }
         match tags {
-            _ if mode & PIPELINE == 0 => Self::Off,
+            _ if mode & PIPELINE == 0 => Self::OFF,
             Some(tags) => Self::tagged_in_site(site, tags),
             None => Self::in_site(site),
-        }
-    }
-
-    /// Reads the clock when something measures the call's latency.
-    #[inline]
-    fn start_clock(&mut self) {
-        match self {
-            Self::Off => {}
-            Self::Site { site, timer, slo, start } => {
-                if (timer.is_some() || slo.is_some()) && site.needs_clock() {
-                    *start = Some(Instant::now());
-                }
-            }
-            Self::Captured(call) => call.start_clock(),
         }
     }
 }
 
 impl Call {
-    /// Starts a call whose metrics have only static tags.
+    /// Starts a call whose metrics have only static tags: one load of the site mode, one of the
+    /// site's listed flag, the clock.
     #[inline]
     pub fn start(site: Option<&'static CallSite>, span: tracing::Span) -> Self {
         let metrics = match site {
             Some(site) => match site::mode() {
-                0 => Metrics::Off,
+                0 => Metrics::OFF,
                 PIPELINE => Metrics::in_site(site),
                 mode => Metrics::when_capturing(site, mode, None::<fn(&mut CallTags<'_>)>),
             },
-            None => Metrics::Off,
+            None => Metrics::OFF,
         };
-        Self::started(span, metrics)
+        Self { span, metrics }
     }
 
     /// Starts a call whose metrics also have tags computed now; `tags` adds them.
     #[inline]
     pub fn start_tagged(site: &'static CallSite, span: tracing::Span, tags: impl FnOnce(&mut CallTags<'_>)) -> Self {
         let metrics = match site::mode() {
-            0 => Metrics::Off,
+            0 => Metrics::OFF,
             PIPELINE => Metrics::tagged_in_site(site, tags),
             mode => Metrics::when_capturing(site, mode, Some(tags)),
         };
-        Self::started(span, metrics)
-    }
-
-    #[inline]
-    fn started(span: tracing::Span, mut metrics: Metrics) -> Self {
-        // Read after the span exists, so span creation is not counted as the function's latency.
-        metrics.start_clock();
         Self { span, metrics }
     }
 
@@ -174,22 +161,30 @@ impl Call {
 
     #[inline]
     fn end(self, kind: OutcomeKind, error: Option<&ErrorRecord>) {
-        let nanos = match &self.metrics {
-            Metrics::Site { start, .. } => site::nanos_since(*start),
-            Metrics::Off | Metrics::Captured(_) => 0,
-        };
-        if let Some(record) = error {
-            record_error(&self.span, record);
-        }
-        drop(self.span);
+        // The clock first: what follows is not the function's latency.
         match self.metrics {
-            Metrics::Off => {}
-            Metrics::Site { site, timer, slo, .. } => {
+            Metrics::Site { site, timer, slo, start } => {
+                let nanos = site::nanos_since(start);
+                close(self.span, error);
                 site::record(timer, slo.map(|cells| (cells, site.slo_threshold_nanos())), kind, nanos);
             }
-            Metrics::Captured(call) => call.finish(kind),
+            Metrics::Apart(None) => close(self.span, error),
+            Metrics::Apart(Some(call)) => {
+                let nanos = call.nanos();
+                close(self.span, error);
+                call.finish(kind, nanos);
+            }
         }
     }
+}
+
+/// Marks the span with the error, if any, and closes it.
+#[inline]
+fn close(span: tracing::Span, error: Option<&ErrorRecord>) {
+    if let Some(record) = error {
+        record_error(&span, record);
+    }
+    drop(span);
 }
 
 /// Marks a span as failed the way Datadog reads it: status Error with the message, and the

@@ -94,19 +94,18 @@ pub(crate) struct CapturedCall {
 
 impl CapturedCall {
     pub(crate) fn new(capture: Shared, site: &'static CallSite, tags: Option<(Box<str>, Box<str>)>) -> Self {
-        Self { capture, site, tags, start: None }
+        // Last, as for a counted call: what comes before is not the function's latency.
+        let start = site.needs_clock().then(Instant::now);
+        Self { capture, site, tags, start }
     }
 
-    /// Reads the clock when the site measures latency, as a counted call does.
-    pub(crate) fn start_clock(&mut self) {
-        if self.site.needs_clock() {
-            self.start = Some(Instant::now());
-        }
+    /// Nanoseconds since the call started (0 when its site measures no latency).
+    pub(crate) fn nanos(&self) -> u64 {
+        site::nanos_since(self.start)
     }
 
     /// Counts the call, as [`site::record`] counts one in the site.
-    pub(crate) fn finish(self, outcome: OutcomeKind) {
-        let nanos = site::nanos_since(self.start);
+    pub(crate) fn finish(self, outcome: OutcomeKind, nanos: u64) {
         let (timer_tags, slo_tags) = self.tags.as_ref().map_or(("", ""), |(timer, slo)| (&**timer, &**slo));
         let mut captured = self.capture.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = captured.site(self.site);

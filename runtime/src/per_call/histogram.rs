@@ -1,4 +1,4 @@
-//! A latency histogram with bounded memory and 0.4 % worst-case error, lock-free once warm.
+//! A lock-free latency histogram with bounded memory and 0.4 % worst-case error.
 //!
 //! Durations are counted in nanoseconds into log-linear buckets: every power of two is split into
 //! 128 equal buckets, so a bucket is at most 1/128 of its lower bound wide and its midpoint is
@@ -8,20 +8,22 @@
 //!
 //! Buckets of one power of two live in a block of 128 counters, allocated the first time a value
 //! lands in that range and never freed: a function's latency spans a few powers of two, so a
-//! histogram holds a few blocks of 1 KiB, plus a table of 39 block slots. An unused histogram
-//! is one empty `OnceLock`.
+//! histogram holds a few blocks of 1 KiB, plus a table of 39 block pointers. An unused histogram
+//! is one null pointer.
 //!
-//! Both levels are `OnceLock`s: once set, reading one is a single acquire load, the same cost as
-//! the atomic pointers they replace, and no `unsafe` is needed to publish a block to other
-//! threads. A thread that finds a slot empty allocates under the `OnceLock`'s own `Once`; the
-//! others wait for that one allocation, once per block in the life of the program.
+//! Both levels are `once_cell`'s `OnceBox`: an atomic pointer, read with one acquire load, set
+//! once by compare-and-swap (a thread that loses the race frees its allocation). That is exactly
+//! what this histogram did by hand before, without `unsafe` here. `std`'s `OnceLock` was measured
+//! too: it reads a state word before the value, two more instructions per level on every call,
+//! and takes twice the memory per slot.
 
 // Bucket indices are bounded by the constants below (at most 39 blocks of 128), so the casts
 // between index types cannot truncate; bucket bounds become `f64` milliseconds, far below 2^52 ns.
 #![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use once_cell::race::OnceBox;
 
 /// Sub-buckets per power of two, as a power of two.
 const SUB_BITS: u32 = 7;
@@ -34,18 +36,18 @@ const MAX_EXPONENT: u32 = 44;
 const BLOCKS: usize = (MAX_EXPONENT - SUB_BITS + 2) as usize;
 
 type Block = [AtomicU64; SUB_COUNT];
-type Table = [OnceLock<Box<Block>>; BLOCKS];
+type Table = [OnceBox<Block>; BLOCKS];
 
-/// Counts of durations by bucket: nothing until the first value, then a table of block slots,
-/// then the blocks values have landed in.
+/// Counts of durations by bucket: one pointer until the first value, then a table of block
+/// pointers, then the blocks values have landed in.
 #[derive(Debug)]
 pub(crate) struct Histogram {
-    table: OnceLock<Box<Table>>,
+    table: OnceBox<Table>,
 }
 
 impl Histogram {
     pub(crate) const fn new() -> Self {
-        Self { table: OnceLock::new() }
+        Self { table: OnceBox::new() }
     }
 
     /// Counts one duration of `nanos` nanoseconds.
@@ -65,7 +67,7 @@ impl Histogram {
 
     #[cold]
     fn allocate_table(&self) -> &Table {
-        self.table.get_or_init(|| Box::new([const { OnceLock::new() }; BLOCKS]))
+        self.table.get_or_init(|| Box::new([const { OnceBox::new() }; BLOCKS]))
     }
 
     /// Takes every count recorded since the last drain, calling `f(bucket, count)` for non-empty
@@ -87,7 +89,7 @@ impl Histogram {
 }
 
 #[cold]
-fn allocate_block(slot: &OnceLock<Box<Block>>) -> &Block {
+fn allocate_block(slot: &OnceBox<Block>) -> &Block {
     slot.get_or_init(|| Box::new([const { AtomicU64::new(0) }; SUB_COUNT]))
 }
 

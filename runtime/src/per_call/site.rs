@@ -188,6 +188,10 @@ impl<C: 'static> Dynamic<C> {
 #[derive(Debug)]
 pub struct CallSite {
     pub(crate) operation: &'static str,
+    /// A timer, or an SLO with a latency threshold: calls read the clock. Computed at compile
+    /// time, like the threshold, so a call does not follow the SLO pointer to know.
+    needs_clock: bool,
+    slo_threshold_nanos: Option<u64>,
     pub(crate) timer: Option<TimerMeta>,
     pub(crate) slo: Option<&'static Slo>,
     /// In [`SITES`]: set once, under its lock.
@@ -201,8 +205,17 @@ pub struct CallSite {
 impl CallSite {
     /// A site for a function whose operation name is `operation`.
     pub const fn new(operation: &'static str, timer: Option<TimerMeta>, slo: Option<&'static Slo>) -> Self {
+        let slo_threshold_nanos = match slo {
+            Some(slo) => match slo.latency_ms() {
+                Some(ms) => Some(ms.saturating_mul(1_000_000)),
+                None => None,
+            },
+            None => None,
+        };
         Self {
             operation,
+            needs_clock: timer.is_some() || slo_threshold_nanos.is_some(),
+            slo_threshold_nanos,
             timer,
             slo,
             listed: AtomicBool::new(false),
@@ -216,13 +229,13 @@ impl CallSite {
     /// The SLO's latency threshold in nanoseconds, if it has one.
     #[inline]
     pub(crate) fn slo_threshold_nanos(&self) -> Option<u64> {
-        self.slo.and_then(Slo::latency_ms).map(|ms| ms.saturating_mul(1_000_000))
+        self.slo_threshold_nanos
     }
 
     /// Whether calls need a clock: a timer, or an SLO with a latency threshold.
     #[inline]
     pub(crate) fn needs_clock(&self) -> bool {
-        self.timer.is_some() || self.slo.is_some_and(|slo| slo.latency_ms().is_some())
+        self.needs_clock
     }
 
     /// Makes the flusher see this site. One atomic load once the site is listed.
