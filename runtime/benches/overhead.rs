@@ -3,6 +3,7 @@
 //!
 //! Run: `cargo bench -p dd-instrument --bench overhead`.
 
+use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::net::UdpSocket;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -80,7 +81,7 @@ fn benches(c: &mut Criterion) {
     let sink = UdpSocket::bind("127.0.0.1:0").expect("bind");
     let port = sink.local_addr().expect("address").port();
     let telemetry = dd_instrument::builder()
-        .env_source(Vec::new())
+        .env_source(BTreeMap::new())
         .service("bench")
         .traces_exporter(TracesExporter::None)
         .metrics_exporter(MetricsExporter::DogStatsd)
@@ -190,7 +191,7 @@ fn on_two_threads(iterations: u64, call: impl Fn() -> u64 + Sync) -> Duration {
 /// than `per_call`, which measures the calling thread's own work.
 fn batch_benches(c: &mut Criterion) {
     let telemetry = dd_instrument::builder()
-        .env_source(Vec::new())
+        .env_source(BTreeMap::new())
         .service("bench")
         .traces_exporter(TracesExporter::None)
         .metrics_exporter(MetricsExporter::None)

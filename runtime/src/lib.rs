@@ -31,10 +31,10 @@
 //! - [`dd_timed`] records the call's latency as a distribution in milliseconds.
 //! - [`dd_slo`] counts SLO events: every call, successful calls, fast successful calls.
 //! - [`DdTags`] turns a struct into tags; [`DdError`] names error variants for `error.type`.
-//! - [`init`] and [`builder`] configure the exporters once: natively to the Datadog Agent, OTLP
+//! - [`init`](init()) and [`builder`] configure the exporters once: natively to the Datadog Agent, OTLP
 //!   (gRPC or HTTP) to the Datadog Agent or any OpenTelemetry collector, DogStatsD, or the console.
 //!
-//! Configuration variables and their defaults are listed in [`env`]. Nothing about arguments is
+//! Configuration variables and their defaults are listed in [`env`](mod@env). Nothing about arguments is
 //! recorded unless a macro lists it in `tags(..)`. The per-call path of the metrics takes no lock,
 //! makes no syscall and allocates nothing: calls add to atomics in a per-function `static`, and a
 //! background thread sends the aggregates.
@@ -48,31 +48,37 @@
 //! - `axum`: route templates of axum routers (`MatchedPath`) in [`http::server_layer`] resources.
 //!
 //! Beyond the macros: [`propagation`] (Datadog and W3C trace headers), [`http`] (tower layers for
-//! servers and clients), [`logs`] (JSON logs correlated with traces), [`SamplingRule`].
+//! servers and clients), [`logs`] (JSON logs correlated with traces), [`SamplingRule`], and
+//! [`testing`] (the spans and metric points a piece of code produces, for your own tests).
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod call;
 mod config;
-pub mod env;
+mod dd_error;
 pub mod http;
 mod init;
 pub mod logs;
 mod metrics;
-mod name;
-mod outcome;
-pub mod propagation;
-mod sampling;
+#[cfg(feature = "otlp")]
+mod otlp;
+mod per_call;
+mod registry;
 pub mod slo;
-mod span;
 mod tags;
+pub mod testing;
 mod trace;
 
-pub use config::{DogStatsdAddr, InitError, MetricsExporter, OtlpProtocol, OtlpTarget, ServiceInfo, TracesExporter};
-pub use env::{EnvSource, ProcessEnv};
-pub use init::{Builder, DEFAULT_FLUSH_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, Guard, builder, flush, init};
-pub use outcome::{DdError, ErrorRecord, OutcomeKind};
-pub use sampling::SamplingRule;
+pub use config::env;
+pub use trace::propagation;
+
+pub use config::env::{EnvSource, ProcessEnv};
+pub use config::{
+    DogStatsdAddr, InitError, MetricsExporter, OtlpProtocol, ParseDogStatsdAddrError, SamplingRule, ServiceInfo,
+    TracesExporter,
+};
+pub use dd_error::DdError;
+pub use init::{Builder, DEFAULT_FLUSH_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, Guard, builder, init};
 pub use tags::{DdTags, TagValue, TagVisitor, is_valid_tag_key, normalize_tag};
 
 pub use dd_instrument_macros::{DdError, DdTags, dd_slo, dd_span, dd_timed};
@@ -80,13 +86,14 @@ pub use dd_instrument_macros::{DdError, DdTags, dd_slo, dd_span, dd_timed};
 /// Items the macro expansions use. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::call::{Call, CallTags, Instrumented, span_tags};
-    pub use crate::metrics::site::{CallSite, TimerMeta};
-    pub use crate::name::{buf_as_str, concat_bytes, normalize_operation};
-    pub use crate::outcome::Outcome;
-    pub use crate::slo::{Slo, SloEntry};
-    pub use crate::span::{CheckResource, ResourceCache, method_resource};
-    pub use crate::tags::CheckTag;
+    pub use crate::per_call::call::{Call, CallTags, Instrumented, span_tags};
+    pub use crate::per_call::name::{buf_as_str, concat_bytes, normalize_operation};
+    pub use crate::per_call::outcome::{ErrorRecord, Outcome};
+    pub use crate::per_call::site::{CallSite, TimerMeta};
+    pub use crate::per_call::span_field::{CheckResource, ResourceCache, method_resource};
+    pub use crate::per_call::tag_probe::CheckTag;
+    pub use crate::registry::SloEntry;
+    pub use crate::slo::Slo;
     pub use inventory;
     pub use tracing;
 
@@ -98,12 +105,12 @@ pub mod __private {
 
     /// Autoref probes behind [`tag_value!`].
     pub mod tags {
-        pub use crate::tags::{Checked, TagDisplay, TagProbe, TagValueDisplay, TagValueTyped};
+        pub use crate::per_call::tag_probe::{Checked, TagDisplay, TagProbe, TagValueDisplay, TagValueTyped};
     }
 
     /// Autoref probes behind [`outcome_of!`].
     pub mod outcome {
-        pub use crate::outcome::{
+        pub use crate::per_call::outcome::{
             OutcomeProbe, ProbeAnyErr, ProbeDebug, ProbeDisplay, ProbeDynError, ProbeDynErrorSend, ProbeError,
             ProbeErrorNamed, ProbeNotResult,
         };
@@ -111,6 +118,8 @@ pub mod __private {
 
     /// Autoref probes behind [`field!`].
     pub mod span {
-        pub use crate::span::{FieldProbe, FieldValue, ProbeDisplay, ProbeNone, ProbeTyped, ResourceDisplay};
+        pub use crate::per_call::span_field::{
+            FieldProbe, FieldValue, ProbeDisplay, ProbeNone, ProbeTyped, ResourceDisplay,
+        };
     }
 }

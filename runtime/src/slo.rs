@@ -20,6 +20,8 @@
 //!
 //! They count every call: neither trace sampling nor anything else thins them out.
 
+pub use crate::registry::{all, find};
+
 /// Counter of every call of a function with an SLO.
 pub const TOTAL_METRIC: &str = "slo.requests.total";
 /// Counter of successful calls.
@@ -62,7 +64,7 @@ impl Slo {
     }
 
     /// The latency threshold in milliseconds, when the SLO has one.
-    pub fn latency_ms(&self) -> Option<u64> {
+    pub const fn latency_ms(&self) -> Option<u64> {
         self.latency_ms
     }
 
@@ -102,25 +104,10 @@ impl Slo {
     }
 }
 
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct SloEntry(pub &'static Slo);
-
-inventory::collect!(SloEntry);
-
-/// Every SLO declared in the program, in no particular order.
-pub fn all() -> impl Iterator<Item = &'static Slo> {
-    inventory::iter::<SloEntry>.into_iter().map(|entry| entry.0)
-}
-
-/// The SLO named `name`, if one is declared.
-pub fn find(name: &str) -> Option<&'static Slo> {
-    all().find(|slo| slo.name == name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::SloEntry;
 
     static CHECKOUT: Slo = Slo::__new("checkout", 99.9, Some(500), "shop.checkout", "shop::checkout", &[]);
     inventory::submit! { SloEntry(&CHECKOUT) }

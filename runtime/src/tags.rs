@@ -1,8 +1,10 @@
-//! Tags: Datadog's rules for them, and values that turn into them.
+//! Tags: values that turn into them ([`DdTags`], [`TagValue`], [`TagVisitor`]) and Datadog's
+//! rules for them.
 //!
 //! Tags written as literals in the macros are checked at compile time. Values computed at run time
 //! (from arguments, [`DdTags`] structs or `DD_TAGS`) are normalized here, never rejected: Datadog
 //! would rewrite them the same way on arrival, so the rewrite happens before they are counted.
+//! How the expansions turn a field into a [`TagValue`] is in `per_call::tag_probe`.
 
 use std::fmt::{self, Display};
 
@@ -90,135 +92,6 @@ impl From<isize> for TagValue<'_> {
         Self::I64(value as i64)
     }
 }
-
-/// Wraps a field's [`Checked`] value for [`tag_value!`](crate::__private::tag_value): see
-/// [`TagValueTyped`].
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct TagProbe<'a, T: ?Sized>(pub &'a T);
-
-impl<T: ?Sized> Clone for TagProbe<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T: ?Sized> Copy for TagProbe<'_, T> {}
-
-/// Typed conversion to a [`TagValue`] for strings, integers, floats and booleans.
-#[doc(hidden)]
-pub trait TagValueTyped<'a> {
-    fn __dd_tag_value(self) -> TagValue<'a>;
-}
-
-impl<'a, 'b: 'a, T> TagValueTyped<'a> for &&TagProbe<'a, Checked<'b, T>>
-where
-    T: Copy + Into<TagValue<'a>>,
-{
-    fn __dd_tag_value(self) -> TagValue<'a> {
-        (*self.0.get()).into()
-    }
-}
-
-impl<'a, 'b: 'a> TagValueTyped<'a> for &&TagProbe<'a, Checked<'b, str>> {
-    fn __dd_tag_value(self) -> TagValue<'a> {
-        TagValue::Str(self.0.get())
-    }
-}
-
-impl<'a, 'b: 'a> TagValueTyped<'a> for &&TagProbe<'a, Checked<'b, String>> {
-    fn __dd_tag_value(self) -> TagValue<'a> {
-        TagValue::Str(self.0.get())
-    }
-}
-
-/// Conversion through `Display` for everything else. [`Checked`] is `Display` whatever it holds,
-/// so this never fails: a type that is not `Display` gets one error, from [`CheckTag`], not a
-/// second one about this probe.
-#[doc(hidden)]
-pub trait TagValueDisplay<'a> {
-    fn __dd_tag_value(self) -> TagValue<'a>;
-}
-
-impl<'a, T: ?Sized> TagValueDisplay<'a> for &TagProbe<'a, Checked<'_, T>> {
-    fn __dd_tag_value(self) -> TagValue<'a> {
-        TagValue::Display(self.0)
-    }
-}
-
-/// The [`TagValue`] of a field: `tag_value!(&checked)`, where `checked` is the field's value
-/// checked by [`CheckTag`].
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __dd_tag_value {
-    ($checked:expr) => {{
-        #[allow(unused_imports)]
-        use $crate::__private::tags::{TagValueDisplay as _, TagValueTyped as _};
-        (&&$crate::__private::tags::TagProbe($checked)).__dd_tag_value()
-    }};
-}
-
-/// The types a tag value computed at run time may have: those that implement `Display`.
-///
-/// Its only use is the error message: the expansions pass every tag value to [`CheckTag`], so
-/// a value of another type is reported once, at the user's expression, in these words.
-#[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a tag value: it does not implement `Display`",
-    label = "a tag value must implement `Display`",
-    note = "a tag value is a string, an integer, a float, a boolean, or a value of any type that implements \
-            `std::fmt::Display`; for its `Debug` form, write `format!(\"{{value:?}}\")`"
-)]
-pub trait TagDisplay: Display {}
-
-#[diagnostic::do_not_recommend]
-impl<T: Display + ?Sized> TagDisplay for T {}
-
-/// A tag value whose type was checked to implement `Display`.
-///
-/// It is `Display` whatever `T` is, so that when the check fails, the metric tag calls that
-/// format it raise no second error.
-#[doc(hidden)]
-pub struct Checked<'a, T: ?Sized> {
-    value: &'a T,
-    fmt: fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result,
-}
-
-impl<'a, T: ?Sized> Checked<'a, T> {
-    /// The value.
-    pub fn get(&self) -> &'a T {
-        self.value
-    }
-}
-
-impl<T: ?Sized> Display for Checked<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (self.fmt)(self.value, f)
-    }
-}
-
-impl<T: ?Sized> fmt::Debug for Checked<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Checked").field(&format_args!("{self}")).finish()
-    }
-}
-
-/// Checks that a tag value is `Display`, with an error message that says so:
-/// `(*__dd_tag).__dd_checked_tag()`.
-///
-/// A method, so that the receiver's autoderef peels a reference off the value's type: a
-/// `region: &Region` that is not `Display` is reported as "`Region` cannot be a tag value".
-#[doc(hidden)]
-pub trait CheckTag {
-    fn __dd_checked_tag(&self) -> Checked<'_, Self>
-    where
-        Self: TagDisplay,
-    {
-        Checked { value: self, fmt: <Self as Display>::fmt }
-    }
-}
-
-impl<T: ?Sized> CheckTag for T {}
 
 /// Receives tags from a [`DdTags`] value.
 pub trait TagVisitor {
@@ -328,49 +201,6 @@ mod tests {
         assert_eq!(out, "a,coupon");
         assert!(!push_tag(&mut out, "_", TagValue::Str("x")));
         assert_eq!(out, "a,coupon");
-    }
-
-    #[test]
-    fn field_values_become_typed_tag_values() {
-        // What `#[derive(DdTags)]` does with a field: check it, then convert it.
-        macro_rules! tag_value {
-            ($value:expr, $fmt:literal) => {{
-                let checked = $value.__dd_checked_tag();
-                format!($fmt, crate::__dd_tag_value!(&checked))
-            }};
-            ($value:expr, matches $pattern:pat) => {{
-                let checked = $value.__dd_checked_tag();
-                matches!(crate::__dd_tag_value!(&checked), $pattern)
-            }};
-        }
-        let owned = String::from("eu");
-        let borrowed: &str = "us";
-        let ip: std::net::Ipv4Addr = [10, 0, 0, 1].into();
-        let unsized_display: &dyn Display = &3.5;
-        let rendered = [
-            tag_value!(owned, "{:?}"),
-            tag_value!(borrowed, "{:?}"),
-            tag_value!("lit", "{:?}"),
-            tag_value!(7_u8, "{}"),
-            tag_value!((-7_i64), "{}"),
-            tag_value!(true, "{}"),
-            tag_value!(ip, "{}"),
-            tag_value!(unsized_display, "{}"),
-        ];
-        assert_eq!(rendered, [r#""eu""#, r#""us""#, r#""lit""#, "7", "-7", "true", "10.0.0.1", "3.5"]);
-        assert!(tag_value!(7_u8, matches TagValue::U64(7)));
-        assert!(tag_value!(1.5_f32, matches TagValue::F64(1.5)));
-        assert!(tag_value!(ip, matches TagValue::Display(_)));
-    }
-
-    #[test]
-    fn checked_values_display_as_themselves() {
-        let name = &("eu");
-        assert_eq!((*name).__dd_checked_tag().to_string(), "eu");
-        assert_eq!(0.1_f32.__dd_checked_tag().to_string(), "0.1");
-        assert_eq!(*7_u8.__dd_checked_tag().get(), 7);
-        let boxed: Box<dyn Display> = Box::new(42);
-        assert_eq!(format!("{:?}", (*boxed).__dd_checked_tag()), "Checked(42)");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Test support: capture exactly what leaves the process.
 //!
-//! - [`spans`]: run code under a subscriber whose spans go to an in-memory exporter.
+//! - [`spans`]: spans captured with `dd_instrument::testing`, as `SpanData`, with helpers for
+//!   exact comparisons (metric points are read from `dd_instrument::testing` directly).
 //! - [`statsd`]: a UDP socket on 127.0.0.1 that receives this test binary's DogStatsD datagrams.
 //! - [`agent`]: Datadog's APM test agent, when `scripts/test-agent` runs it.
 //! - [`otlp`]: OTLP receivers (gRPC and HTTP/protobuf) on 127.0.0.1 that decode requests with the

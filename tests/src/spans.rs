@@ -1,4 +1,5 @@
-//! Spans exported through dd-instrument's layer into an in-memory exporter.
+//! Spans captured with `dd_instrument::testing`, as OpenTelemetry's `SpanData`, and helpers to
+//! compare them exactly.
 //!
 //! Each capture installs its own subscriber for the current thread only, so tests run in
 //! parallel without seeing each other's spans.
@@ -6,11 +7,9 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use dd_instrument::{MetricsExporter, TracesExporter};
 use opentelemetry::Value;
 use opentelemetry::trace::{SpanId, SpanKind, Status};
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor, SpanData};
-use tracing_subscriber::prelude::*;
+use opentelemetry_sdk::trace::SpanData;
 
 /// Runs `f` with spans captured; returns its result and the finished spans, in end order.
 pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<SpanData>) {
@@ -22,23 +21,13 @@ pub fn capture_with<R>(
     configure: impl FnOnce(dd_instrument::Builder) -> dd_instrument::Builder,
     f: impl FnOnce() -> R,
 ) -> (R, Vec<SpanData>) {
-    let exporter = InMemorySpanExporter::default();
-    let builder = dd_instrument::builder()
-        .env_source(Vec::new())
-        .service("shop")
-        .env("test")
-        .version("1.2.3")
-        .traces_exporter(TracesExporter::None)
-        .metrics_exporter(MetricsExporter::None)
-        .span_processor(SimpleSpanProcessor::new(exporter.clone()));
-    let guard = configure(builder).build().expect("telemetry builds");
-    let subscriber = tracing_subscriber::registry().with(guard.layer());
-    let result = tracing::subscriber::with_default(subscriber, f);
-    let spans = exporter.get_finished_spans().expect("in-memory exporter");
-    (result, spans)
+    let builder = dd_instrument::builder().env_source(BTreeMap::new()).service("shop").env("test").version("1.2.3");
+    let (value, captured) = dd_instrument::testing::capture_with(configure(builder), f);
+    (value, captured.spans().iter().map(|span| span.data().clone()).collect())
 }
 
-/// Like [`capture`], for a future run to completion on a current-thread Tokio runtime.
+/// Like [`capture`], for a future run to completion on a current-thread Tokio runtime, which
+/// runs inside the capture: tasks it spawns are captured too.
 pub fn capture_async<F: Future>(future: F) -> (F::Output, Vec<SpanData>) {
     capture(|| tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(future))
 }

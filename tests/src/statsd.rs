@@ -1,9 +1,12 @@
-//! DogStatsD datagrams of this test binary, received on a UDP socket bound to 127.0.0.1.
+//! DogStatsD datagrams of this test binary, received on a UDP socket bound to 127.0.0.1: for
+//! tests about the wire (datagram format, packing, payload limits). What a call counts is tested
+//! with `dd_instrument::testing`, in parallel.
 //!
 //! The metrics pipeline is global (call sites are statics), so one capture serves the whole test
 //! binary. Each test holds it (see [`lock`]) from before its first call to its last check, so
 //! flushes of other tests never split its points, and takes only the lines of its own metrics.
 
+use std::collections::BTreeMap;
 use std::net::UdpSocket;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
@@ -18,7 +21,7 @@ pub const GLOBAL_TAGS: &str = "env:test,service:shop,version:1.2.3";
 pub struct Capture {
     socket: UdpSocket,
     lines: Vec<String>,
-    _guard: Guard,
+    guard: Guard,
 }
 
 /// Takes the capture for the rest of the test, starting it on first use. Call it before the
@@ -30,7 +33,7 @@ pub fn lock() -> MutexGuard<'static, Capture> {
         socket.set_read_timeout(Some(Duration::from_millis(200))).expect("read timeout");
         let port = socket.local_addr().expect("local address").port();
         let guard = dd_instrument::builder()
-            .env_source(Vec::new())
+            .env_source(BTreeMap::new())
             .service("shop")
             .env("test")
             .version("1.2.3")
@@ -41,7 +44,7 @@ pub fn lock() -> MutexGuard<'static, Capture> {
             .flush_interval(Duration::from_hours(1))
             .build()
             .expect("telemetry builds");
-        Mutex::new(Capture { socket, lines: Vec::new(), _guard: guard })
+        Mutex::new(Capture { socket, lines: Vec::new(), guard })
     });
     capture.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -55,7 +58,7 @@ impl Capture {
 
     /// Like [`take`](Self::take), for the lines of `name` that also satisfy `keep`.
     pub fn take_matching(&mut self, name: &str, keep: impl Fn(&Line) -> bool) -> Vec<String> {
-        assert!(dd_instrument::flush(), "flush completes");
+        assert!(self.guard.flush(), "flush completes");
         self.receive();
         let prefix = format!("{name}:");
         let (mine, others): (Vec<String>, Vec<String>) =

@@ -86,21 +86,21 @@ fn works_inside_an_async_runtime_and_drops_there() {
 fn a_second_metrics_pipeline_is_refused_while_one_runs() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let first = dd_instrument::builder()
-        .env_source(Vec::new())
+        .env_source(env(&[]))
         .metrics_exporter(dd_instrument::MetricsExporter::Console)
         .console_output(std::io::sink())
         .traces_exporter(dd_instrument::TracesExporter::None)
         .build()
         .expect("first");
     let second = dd_instrument::builder()
-        .env_source(Vec::new())
+        .env_source(env(&[]))
         .metrics_exporter(dd_instrument::MetricsExporter::DogStatsd)
         .traces_exporter(dd_instrument::TracesExporter::None)
         .build();
     assert!(matches!(second, Err(InitError::AlreadyRunning)), "{second:?}");
     drop(first);
     let third = dd_instrument::builder()
-        .env_source(Vec::new())
+        .env_source(env(&[]))
         .metrics_exporter(dd_instrument::MetricsExporter::DogStatsd)
         .traces_exporter(dd_instrument::TracesExporter::None)
         .build();
@@ -141,6 +141,6 @@ fn bad_environment_values_are_init_errors_naming_variable_and_value() {
         assert_eq!(error.to_string(), message);
         assert!(matches!(error, InitError::InvalidEnv { variable: v, .. } if v == variable));
     }
-    let error = dd_instrument::builder().env_source(Vec::new()).sample_rate(2.0).build().expect_err("rate");
+    let error = dd_instrument::builder().env_source(env(&[])).sample_rate(2.0).build().expect_err("rate");
     assert_eq!(error.to_string(), r#"invalid sample_rate "2": expected a number from 0.0 to 1.0"#);
 }

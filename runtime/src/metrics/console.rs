@@ -71,7 +71,7 @@ pub(crate) fn render(batch: &Batch, global_tags: &str) -> String {
 mod tests {
     use super::*;
     use crate::metrics::Point;
-    use crate::metrics::histogram::Histogram;
+    use crate::per_call::histogram::Histogram;
 
     #[test]
     fn renders_counts_and_distribution_summaries() {

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::{Batch, Point, Sink, Value};
 use crate::config::DogStatsdAddr;
+use crate::per_call::histogram::Bucket;
 
 /// Largest UDP payload: fits a 1500-byte MTU with room for headers (Datadog's default).
 pub(crate) const MAX_UDP_PAYLOAD: usize = 1432;
@@ -63,13 +64,7 @@ impl Encoder {
         if tags.is_empty() { String::new() } else { format!("|#{tags}") }
     }
 
-    fn encode_distribution(
-        &self,
-        packer: &mut Packer,
-        name: &str,
-        buckets: &[(super::histogram::Bucket, u64)],
-        suffix: &str,
-    ) {
+    fn encode_distribution(&self, packer: &mut Packer, name: &str, buckets: &[(Bucket, u64)], suffix: &str) {
         let type_and_tags = format!("|d{suffix}");
         // Room for values in one line; a line always takes at least one value.
         let budget = self.max_payload.saturating_sub(name.len() + type_and_tags.len());
@@ -252,9 +247,9 @@ impl Transport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::histogram::Histogram;
+    use crate::per_call::histogram::Histogram;
 
-    fn buckets(values_nanos: &[u64]) -> Vec<(super::super::histogram::Bucket, u64)> {
+    fn buckets(values_nanos: &[u64]) -> Vec<(Bucket, u64)> {
         let h = Histogram::new();
         for &v in values_nanos {
             h.record(v);

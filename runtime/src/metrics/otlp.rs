@@ -5,120 +5,49 @@
 //! Datadog Agent turns into distributions. The request is built from the aggregated buckets, so
 //! its cost does not grow with the call rate.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
-use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::{
     AggregationTemporality, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum,
     metric, number_data_point,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use prost::Message as _;
 
-use super::histogram::Bucket;
 use super::{Batch, Point, Sink, Value};
-use crate::config::{InitError, OtlpProtocol, OtlpTarget, ServiceInfo};
-use crate::init::Runtime;
+use crate::config::ServiceInfo;
+use crate::otlp::MetricsClient;
+use crate::per_call::histogram::Bucket;
 
-/// Bound on one export request.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Sends metrics over OTLP/HTTP or OTLP/gRPC.
+/// Encodes each flush as one request and sends it with the transport's client.
+#[derive(Debug)]
 pub(crate) struct OtlpSink {
-    target: OtlpTarget,
+    client: MetricsClient,
     resource: Resource,
-    transport: Transport,
     /// Requests that failed.
     pub(crate) failed: u64,
 }
 
-enum Transport {
-    /// Created on the flusher thread at first use: the blocking client must not be created or
-    /// dropped inside the application's async context.
-    Http(Option<reqwest::blocking::Client>),
-    Grpc {
-        client: MetricsServiceClient<tonic::transport::Channel>,
-        runtime: tokio::runtime::Handle,
-    },
-}
-
 impl OtlpSink {
-    pub(crate) fn new(
-        target: &OtlpTarget,
-        service: &ServiceInfo,
-        runtime: Option<&Runtime>,
-    ) -> Result<Self, InitError> {
-        let transport = match target.protocol {
-            OtlpProtocol::HttpProtobuf => Transport::Http(None),
-            OtlpProtocol::Grpc => {
-                let runtime = runtime.expect("a runtime is created for gRPC export");
-                let _entered = runtime.inner.enter();
-                let channel = tonic::transport::Endpoint::from_shared(target.endpoint.clone())
-                    .map_err(|e| InitError::Exporter { exporter: "OTLP metric", message: e.to_string() })?
-                    .timeout(REQUEST_TIMEOUT)
-                    .connect_lazy();
-                Transport::Grpc { client: MetricsServiceClient::new(channel), runtime: runtime.inner.handle().clone() }
-            }
-        };
+    /// A sink sending through `client`, with `service`'s resource attributes on every request.
+    pub(crate) fn new(client: MetricsClient, service: &ServiceInfo) -> Self {
         let resource = Resource {
-            attributes: crate::trace::resource(service)
+            attributes: service
+                .otel_resource()
                 .iter()
                 .map(|(key, value)| string_attribute(key.as_str(), &value.to_string()))
                 .collect(),
             ..Resource::default()
         };
-        Ok(Self { target: target.clone(), resource, transport, failed: 0 })
-    }
-
-    fn send(&mut self, request: &ExportMetricsServiceRequest) -> Result<(), String> {
-        match &mut self.transport {
-            Transport::Http(client) => {
-                let client = match client {
-                    Some(client) => client,
-                    None => client.insert(
-                        reqwest::blocking::Client::builder()
-                            .timeout(REQUEST_TIMEOUT)
-                            .build()
-                            .map_err(|e| e.to_string())?,
-                    ),
-                };
-                let mut post = client
-                    .post(&self.target.endpoint)
-                    .header("content-type", "application/x-protobuf")
-                    .body(request.encode_to_vec());
-                for (key, value) in &self.target.headers {
-                    post = post.header(key, value);
-                }
-                let response = post.send().map_err(|e| e.to_string())?;
-                if response.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", response.status())) }
-            }
-            Transport::Grpc { client, runtime } => {
-                let mut grpc_request = tonic::Request::new(request.clone());
-                for (key, value) in &self.target.headers {
-                    if let (Ok(key), Ok(value)) = (
-                        tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
-                        tonic::metadata::MetadataValue::try_from(value.as_str()),
-                    ) {
-                        grpc_request.metadata_mut().insert(key, value);
-                    }
-                }
-                let mut client = client.clone();
-                runtime
-                    .block_on(async move { tokio::time::timeout(REQUEST_TIMEOUT, client.export(grpc_request)).await })
-                    .map_err(|_| "timed out".to_owned())?
-                    .map(drop)
-                    .map_err(|status| status.to_string())
-            }
-        }
+        Self { client, resource, failed: 0 }
     }
 }
 
 impl Sink for OtlpSink {
     fn export(&mut self, batch: &Batch) {
         let request = request(&self.resource, batch);
-        if self.send(&request).is_err() {
+        if self.client.send(&request).is_err() {
             self.failed += 1;
         }
     }
@@ -243,7 +172,7 @@ fn unix_nanos(time: SystemTime) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::histogram::Histogram;
+    use crate::per_call::histogram::Histogram;
 
     #[test]
     fn histograms_cover_exactly_the_recorded_buckets() {

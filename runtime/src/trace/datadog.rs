@@ -9,8 +9,8 @@
 use datadog_opentelemetry::configuration::{Config, SamplingRuleConfig, TracePropagationStyle};
 
 use super::AddedProcessor;
+use crate::config::PropagationStyle;
 use crate::config::Resolved;
-use crate::propagation::PropagationStyle;
 
 /// The tracer provider exporting natively, and Datadog's propagator that goes with its sampler
 /// (it reads the sampling decisions the sampler records).
@@ -47,7 +47,7 @@ pub(crate) fn provider(config: &Resolved, added: Vec<AddedProcessor>) -> super::
     builder.set_trace_propagation_style_extract(config.propagation_extract.iter().map(|s| style(*s)).collect());
     builder.set_trace_propagation_style_inject(config.propagation_inject.iter().map(|s| style(*s)).collect());
     let mut tracing =
-        datadog_opentelemetry::tracing().with_config(builder.build()).with_resource(super::resource(service));
+        datadog_opentelemetry::tracing().with_config(builder.build()).with_resource(service.otel_resource());
     for processor in added {
         tracing = tracing.with_span_processor(processor);
     }
@@ -55,7 +55,7 @@ pub(crate) fn provider(config: &Resolved, added: Vec<AddedProcessor>) -> super::
     super::Traces { provider: Some(provider), propagator: Some(Box::new(propagator)) }
 }
 
-fn rule_config(rule: &crate::sampling::SamplingRule) -> SamplingRuleConfig {
+fn rule_config(rule: &crate::SamplingRule) -> SamplingRuleConfig {
     SamplingRuleConfig {
         sample_rate: rule.sample_rate,
         service: rule.service.clone(),

@@ -1,17 +1,46 @@
-//! Trace export: the OpenTelemetry tracer provider behind the `tracing` layer.
+//! Traces: the OpenTelemetry tracer provider behind the `tracing` layer, with Datadog's sampler
+//! and propagators.
+//!
+//! - [`provider`]: the tracer provider for the export `init` chose: OTLP (a batch processor
+//!   around the exporter [`crate::otlp`] makes), the console ([`console`]), none, or natively
+//!   through Datadog's own SDK (`datadog`, feature `datadog`).
+//! - [`sampling`]: Datadog's sampling rules, sample rate and rate limit, decided at the root.
+//! - [`propagation`] (public as `dd_instrument::propagation`): Datadog and W3C headers.
+//! - [`dd_state`]: the `dd=` member of `tracestate`, written by the sampler, read and written by
+//!   the propagators.
+//!
+//! Spans travel through `tracing`, `tracing-opentelemetry`, then the processors of the provider:
+//! a different span pipeline (a processor that decides at the end of a trace, say) is a
+//! processor added in [`provider`], next to the exporter's.
 
 pub(crate) mod console;
 #[cfg(feature = "datadog")]
-pub(crate) mod datadog;
+mod datadog;
+pub(crate) mod dd_state;
+pub mod propagation;
+pub(crate) mod sampling;
 
-use opentelemetry::KeyValue;
-use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanExporter, SpanProcessor};
 
-use crate::config::{InitError, Resolved, ServiceInfo, TracesExporter};
-use crate::propagation::DdPropagator;
-use crate::sampling::DatadogSampler;
+use crate::config::Resolved;
+use propagation::DdPropagator;
+use sampling::DatadogSampler;
+
+/// Where spans go, as `init` decided from the configured [`TracesExporter`](crate::TracesExporter).
+#[derive(Debug)]
+pub(crate) enum SpanExport {
+    /// Nowhere, unless processors were added in code.
+    None,
+    /// Printed as trees on standard error.
+    Console,
+    /// Through a processor around an exporter made elsewhere (OTLP, by `crate::otlp`).
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code, reason = "made for OTLP export only"))]
+    Processor(AddedProcessor),
+    /// To the Datadog Agent through Datadog's own SDK, with its sampler and propagator.
+    #[cfg(feature = "datadog")]
+    Datadog,
+}
 
 /// A span processor added in code (an exporter comes with its batch processor).
 pub(crate) struct AddedProcessor(Box<dyn SpanProcessor>);
@@ -49,21 +78,9 @@ impl SpanProcessor for AddedProcessor {
         self.0.shutdown_with_timeout(timeout)
     }
 
-    fn set_resource(&mut self, resource: &Resource) {
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
         self.0.set_resource(resource);
     }
-}
-
-/// The OpenTelemetry resource every span and OTLP metric carries.
-pub(crate) fn resource(service: &ServiceInfo) -> Resource {
-    Resource::builder_empty()
-        .with_attributes(service.resource_attributes().into_iter().map(|(k, v)| KeyValue::new(k, v)))
-        .with_attributes([
-            KeyValue::new("telemetry.sdk.language", "rust"),
-            KeyValue::new("telemetry.sdk.name", "dd-instrument"),
-            KeyValue::new("telemetry.sdk.version", env!("CARGO_PKG_VERSION")),
-        ])
-        .build()
 }
 
 /// A propagator chosen at run time.
@@ -104,19 +121,10 @@ pub(crate) struct Traces {
 }
 
 /// Builds the tracer provider and its propagator.
-pub(crate) fn provider(
-    config: &Resolved,
-    added: Vec<AddedProcessor>,
-    #[cfg_attr(not(feature = "otlp"), allow(unused_variables))] runtime: Option<&crate::init::Runtime>,
-) -> Result<Traces, InitError> {
-    if config.traces == TracesExporter::Datadog {
-        #[cfg(feature = "datadog")]
-        return Ok(datadog::provider(config, added));
-        #[cfg(not(feature = "datadog"))]
-        return Err(InitError::FeatureDisabled {
-            what: "native trace export to the Datadog Agent",
-            feature: "datadog",
-        });
+pub(crate) fn provider(config: &Resolved, export: SpanExport, added: Vec<AddedProcessor>) -> Traces {
+    #[cfg(feature = "datadog")]
+    if let SpanExport::Datadog = export {
+        return datadog::provider(config, added);
     }
     let sampler = DatadogSampler::new(
         config.service.service.clone(),
@@ -124,27 +132,19 @@ pub(crate) fn provider(
         config.sample_rate,
         config.rate_limit,
     );
-    let mut builder = SdkTracerProvider::builder().with_resource(resource(&config.service)).with_sampler(sampler);
+    let mut builder = SdkTracerProvider::builder().with_resource(config.service.otel_resource()).with_sampler(sampler);
     let has_added = !added.is_empty();
     for processor in added {
         builder = builder.with_span_processor(processor);
     }
-    builder = match (&config.traces, has_added) {
-        (TracesExporter::None, false) => return Ok(Traces { provider: None, propagator: None }),
-        (TracesExporter::None, true) => builder,
-        (TracesExporter::Console, _) => builder.with_simple_exporter(console::ConsoleSpanExporter::stderr()),
-        (TracesExporter::Otlp, _) => {
-            #[cfg(feature = "otlp")]
-            {
-                builder.with_batch_exporter(crate::init::otlp_span_exporter(&config.otlp_traces, runtime)?)
-            }
-            #[cfg(not(feature = "otlp"))]
-            {
-                return Err(InitError::FeatureDisabled { what: "OTLP trace export", feature: "otlp" });
-            }
-        }
-        (TracesExporter::Datadog, _) => unreachable!("handled above"),
+    builder = match export {
+        SpanExport::None if !has_added => return Traces { provider: None, propagator: None },
+        SpanExport::None => builder,
+        #[cfg(feature = "datadog")]
+        SpanExport::Datadog => builder,
+        SpanExport::Console => builder.with_simple_exporter(console::ConsoleSpanExporter::stderr()),
+        SpanExport::Processor(processor) => builder.with_span_processor(processor),
     };
     let propagator = DdPropagator::new(config.propagation_extract.clone(), config.propagation_inject.clone());
-    Ok(Traces { provider: Some(builder.build()), propagator: Some(Box::new(propagator)) })
+    Traces { provider: Some(builder.build()), propagator: Some(Box::new(propagator)) }
 }

@@ -1,4 +1,4 @@
-//! Environment variables read by [`init`](crate::init), and where they are read from.
+//! Environment variables read by [`init`](crate::init()), and where they are read from.
 //!
 //! An empty value counts as unset. A value that cannot be used is an
 //! [`InitError::InvalidEnv`](crate::InitError::InvalidEnv) naming the variable and the value;
@@ -121,12 +121,6 @@ impl<S: std::hash::BuildHasher + Send + Sync> EnvSource for HashMap<String, Stri
 impl EnvSource for BTreeMap<String, String> {
     fn var(&self, name: &str) -> Option<String> {
         self.get(name).cloned()
-    }
-}
-
-impl EnvSource for Vec<(&'static str, &'static str)> {
-    fn var(&self, name: &str) -> Option<String> {
-        self.iter().rev().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
     }
 }
 

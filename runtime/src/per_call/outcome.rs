@@ -11,9 +11,11 @@ use std::borrow::Cow;
 use std::error::Error;
 use std::fmt::{self, Debug, Display, Write as _};
 
+use crate::DdError;
+
 /// How one call ended. Metrics carry it as the `outcome` tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OutcomeKind {
+pub(crate) enum OutcomeKind {
     /// Returned normally: `Ok`, or a value that is not a `Result`.
     Ok = 0,
     /// Returned `Err`.
@@ -26,10 +28,10 @@ pub enum OutcomeKind {
 
 impl OutcomeKind {
     /// All outcomes, in tag order.
-    pub const ALL: [Self; 4] = [Self::Ok, Self::Error, Self::Panic, Self::Cancelled];
+    pub(crate) const ALL: [Self; 4] = [Self::Ok, Self::Error, Self::Panic, Self::Cancelled];
 
     /// The value of the `outcome` tag.
-    pub const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Self::Ok => "ok",
             Self::Error => "error",
@@ -45,31 +47,8 @@ impl Display for OutcomeKind {
     }
 }
 
-/// Gives an error type a name for Datadog's `error.type`, such as the variant of an enum.
-///
-/// Without it, `error.type` is the error's type name (`core::any::type_name`). Derive it on an
-/// enum to get `path::Enum::Variant`:
-///
-/// ```
-/// #[derive(Debug, dd_instrument::DdError)]
-/// enum PayError {
-///     Declined,
-///     Gateway { status: u16 },
-/// }
-/// # impl std::fmt::Display for PayError {
-/// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("payment failed") }
-/// # }
-/// # impl std::error::Error for PayError {}
-///
-/// use dd_instrument::DdError as _;
-/// assert!(PayError::Gateway { status: 502 }.error_type().ends_with("::PayError::Gateway"));
-/// ```
-pub trait DdError {
-    /// The `error.type` of this error.
-    fn error_type(&self) -> &str;
-}
-
 /// What a span records about an error: `error.type`, `error.message`, `error.stack`.
+#[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorRecord {
     /// `error.type`.
@@ -81,6 +60,7 @@ pub struct ErrorRecord {
 }
 
 /// The outcome of a call as the macros compute it from the returned value.
+#[doc(hidden)]
 #[derive(Debug)]
 pub enum Outcome {
     /// A success.

@@ -16,16 +16,14 @@
 //! ```
 //!
 //! The helpers use the propagator installed with
-//! [`opentelemetry::global::set_text_map_propagator`]: [`init`](crate::init) installs a
+//! [`opentelemetry::global::set_text_map_propagator`]: [`init`](crate::init()) installs a
 //! [`DdPropagator`] for the styles configured by `DD_TRACE_PROPAGATION_STYLE` (default
 //! [`DEFAULT_STYLES`]), or Datadog's own when traces are exported natively. Other carriers
 //! (message headers, gRPC metadata) go through [`inject_into`] and [`extract_from`].
 
 mod carrier;
 mod datadog;
-pub(crate) mod dd_state;
 mod propagator;
-mod style;
 #[cfg(test)]
 mod tests;
 
@@ -33,10 +31,9 @@ use opentelemetry::Context;
 use opentelemetry::global;
 use opentelemetry::propagation::{Extractor, Injector};
 
+pub use crate::config::{DEFAULT_STYLES, PropagationStyle};
 pub use carrier::{HeaderExtractor, HeaderInjector};
 pub use propagator::DdPropagator;
-pub(crate) use style::parse_styles;
-pub use style::{DEFAULT_STYLES, PropagationStyle};
 
 /// Writes the headers that make `cx`'s span the parent of the receiver's spans (and its baggage,
 /// if the propagator sends baggage).

@@ -13,8 +13,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use crate::metrics::site::{self, CallSite, SloCells, TimerCells};
-use crate::outcome::{ErrorRecord, Outcome, OutcomeKind, panic_message};
+use super::capture::{self, CapturedCall};
+use super::outcome::{ErrorRecord, Outcome, OutcomeKind, panic_message};
+use super::site::{self, CallSite, PIPELINE, SloCells, TimerCells};
 use crate::tags::{DdTags, TagValue, TagVisitor, push_tag};
 
 /// State of one call between its start and its end.
@@ -23,55 +24,101 @@ use crate::tags::{DdTags, TagValue, TagVisitor, push_tag};
 #[must_use = "a call records nothing until it finishes"]
 pub struct Call {
     span: tracing::Span,
-    site: Option<&'static CallSite>,
-    timer: Option<&'static TimerCells>,
-    slo: Option<&'static SloCells>,
-    start: Option<Instant>,
+    metrics: Metrics,
+}
+
+/// Where the metrics of a call go, decided when it starts, with the clock reading they need.
+///
+/// As small as the fields it replaced (site, timer cells, SLO cells, start), and as quick to
+/// tell apart: `Apart` is encoded in a spare value of the start's nanoseconds, so telling the
+/// two variants apart is one comparison and a call is no bigger for being capturable.
+#[derive(Debug)]
+enum Metrics {
+    /// Counted in the site's cells (the contexts of its tags), for the exporter.
+    Site {
+        site: &'static CallSite,
+        timer: Option<&'static TimerCells>,
+        slo: Option<&'static SloCells>,
+        start: Option<Instant>,
+    },
+    /// Not counted in a site: by the [`testing`](crate::testing) capture the call started in,
+    /// or, `None`, not at all (no exporter runs and the thread captures nothing; no clock read).
+    Apart(Option<Box<CapturedCall>>),
+}
+
+impl Metrics {
+    /// Nothing counts the call.
+    const OFF: Self = Self::Apart(None);
+}
+
+impl Metrics {
+    /// Counted in the site, tags known at compile time. The clock is read last, and after the
+    /// span exists (it is made before the call starts), so neither counts as latency.
+    #[inline]
+    fn in_site(site: &'static CallSite) -> Self {
+        site.ensure_listed();
+        Self::Site {
+            site,
+            timer: site.timer.as_ref().map(|_| &site.timer_cells),
+            slo: site.slo.map(|_| &site.slo_cells),
+            start: site.needs_clock().then(Instant::now),
+        }
+    }
+
+    /// Counted in the site, in the contexts of the tags that `tags` adds.
+    #[inline]
+    fn tagged_in_site(site: &'static CallSite, tags: impl FnOnce(&mut CallTags<'_>)) -> Self {
+        site.ensure_listed();
+        with_call_tags(tags, |timer_tags, slo_tags| Self::Site {
+            site,
+            timer: site.timer.as_ref().map(|_| site.timer_context(timer_tags)),
+            slo: site.slo.map(|_| site.slo_context(slo_tags)),
+            start: site.needs_clock().then(Instant::now),
+        })
+    }
+
+    /// A capture is open somewhere: the thread's own capture if it has one, else as usual.
+    /// Never inlined: it would make `Call::start` too big to be inlined into every expansion.
+    #[cold]
+    #[inline(never)]
+    fn when_capturing(site: &'static CallSite, mode: u8, tags: Option<impl FnOnce(&mut CallTags<'_>)>) -> Self {
+        if let Some(capture) = capture::current() {
+            let tags = tags.map(|tags| with_call_tags(tags, |timer, slo| (Box::from(timer), Box::from(slo))));
+            return Self::Apart(Some(Box::new(CapturedCall::new(capture, site, tags))));
+        }
+        match tags {
+            _ if mode & PIPELINE == 0 => Self::OFF,
+            Some(tags) => Self::tagged_in_site(site, tags),
+            None => Self::in_site(site),
+        }
+    }
 }
 
 impl Call {
-    /// Starts a call whose metrics have only static tags.
+    /// Starts a call whose metrics have only static tags: one load of the site mode, one of the
+    /// site's listed flag, the clock.
     #[inline]
     pub fn start(site: Option<&'static CallSite>, span: tracing::Span) -> Self {
-        let (timer, slo) = match site {
-            Some(site) if site::enabled() => {
-                site.ensure_listed();
-                (site.timer.as_ref().map(|_| &site.timer_cells), site.slo.map(|_| &site.slo_cells))
-            }
-            _ => (None, None),
+        let metrics = match site {
+            Some(site) => match site::mode() {
+                0 => Metrics::OFF,
+                PIPELINE => Metrics::in_site(site),
+                mode => Metrics::when_capturing(site, mode, None::<fn(&mut CallTags<'_>)>),
+            },
+            None => Metrics::OFF,
         };
-        Self::started(span, site, timer, slo)
+        Self { span, metrics }
     }
 
     /// Starts a call whose metrics also have tags computed now; `tags` adds them.
     #[inline]
     pub fn start_tagged(site: &'static CallSite, span: tracing::Span, tags: impl FnOnce(&mut CallTags<'_>)) -> Self {
-        if !site::enabled() {
-            return Self::started(span, Some(site), None, None);
-        }
-        site.ensure_listed();
-        let (timer, slo) = CALL_TAGS.with(|buffers| {
-            let mut buffers = buffers.borrow_mut();
-            let (timer_tags, slo_tags) = &mut *buffers;
-            timer_tags.clear();
-            slo_tags.clear();
-            tags(&mut CallTags { timer: timer_tags, slo: slo_tags });
-            (site.timer.as_ref().map(|_| site.timer_context(timer_tags)), site.slo.map(|_| site.slo_context(slo_tags)))
-        });
-        Self::started(span, Some(site), timer, slo)
-    }
-
-    #[inline]
-    fn started(
-        span: tracing::Span,
-        site: Option<&'static CallSite>,
-        timer: Option<&'static TimerCells>,
-        slo: Option<&'static SloCells>,
-    ) -> Self {
-        let needs_clock = (timer.is_some() || slo.is_some()) && site.is_some_and(CallSite::needs_clock);
-        // Read after the span exists, so span creation is not counted as the function's latency.
-        let start = needs_clock.then(Instant::now);
-        Self { span, site, timer, slo, start }
+        let metrics = match site::mode() {
+            0 => Metrics::OFF,
+            PIPELINE => Metrics::tagged_in_site(site, tags),
+            mode => Metrics::when_capturing(site, mode, Some(tags)),
+        };
+        Self { span, metrics }
     }
 
     /// The call's span (disabled when the function has no `#[dd_span]`).
@@ -114,16 +161,30 @@ impl Call {
 
     #[inline]
     fn end(self, kind: OutcomeKind, error: Option<&ErrorRecord>) {
-        let nanos = self.start.map_or(0, |start| u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
-        if let Some(record) = error {
-            record_error(&self.span, record);
-        }
-        drop(self.span);
-        if let Some(site) = self.site {
-            let threshold = site.slo.and_then(crate::slo::Slo::latency_ms).map(|ms| ms.saturating_mul(1_000_000));
-            site::record(self.timer, self.slo.map(|cells| (cells, threshold)), kind, nanos);
+        // The clock first: what follows is not the function's latency.
+        match self.metrics {
+            Metrics::Site { site, timer, slo, start } => {
+                let nanos = site::nanos_since(start);
+                close(self.span, error);
+                site::record(timer, slo.map(|cells| (cells, site.slo_threshold_nanos())), kind, nanos);
+            }
+            Metrics::Apart(None) => close(self.span, error),
+            Metrics::Apart(Some(call)) => {
+                let nanos = call.nanos();
+                close(self.span, error);
+                call.finish(kind, nanos);
+            }
         }
     }
+}
+
+/// Marks the span with the error, if any, and closes it.
+#[inline]
+fn close(span: tracing::Span, error: Option<&ErrorRecord>) {
+    if let Some(record) = error {
+        record_error(&span, record);
+    }
+    drop(span);
 }
 
 /// Marks a span as failed the way Datadog reads it: status Error with the message, and the
@@ -144,6 +205,25 @@ fn record_error(span: &tracing::Span, record: &ErrorRecord) {
 thread_local! {
     /// Reused buffers for run-time metric tags, so a call with them allocates nothing once warm.
     static CALL_TAGS: RefCell<(String, String)> = const { RefCell::new((String::new(), String::new())) };
+}
+
+/// Runs `tags` on the thread's tag buffers, then `then` with the timer's and the SLO's tags.
+#[inline]
+fn with_call_tags<T>(tags: impl FnOnce(&mut CallTags<'_>), then: impl FnOnce(&str, &str) -> T) -> T {
+    let run = |timer_tags: &mut String, slo_tags: &mut String| {
+        timer_tags.clear();
+        slo_tags.clear();
+        tags(&mut CallTags { timer: timer_tags, slo: slo_tags });
+        then(timer_tags, slo_tags)
+    };
+    CALL_TAGS.with(|buffers| match buffers.try_borrow_mut() {
+        Ok(mut buffers) => {
+            let (timer_tags, slo_tags) = &mut *buffers;
+            run(timer_tags, slo_tags)
+        }
+        // A tag value's `Display` called an instrumented function: the buffers are in use.
+        Err(_) => run(&mut String::new(), &mut String::new()),
+    })
 }
 
 /// Collects the run-time tags of a call's metrics.
@@ -300,5 +380,20 @@ where
                 resume_unwind(payload)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capturable_call_is_no_bigger_than_before() {
+        // What a call held before captures existed: three pointers (site, timer cells, SLO
+        // cells) and the start.
+        assert_eq!(
+            std::mem::size_of::<Metrics>(),
+            3 * std::mem::size_of::<usize>() + std::mem::size_of::<Option<Instant>>()
+        );
     }
 }

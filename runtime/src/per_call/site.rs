@@ -2,19 +2,20 @@
 //!
 //! Each annotated function owns one [`CallSite`] in a `static`. A call adds to atomics inside
 //! it, in the shard of its thread: no allocation, no lock, no syscall, no cache line shared with
-//! other threads (up to [`SHARDS`] of them). The first call links the site into a global lock-free
-//! list that the background flusher walks. Calls whose tags are computed at run time count in a
+//! other threads (up to [`SHARDS`] of them). The first call adds the site to a global list under
+//! a mutex, once in the life of the program; after that the check is one atomic load. The
+//! background flusher walks the list. Calls whose tags are computed at run time count in a
 //! context per distinct tag set, found under the site's own lock (never a global one) and capped
 //! at [`MAX_CONTEXTS_PER_SITE`] so an unbounded tag cannot grow memory without bound.
 
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::Instant;
 
 use super::histogram::Histogram;
-use crate::outcome::OutcomeKind;
+use super::outcome::OutcomeKind;
 use crate::slo::Slo;
 
 /// Distinct run-time tag sets one site counts separately; further tag sets share one context
@@ -24,19 +25,32 @@ pub(crate) const MAX_CONTEXTS_PER_SITE: usize = 1000;
 /// Tag of the context that counts calls whose run-time tags came after the cap was reached.
 pub(crate) const OVERFLOW_TAG: &str = "dd_instrument.tags_overflow:true";
 
-/// Set while a metrics exporter runs; when clear, calls skip metrics, clock reads included.
-static METRICS_ENABLED: AtomicBool = AtomicBool::new(false);
+/// Where calls count, for the whole process: [`PIPELINE`] while a metrics exporter runs,
+/// [`CAPTURE`] while a [`testing`](crate::testing) capture is open on some thread. Zero: calls
+/// skip metrics, clock reads included. Read once per call, like the flag it replaced.
+static MODE: AtomicU8 = AtomicU8::new(0);
 
-/// Head of the list of every site that has counted a call.
-static SITES: AtomicPtr<CallSite> = AtomicPtr::new(ptr::null_mut());
+/// Bit of [`mode`]: a metrics exporter runs; calls count in their site.
+pub(crate) const PIPELINE: u8 = 1;
+/// Bit of [`mode`]: some thread captures metrics; calls ask their thread whether it captures.
+pub(crate) const CAPTURE: u8 = 2;
 
-pub(crate) fn set_enabled(enabled: bool) {
-    METRICS_ENABLED.store(enabled, Ordering::Release);
+/// Every site that has counted a call, in the order of their first calls.
+static SITES: Mutex<Vec<&'static CallSite>> = Mutex::new(Vec::new());
+
+/// Sets or clears `bit` of the mode.
+pub(crate) fn set_mode(bit: u8, on: bool) {
+    if on {
+        MODE.fetch_or(bit, Ordering::Release);
+    } else {
+        MODE.fetch_and(!bit, Ordering::Release);
+    }
 }
 
+/// The current mode: [`PIPELINE`] and [`CAPTURE`] bits.
 #[inline]
-pub(crate) fn enabled() -> bool {
-    METRICS_ENABLED.load(Ordering::Relaxed)
+pub(crate) fn mode() -> u8 {
+    MODE.load(Ordering::Relaxed)
 }
 
 /// Static description of the latency metric of a `#[dd_timed]` function.
@@ -85,7 +99,7 @@ pub(crate) struct TimerCells {
 }
 
 impl TimerCells {
-    const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Self { shards: [const { [const { Histogram::new() }; 4] }; SHARDS] }
     }
 }
@@ -106,7 +120,7 @@ pub(crate) struct SloShard {
 }
 
 impl SloCells {
-    const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Self {
             shards: [const { SloShard { good: AtomicU64::new(0), bad: AtomicU64::new(0), fast: AtomicU64::new(0) } };
                 SHARDS],
@@ -133,7 +147,7 @@ impl<C: 'static> Dynamic<C> {
 
     fn get(&self, operation: &str, tags: &str, make: fn() -> C) -> &'static C {
         let map = self.contexts.get_or_init(|| Mutex::new(DynamicMap { by_tags: HashMap::new(), overflow: None }));
-        let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(&cells) = map.by_tags.get(tags) {
             return cells;
         }
@@ -158,7 +172,7 @@ impl<C: 'static> Dynamic<C> {
     pub(crate) fn for_each(&self, mut f: impl FnMut(&str, &'static C)) {
         let Some(map) = self.contexts.get() else { return };
         let contexts: Vec<(String, &'static C)> = {
-            let map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let map = map.lock().unwrap_or_else(PoisonError::into_inner);
             let mut list: Vec<_> = map.by_tags.iter().map(|(tags, cells)| (tags.to_string(), *cells)).collect();
             list.extend(map.overflow.map(|cells| (OVERFLOW_TAG.to_owned(), cells)));
             list
@@ -174,11 +188,14 @@ impl<C: 'static> Dynamic<C> {
 #[derive(Debug)]
 pub struct CallSite {
     pub(crate) operation: &'static str,
+    /// A timer, or an SLO with a latency threshold: calls read the clock. Computed at compile
+    /// time, like the threshold, so a call does not follow the SLO pointer to know.
+    needs_clock: bool,
+    slo_threshold_nanos: Option<u64>,
     pub(crate) timer: Option<TimerMeta>,
     pub(crate) slo: Option<&'static Slo>,
-    /// 0: not listed, 1: being listed, 2: listed.
-    listed: AtomicU8,
-    next: AtomicPtr<CallSite>,
+    /// In [`SITES`]: set once, under its lock.
+    listed: AtomicBool,
     pub(crate) timer_cells: TimerCells,
     pub(crate) timer_dynamic: Dynamic<TimerCells>,
     pub(crate) slo_cells: SloCells,
@@ -188,12 +205,20 @@ pub struct CallSite {
 impl CallSite {
     /// A site for a function whose operation name is `operation`.
     pub const fn new(operation: &'static str, timer: Option<TimerMeta>, slo: Option<&'static Slo>) -> Self {
+        let slo_threshold_nanos = match slo {
+            Some(slo) => match slo.latency_ms() {
+                Some(ms) => Some(ms.saturating_mul(1_000_000)),
+                None => None,
+            },
+            None => None,
+        };
         Self {
             operation,
+            needs_clock: timer.is_some() || slo_threshold_nanos.is_some(),
+            slo_threshold_nanos,
             timer,
             slo,
-            listed: AtomicU8::new(0),
-            next: AtomicPtr::new(ptr::null_mut()),
+            listed: AtomicBool::new(false),
             timer_cells: TimerCells::new(),
             timer_dynamic: Dynamic::new(),
             slo_cells: SloCells::new(),
@@ -201,34 +226,34 @@ impl CallSite {
         }
     }
 
+    /// The SLO's latency threshold in nanoseconds, if it has one.
+    #[inline]
+    pub(crate) fn slo_threshold_nanos(&self) -> Option<u64> {
+        self.slo_threshold_nanos
+    }
+
     /// Whether calls need a clock: a timer, or an SLO with a latency threshold.
     #[inline]
     pub(crate) fn needs_clock(&self) -> bool {
-        self.timer.is_some() || self.slo.is_some_and(|slo| slo.latency_ms().is_some())
+        self.needs_clock
     }
 
+    /// Makes the flusher see this site. One atomic load once the site is listed.
     #[inline]
     pub(crate) fn ensure_listed(&'static self) {
-        if self.listed.load(Ordering::Acquire) != 2 {
+        if !self.listed.load(Ordering::Acquire) {
             self.list();
         }
     }
 
     #[cold]
     fn list(&'static self) {
-        if self.listed.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire).is_err() {
-            return;
+        let mut sites = SITES.lock().unwrap_or_else(PoisonError::into_inner);
+        // Checked again under the lock: two first calls racing list the site once.
+        if !self.listed.load(Ordering::Relaxed) {
+            sites.push(self);
+            self.listed.store(true, Ordering::Release);
         }
-        let me = ptr::from_ref(self).cast_mut();
-        let mut head = SITES.load(Ordering::Acquire);
-        loop {
-            self.next.store(head, Ordering::Relaxed);
-            match SITES.compare_exchange_weak(head, me, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => break,
-                Err(current) => head = current,
-            }
-        }
-        self.listed.store(2, Ordering::Release);
     }
 
     pub(crate) fn timer_context(&'static self, tags: &str) -> &'static TimerCells {
@@ -240,7 +265,13 @@ impl CallSite {
     }
 }
 
-/// Counts one finished call.
+/// Nanoseconds since `start`; 0 without a start (nothing measures the call's latency).
+#[inline]
+pub(crate) fn nanos_since(start: Option<Instant>) -> u64 {
+    start.map_or(0, |start| u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// Counts one finished call in the shard of the current thread.
 #[inline]
 pub(crate) fn record(
     timer: Option<&TimerCells>,
@@ -248,7 +279,19 @@ pub(crate) fn record(
     outcome: OutcomeKind,
     nanos: u64,
 ) {
-    let shard = current_shard();
+    record_in_shard(current_shard(), timer, slo, outcome, nanos);
+}
+
+/// Counts one finished call in `shard`: its latency in the timer, good, bad and fast in the SLO
+/// (fast: good and within the threshold, in nanoseconds).
+#[inline]
+pub(crate) fn record_in_shard(
+    shard: usize,
+    timer: Option<&TimerCells>,
+    slo: Option<(&SloCells, Option<u64>)>,
+    outcome: OutcomeKind,
+    nanos: u64,
+) {
     if let Some(cells) = timer {
         cells.shards[shard][outcome as usize].record(nanos);
     }
@@ -265,13 +308,12 @@ pub(crate) fn record(
     }
 }
 
-/// Calls `f` with every site that has counted at least one call.
+/// Calls `f` with every site that has counted at least one call, in the order of their first
+/// calls.
 pub(crate) fn for_each_site(mut f: impl FnMut(&'static CallSite)) {
-    let mut next = SITES.load(Ordering::Acquire);
-    while !next.is_null() {
-        // SAFETY: only `&'static CallSite`s are ever linked, and never unlinked.
-        let site: &'static CallSite = unsafe { &*next };
+    // A copy, so that a first call elsewhere never waits for a whole flush.
+    let sites = SITES.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    for site in sites {
         f(site);
-        next = site.next.load(Ordering::Acquire);
     }
 }

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use opentelemetry::propagation::{Extractor, Injector};
 use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 
-use super::dd_state::DdState;
+use crate::trace::dd_state::DdState;
 
 pub(crate) const TRACE_ID: &str = "x-datadog-trace-id";
 pub(crate) const PARENT_ID: &str = "x-datadog-parent-id";
@@ -154,7 +154,7 @@ mod tests {
     use opentelemetry::trace::TraceState;
 
     use super::*;
-    use crate::propagation::dd_state::{AUTO_KEEP, AUTO_REJECT, USER_KEEP, USER_REJECT};
+    use crate::trace::dd_state::{AUTO_KEEP, AUTO_REJECT, USER_KEEP, USER_REJECT};
 
     const SPAN: u64 = 0x00f0_67aa_0ba9_02b7;
     const SPAN_DEC: &str = "67667974448284343";

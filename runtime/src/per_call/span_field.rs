@@ -3,7 +3,7 @@
 use std::fmt::Display;
 use std::sync::OnceLock;
 
-use crate::name::short_type_name;
+use super::name::short_type_name;
 
 /// Wraps a tag value for a span attribute. See [`FieldValue`].
 #[doc(hidden)]

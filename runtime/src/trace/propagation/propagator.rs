@@ -6,10 +6,10 @@ use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{SpanContext, TraceContextExt};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 
+use super::DEFAULT_STYLES;
 use super::PropagationStyle;
 use super::datadog;
-use super::dd_state::DdState;
-use super::style::DEFAULT_STYLES;
+use crate::trace::dd_state::DdState;
 
 /// A propagator speaking the styles Datadog's tracers speak, so traces continue across services
 /// instrumented by any Datadog tracer or OpenTelemetry SDK.

@@ -1,0 +1,114 @@
+//! Reading the text of configuration values: lists of tags and attributes, booleans, URLs.
+
+use super::env::{self, EnvSource};
+use super::error::{InitError, invalid_env};
+use crate::tags::normalize_tag;
+
+/// `host:port` or `[v6]:port`.
+pub(super) fn split_host_port(text: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = text.strip_prefix('[') {
+        let (host, rest) = rest.split_once(']')?;
+        let port = rest.strip_prefix(':')?;
+        return (!host.is_empty()).then_some((host, port));
+    }
+    let (host, port) = text.rsplit_once(':')?;
+    (!host.is_empty() && !host.contains(':')).then_some((host, port))
+}
+
+/// `DD_TAGS`: `k:v` entries separated by commas or spaces, normalized.
+pub(super) fn parse_dd_tags(source: &dyn EnvSource) -> Result<Vec<(String, String)>, InitError> {
+    let Some(raw) = env::read(source, env::DD_TAGS) else { return Ok(Vec::new()) };
+    let mut tags = Vec::new();
+    for entry in raw.split([',', ' ']).map(str::trim).filter(|e| !e.is_empty()) {
+        let normalized = normalize_tag(entry).ok_or_else(|| {
+            invalid_env(
+                env::DD_TAGS,
+                &raw,
+                format!("entry `{entry}` has no letter to start a tag key; entries are `key:value`"),
+            )
+        })?;
+        let (key, value) = normalized.split_once(':').unwrap_or((&normalized, ""));
+        tags.push((key.to_owned(), value.to_owned()));
+    }
+    Ok(tags)
+}
+
+/// `OTEL_RESOURCE_ATTRIBUTES`: `k=v` entries separated by commas, values percent-decoded.
+pub(super) fn parse_resource_attributes(source: &dyn EnvSource) -> Result<Vec<(String, String)>, InitError> {
+    let Some(raw) = env::read(source, env::OTEL_RESOURCE_ATTRIBUTES) else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            let bad = |why: &str| invalid_env(env::OTEL_RESOURCE_ATTRIBUTES, &raw, format!("entry `{entry}` {why}"));
+            let (key, value) = entry.split_once('=').ok_or_else(|| bad("is not `key=value`"))?;
+            let key = key.trim();
+            if key.is_empty() {
+                return Err(bad("has an empty key"));
+            }
+            let value = percent_decode(value.trim()).ok_or_else(|| bad("has an invalid percent-encoding"))?;
+            Ok((key.to_owned(), value))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+pub(super) fn parse_bool(variable: &'static str, value: &str) -> Result<bool, InitError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(invalid_env(variable, value, "expected `true` or `false`")),
+    }
+}
+
+/// Accepts `http://host[:port][/path]` and `https://...`.
+pub(super) fn check_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| "expected a URL starting with `http://` or `https://`".to_owned())?;
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.is_empty() {
+        return Err("the URL has no host".to_owned());
+    }
+    if let Some((host, port)) = split_host_port(authority)
+        && (host.is_empty() || port.parse::<u16>().is_err())
+    {
+        return Err(format!("`{authority}` is not `host:port` with a port from 0 to 65535"));
+    }
+    Ok(())
+}
+
+pub(super) fn parse_headers(source: &dyn EnvSource) -> Result<Vec<(String, String)>, InitError> {
+    let Some(raw) = env::read(source, env::OTEL_EXPORTER_OTLP_HEADERS) else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            let bad = |why: &str| invalid_env(env::OTEL_EXPORTER_OTLP_HEADERS, &raw, format!("entry `{entry}` {why}"));
+            let (key, value) = entry.split_once('=').ok_or_else(|| bad("is not `key=value`"))?;
+            let value = percent_decode(value.trim()).ok_or_else(|| bad("has an invalid percent-encoding"))?;
+            let key = key.trim().to_ascii_lowercase();
+            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+                return Err(bad("has a key that is not a valid header name"));
+            }
+            Ok((key, value))
+        })
+        .collect()
+}

@@ -1,0 +1,424 @@
+//! Resolution: what [`Builder`](crate::Builder) settings and the environment add up to.
+//!
+//! Each setting is resolved by one small `resolve_*` function, in the order code > specific
+//! variable > generic variable > default. Values that cannot be used are errors naming the
+//! variable and the value.
+
+use std::time::Duration;
+
+use super::env::{self, EnvSource};
+use super::error::{InitError, invalid_env};
+use super::exporters::{DogStatsdAddr, MetricsExporter, OtlpProtocol, TracesExporter};
+use super::parse::{check_url, parse_bool, parse_dd_tags, parse_headers, parse_resource_attributes};
+use super::propagation_style::{DEFAULT_STYLES, PropagationStyle, parse_styles};
+use super::sampling_rule::{DEFAULT_RATE_LIMIT, SamplingRule, parse_rules};
+use super::service::ServiceInfo;
+use crate::tags::{RESERVED_TAG_KEYS, normalize_tag};
+
+/// Where and how OTLP data is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OtlpTarget {
+    /// Full URL of the signal (with `/v1/traces` or `/v1/metrics` for HTTP).
+    pub(crate) endpoint: String,
+    /// Transport.
+    pub(crate) protocol: OtlpProtocol,
+    /// Extra request headers: lowercase names, decoded values.
+    pub(crate) headers: Vec<(String, String)>,
+}
+
+/// What the builder says in code; every field overrides the environment.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct CodeSettings {
+    pub(crate) service: Option<String>,
+    pub(crate) env: Option<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) traces: Option<TracesExporter>,
+    pub(crate) metrics: Option<MetricsExporter>,
+    pub(crate) fallback_traces: Option<TracesExporter>,
+    pub(crate) fallback_metrics: Option<MetricsExporter>,
+    pub(crate) sample_rate: Option<f64>,
+    pub(crate) dogstatsd: Option<DogStatsdAddr>,
+    pub(crate) otlp_endpoint: Option<String>,
+    pub(crate) otlp_protocol: Option<OtlpProtocol>,
+    pub(crate) trace_agent_url: Option<String>,
+    pub(crate) sampling_rules: Vec<SamplingRule>,
+    pub(crate) rate_limit: Option<f64>,
+    pub(crate) propagation: Option<Vec<PropagationStyle>>,
+    pub(crate) logs_injection: Option<bool>,
+}
+
+/// Everything `init` needs, resolved.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    pub(crate) service: ServiceInfo,
+    pub(crate) traces: TracesExporter,
+    pub(crate) metrics: MetricsExporter,
+    /// `DD_TRACE_SAMPLE_RATE`, when set: without it every trace is kept (OTLP) or the Agent's
+    /// rates apply (native).
+    pub(crate) sample_rate: Option<f64>,
+    pub(crate) dogstatsd: DogStatsdAddr,
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code, reason = "read by OTLP export only"))]
+    pub(crate) otlp_traces: OtlpTarget,
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code, reason = "read by OTLP export only"))]
+    pub(crate) otlp_metrics: OtlpTarget,
+    /// The trace Agent for native export, when one is named; `None` lets Datadog's SDK find it.
+    #[cfg_attr(not(feature = "datadog"), allow(dead_code, reason = "read by native export only"))]
+    pub(crate) trace_agent_url: Option<String>,
+    /// Sampling rules, first match wins.
+    pub(crate) sampling_rules: Vec<SamplingRule>,
+    /// Most traces per second kept by rules and the sample rate.
+    pub(crate) rate_limit: f64,
+    /// Header styles read from incoming requests.
+    pub(crate) propagation_extract: Vec<PropagationStyle>,
+    /// Header styles written to outgoing requests.
+    pub(crate) propagation_inject: Vec<PropagationStyle>,
+    /// JSON logs with trace ids instead of human-readable logs.
+    pub(crate) logs_injection: bool,
+    pub(crate) flush_interval: Duration,
+    pub(crate) shutdown_timeout: Duration,
+}
+
+pub(crate) fn resolve(
+    code: &CodeSettings,
+    source: &dyn EnvSource,
+    flush_interval: Duration,
+    shutdown_timeout: Duration,
+) -> Result<Resolved, InitError> {
+    let service = resolve_service(code, source)?;
+    // A malformed Agent URL is reported as such before any "needs the `datadog` feature".
+    let trace_agent_url = resolve_trace_agent_url(code, source)?;
+    let traces = resolve_traces_exporter(code, source)?;
+    let metrics = resolve_metrics_exporter(code, source)?;
+    Ok(Resolved {
+        service,
+        traces,
+        metrics,
+        sample_rate: resolve_sample_rate(code, source)?,
+        dogstatsd: resolve_dogstatsd(code, source)?,
+        otlp_traces: resolve_otlp(code, source, Signal::Traces)?,
+        otlp_metrics: resolve_otlp(code, source, Signal::Metrics)?,
+        trace_agent_url,
+        sampling_rules: resolve_sampling_rules(code, source)?,
+        rate_limit: resolve_rate_limit(code, source)?,
+        propagation_extract: resolve_propagation(code, source, env::DD_TRACE_PROPAGATION_STYLE_EXTRACT)?,
+        propagation_inject: resolve_propagation(code, source, env::DD_TRACE_PROPAGATION_STYLE_INJECT)?,
+        logs_injection: match (code.logs_injection, env::read(source, env::DD_LOGS_INJECTION)) {
+            (Some(enabled), _) => enabled,
+            (None, Some(value)) => parse_bool(env::DD_LOGS_INJECTION, &value)?,
+            (None, None) => false,
+        },
+        flush_interval,
+        shutdown_timeout,
+    })
+}
+
+fn resolve_service(code: &CodeSettings, source: &dyn EnvSource) -> Result<ServiceInfo, InitError> {
+    let dd_tags = parse_dd_tags(source)?;
+    let otel = parse_resource_attributes(source)?;
+    let from_otel = |keys: &[&str]| otel.iter().find(|(k, _)| keys.contains(&k.as_str())).map(|(_, v)| v.clone());
+    let from_dd_tags = |key: &str| dd_tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+
+    let service = code
+        .service
+        .clone()
+        .or_else(|| env::read(source, env::DD_SERVICE))
+        .or_else(|| from_dd_tags("service"))
+        .or_else(|| env::read(source, env::OTEL_SERVICE_NAME))
+        .or_else(|| from_otel(&["service.name"]))
+        .unwrap_or_else(default_service_name);
+    let env_name = code
+        .env
+        .clone()
+        .or_else(|| env::read(source, env::DD_ENV))
+        .or_else(|| from_dd_tags("env"))
+        .or_else(|| from_otel(&["deployment.environment.name", "deployment.environment"]));
+    let version = code
+        .version
+        .clone()
+        .or_else(|| env::read(source, env::DD_VERSION))
+        .or_else(|| from_dd_tags("version"))
+        .or_else(|| from_otel(&["service.version"]));
+
+    let mut tags: Vec<String> = dd_tags
+        .iter()
+        .filter(|(key, _)| !RESERVED_TAG_KEYS.contains(&key.as_str()))
+        .map(|(key, value)| if value.is_empty() { key.clone() } else { format!("{key}:{value}") })
+        .collect();
+    for tag in &code.tags {
+        let normalized = normalize_tag(tag).ok_or_else(|| InitError::InvalidSetting {
+            setting: "tag",
+            value: tag.clone(),
+            reason: "a tag must contain a letter; it is `key:value` with Datadog's tag characters".to_owned(),
+        })?;
+        tags.push(normalized);
+    }
+    let otel_attributes = otel
+        .into_iter()
+        .filter(|(key, _)| {
+            !matches!(
+                key.as_str(),
+                "service.name" | "service.version" | "deployment.environment.name" | "deployment.environment"
+            )
+        })
+        .collect();
+    Ok(ServiceInfo {
+        service,
+        env: env_name,
+        version,
+        tags,
+        otel_attributes,
+        entity_id: env::read(source, env::DD_ENTITY_ID),
+    })
+}
+
+/// The executable's file name, as Datadog's tracers default to.
+fn default_service_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|path| path.file_stem().map(|stem| stem.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "unnamed-rust-service".to_owned())
+}
+
+fn resolve_traces_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Result<TracesExporter, InitError> {
+    if let Some(exporter) = &code.traces {
+        return Ok(exporter.clone());
+    }
+    if let Some(enabled) = env::read(source, env::DD_TRACE_ENABLED)
+        && !parse_bool(env::DD_TRACE_ENABLED, &enabled)?
+    {
+        return Ok(TracesExporter::None);
+    }
+    let exporter = if let Some(value) = env::read(source, env::OTEL_TRACES_EXPORTER) {
+        TracesExporter::parse(&value)?
+    } else if code.trace_agent_url.is_some()
+        || env::read(source, env::DD_TRACE_AGENT_URL).is_some()
+        || env::read(source, env::DD_TRACE_AGENT_PORT).is_some()
+    {
+        TracesExporter::Datadog
+    } else if [env::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env::OTEL_EXPORTER_OTLP_ENDPOINT]
+        .iter()
+        .any(|name| env::read(source, name).is_some())
+        || code.otlp_endpoint.is_some()
+    {
+        TracesExporter::Otlp
+    } else if let Some(fallback) = code.fallback_traces.as_ref().filter(|_| !agent_configured(source)) {
+        fallback.clone()
+    } else if cfg!(feature = "datadog") {
+        TracesExporter::Datadog
+    } else {
+        TracesExporter::Otlp
+    };
+    if exporter == TracesExporter::Datadog && !cfg!(feature = "datadog") {
+        return Err(InitError::FeatureDisabled {
+            what: "native trace export to the Datadog Agent (OTEL_TRACES_EXPORTER=datadog, DD_TRACE_AGENT_URL or DD_TRACE_AGENT_PORT)",
+            feature: "datadog",
+        });
+    }
+    Ok(exporter)
+}
+
+fn resolve_metrics_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Result<MetricsExporter, InitError> {
+    if let Some(exporter) = &code.metrics {
+        return Ok(exporter.clone());
+    }
+    if let Some(value) = env::read(source, env::OTEL_METRICS_EXPORTER) {
+        return MetricsExporter::parse(&value);
+    }
+    if let Some(fallback) = &code.fallback_metrics
+        && !agent_configured(source)
+    {
+        return Ok(fallback.clone());
+    }
+    Ok(MetricsExporter::DogStatsd)
+}
+
+/// Whether the environment names a Datadog Agent or collector at all.
+fn agent_configured(source: &dyn EnvSource) -> bool {
+    [
+        env::DD_AGENT_HOST,
+        env::DD_TRACE_AGENT_URL,
+        env::DD_TRACE_AGENT_PORT,
+        env::DD_DOGSTATSD_URL,
+        env::DD_DOGSTATSD_HOST,
+        env::DD_DOGSTATSD_PORT,
+        env::OTEL_EXPORTER_OTLP_ENDPOINT,
+        env::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+        env::OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+    ]
+    .iter()
+    .any(|name| env::read(source, name).is_some())
+}
+
+fn resolve_sample_rate(code: &CodeSettings, source: &dyn EnvSource) -> Result<Option<f64>, InitError> {
+    if let Some(rate) = code.sample_rate {
+        return if (0.0..=1.0).contains(&rate) {
+            Ok(Some(rate))
+        } else {
+            Err(InitError::InvalidSetting {
+                setting: "sample_rate",
+                value: rate.to_string(),
+                reason: "expected a number from 0.0 to 1.0".to_owned(),
+            })
+        };
+    }
+    let Some(value) = env::read(source, env::DD_TRACE_SAMPLE_RATE) else { return Ok(None) };
+    match value.parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(Some(rate)),
+        _ => Err(invalid_env(env::DD_TRACE_SAMPLE_RATE, &value, "expected a number from 0.0 to 1.0")),
+    }
+}
+
+fn resolve_dogstatsd(code: &CodeSettings, source: &dyn EnvSource) -> Result<DogStatsdAddr, InitError> {
+    if let Some(addr) = &code.dogstatsd {
+        return Ok(addr.clone());
+    }
+    if let Some(url) = env::read(source, env::DD_DOGSTATSD_URL) {
+        return url.parse::<DogStatsdAddr>().map_err(|e| invalid_env(env::DD_DOGSTATSD_URL, &url, e.to_string()));
+    }
+    let host = env::read(source, env::DD_DOGSTATSD_HOST)
+        .or_else(|| env::read(source, env::DD_AGENT_HOST))
+        .unwrap_or_else(|| "localhost".to_owned());
+    let port = match env::read(source, env::DD_DOGSTATSD_PORT) {
+        None => 8125,
+        Some(port) => port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| invalid_env(env::DD_DOGSTATSD_PORT, &port, "expected a port number from 1 to 65535"))?,
+    };
+    Ok(DogStatsdAddr::Udp { host, port })
+}
+
+fn resolve_sampling_rules(code: &CodeSettings, source: &dyn EnvSource) -> Result<Vec<SamplingRule>, InitError> {
+    if !code.sampling_rules.is_empty() {
+        return Ok(code.sampling_rules.clone());
+    }
+    match env::read(source, env::DD_TRACE_SAMPLING_RULES) {
+        None => Ok(Vec::new()),
+        Some(value) => parse_rules(&value).map_err(|reason| invalid_env(env::DD_TRACE_SAMPLING_RULES, &value, reason)),
+    }
+}
+
+fn resolve_rate_limit(code: &CodeSettings, source: &dyn EnvSource) -> Result<f64, InitError> {
+    let valid = |limit: f64| limit.is_finite() && limit >= 0.0;
+    if let Some(limit) = code.rate_limit {
+        return if valid(limit) {
+            Ok(limit)
+        } else {
+            Err(InitError::InvalidSetting {
+                setting: "rate_limit",
+                value: limit.to_string(),
+                reason: "expected a number of traces per second, 0 or more".to_owned(),
+            })
+        };
+    }
+    match env::read(source, env::DD_TRACE_RATE_LIMIT) {
+        None => Ok(DEFAULT_RATE_LIMIT),
+        Some(value) => value.parse::<f64>().ok().filter(|limit| valid(*limit)).ok_or_else(|| {
+            invalid_env(env::DD_TRACE_RATE_LIMIT, &value, "expected a number of traces per second, 0 or more")
+        }),
+    }
+}
+
+/// Styles for one direction: code > `..._EXTRACT`/`..._INJECT` > `DD_TRACE_PROPAGATION_STYLE` >
+/// `datadog,tracecontext`.
+fn resolve_propagation(
+    code: &CodeSettings,
+    source: &dyn EnvSource,
+    specific: &'static str,
+) -> Result<Vec<PropagationStyle>, InitError> {
+    if let Some(styles) = &code.propagation {
+        return Ok(styles.clone());
+    }
+    for variable in [specific, env::DD_TRACE_PROPAGATION_STYLE] {
+        if let Some(value) = env::read(source, variable) {
+            return parse_styles(&value).map_err(|reason| invalid_env(variable, &value, reason));
+        }
+    }
+    Ok(DEFAULT_STYLES.to_vec())
+}
+
+/// `DD_TRACE_AGENT_URL`, else `DD_AGENT_HOST` + `DD_TRACE_AGENT_PORT` when either is set.
+fn resolve_trace_agent_url(code: &CodeSettings, source: &dyn EnvSource) -> Result<Option<String>, InitError> {
+    let check = |url: &str| -> Result<(), String> {
+        if let Some(path) = url.strip_prefix("unix://") {
+            return if path.starts_with('/') { Ok(()) } else { Err(format!("socket path `{path}` must be absolute")) };
+        }
+        check_url(url).map_err(|reason| format!("{reason}, or `unix:///path` for the Agent's socket"))
+    };
+    if let Some(url) = &code.trace_agent_url {
+        check(url).map_err(|reason| InitError::InvalidSetting {
+            setting: "trace_agent_url",
+            value: url.clone(),
+            reason,
+        })?;
+        return Ok(Some(url.clone()));
+    }
+    if let Some(url) = env::read(source, env::DD_TRACE_AGENT_URL) {
+        check(&url).map_err(|reason| invalid_env(env::DD_TRACE_AGENT_URL, &url, reason))?;
+        return Ok(Some(url));
+    }
+    let port =
+        match env::read(source, env::DD_TRACE_AGENT_PORT) {
+            None => None,
+            Some(port) => Some(port.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
+                invalid_env(env::DD_TRACE_AGENT_PORT, &port, "expected a port number from 1 to 65535")
+            })?),
+        };
+    let host = env::read(source, env::DD_AGENT_HOST);
+    if host.is_none() && port.is_none() {
+        return Ok(None);
+    }
+    let host = host.unwrap_or_else(|| "localhost".to_owned());
+    let host = if host.contains(':') { format!("[{host}]") } else { host };
+    Ok(Some(format!("http://{host}:{}", port.unwrap_or(8126))))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Signal {
+    Traces,
+    Metrics,
+}
+
+fn resolve_otlp(code: &CodeSettings, source: &dyn EnvSource, signal: Signal) -> Result<OtlpTarget, InitError> {
+    let (endpoint_var, protocol_var, path) = match signal {
+        Signal::Traces => {
+            (env::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env::OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, "/v1/traces")
+        }
+        Signal::Metrics => {
+            (env::OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, env::OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, "/v1/metrics")
+        }
+    };
+    let protocol = match code.otlp_protocol {
+        Some(protocol) => protocol,
+        None => match (env::read(source, protocol_var), env::read(source, env::OTEL_EXPORTER_OTLP_PROTOCOL)) {
+            (Some(value), _) => OtlpProtocol::parse(protocol_var, &value)?,
+            (None, Some(value)) => OtlpProtocol::parse(env::OTEL_EXPORTER_OTLP_PROTOCOL, &value)?,
+            (None, None) => OtlpProtocol::HttpProtobuf,
+        },
+    };
+    let with_path = |base: &str| match protocol {
+        OtlpProtocol::Grpc => base.to_owned(),
+        OtlpProtocol::HttpProtobuf => format!("{}{path}", base.trim_end_matches('/')),
+    };
+    let endpoint = if let Some(base) = &code.otlp_endpoint {
+        check_url(base).map_err(|reason| InitError::InvalidSetting {
+            setting: "otlp_endpoint",
+            value: base.clone(),
+            reason,
+        })?;
+        with_path(base)
+    } else if let Some(url) = env::read(source, endpoint_var) {
+        check_url(&url).map_err(|reason| invalid_env(endpoint_var, &url, reason))?;
+        url
+    } else if let Some(base) = env::read(source, env::OTEL_EXPORTER_OTLP_ENDPOINT) {
+        check_url(&base).map_err(|reason| invalid_env(env::OTEL_EXPORTER_OTLP_ENDPOINT, &base, reason))?;
+        with_path(&base)
+    } else {
+        let host = env::read(source, env::DD_AGENT_HOST).unwrap_or_else(|| "localhost".to_owned());
+        let host = if host.contains(':') { format!("[{host}]") } else { host };
+        with_path(&format!("http://{host}:{}", protocol.default_port()))
+    };
+    Ok(OtlpTarget { endpoint, protocol, headers: parse_headers(source)? })
+}

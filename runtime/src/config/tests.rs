@@ -1,0 +1,223 @@
+//! Resolution, end to end: variables and builder settings in, resolved configuration or the
+//! error naming the variable out.
+#![allow(clippy::float_cmp)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::resolve::{CodeSettings, Resolved, resolve};
+use super::*;
+
+/// An environment of `vars`.
+fn env(vars: &[(&str, &str)]) -> BTreeMap<String, String> {
+    vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+fn resolved(vars: &[(&'static str, &'static str)]) -> Result<Resolved, InitError> {
+    resolve(&CodeSettings::default(), &env(vars), Duration::from_secs(1), Duration::from_secs(1))
+}
+
+fn error_of(vars: &[(&'static str, &'static str)]) -> String {
+    resolved(vars).expect_err("configuration should be rejected").to_string()
+}
+
+#[test]
+fn unified_service_tags_follow_precedence() {
+    let config = resolved(&[
+        ("OTEL_SERVICE_NAME", "otel-name"),
+        ("DD_SERVICE", "checkout"),
+        ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=staging,service.version=1.0,team=payments"),
+        ("DD_VERSION", "2.3.4"),
+    ])
+    .unwrap();
+    let service = config.service;
+    assert_eq!(service.service, "checkout");
+    assert_eq!(service.env.as_deref(), Some("staging"));
+    assert_eq!(service.version.as_deref(), Some("2.3.4"));
+    assert_eq!(service.otel_attributes, [("team".to_owned(), "payments".to_owned())]);
+    assert_eq!(service.metric_tags(), ["env:staging", "service:checkout", "version:2.3.4"]);
+
+    let code = CodeSettings { service: Some("from-code".into()), ..CodeSettings::default() };
+    let config = resolve(&code, &env(&[("DD_SERVICE", "env")]), Duration::ZERO, Duration::ZERO).unwrap();
+    assert_eq!(config.service.service, "from-code");
+}
+
+#[test]
+fn dd_tags_accept_commas_and_spaces_and_fill_reserved_keys() {
+    let config = resolved(&[("DD_TAGS", "team:Payments, region:eu-west  env:prod,solo")]).unwrap();
+    assert_eq!(config.service.tags, ["team:payments", "region:eu-west", "solo"]);
+    assert_eq!(config.service.env.as_deref(), Some("prod"));
+    assert_eq!(
+        config.service.resource_attributes(),
+        [
+            ("service.name".to_owned(), config.service.service.clone()),
+            ("deployment.environment.name".to_owned(), "prod".to_owned()),
+            ("deployment.environment".to_owned(), "prod".to_owned()),
+            ("team".to_owned(), "payments".to_owned()),
+            ("region".to_owned(), "eu-west".to_owned()),
+            ("solo".to_owned(), String::new()),
+        ]
+    );
+}
+
+#[test]
+fn bad_values_name_the_variable_and_the_value() {
+    assert_eq!(
+        error_of(&[("DD_TRACE_SAMPLE_RATE", "1.5")]),
+        r#"invalid value "1.5" for DD_TRACE_SAMPLE_RATE: expected a number from 0.0 to 1.0"#
+    );
+    assert_eq!(
+        error_of(&[("DD_TRACE_ENABLED", "maybe")]),
+        r#"invalid value "maybe" for DD_TRACE_ENABLED: expected `true` or `false`"#
+    );
+    assert_eq!(
+        error_of(&[("DD_DOGSTATSD_PORT", "81250")]),
+        r#"invalid value "81250" for DD_DOGSTATSD_PORT: expected a port number from 1 to 65535"#
+    );
+    assert!(
+        error_of(&[("DD_DOGSTATSD_URL", "tcp://x:1")]).starts_with(r#"invalid value "tcp://x:1" for DD_DOGSTATSD_URL"#)
+    );
+    assert!(error_of(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]).contains("http/json is not supported"));
+    assert!(
+        error_of(&[("OTEL_TRACES_EXPORTER", "jaeger")]).contains("expected `datadog`, `otlp`, `console` or `none`")
+    );
+    assert!(error_of(&[("OTEL_METRICS_EXPORTER", "otlp,console")]).contains("only one exporter"));
+    assert!(error_of(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4317")]).contains("OTEL_EXPORTER_OTLP_ENDPOINT"));
+    assert!(error_of(&[("OTEL_RESOURCE_ATTRIBUTES", "team")]).contains("entry `team` is not `key=value`"));
+    assert!(error_of(&[("DD_TAGS", "team:a,:::")]).contains("entry `:::`"));
+    assert!(error_of(&[("OTEL_EXPORTER_OTLP_HEADERS", "api-key")]).contains("OTEL_EXPORTER_OTLP_HEADERS"));
+}
+
+#[test]
+fn trace_agent_url_selects_native_export() {
+    let native = resolved(&[("DD_TRACE_AGENT_URL", "unix:///var/run/datadog/apm.socket")]);
+    if cfg!(feature = "datadog") {
+        let native = native.unwrap();
+        assert_eq!(native.traces, TracesExporter::Datadog);
+        assert_eq!(native.trace_agent_url.as_deref(), Some("unix:///var/run/datadog/apm.socket"));
+    } else {
+        assert_eq!(
+            native.unwrap_err().to_string(),
+            "native trace export to the Datadog Agent (OTEL_TRACES_EXPORTER=datadog, DD_TRACE_AGENT_URL or DD_TRACE_AGENT_PORT) needs the `datadog` feature of dd-instrument"
+        );
+    }
+    let config =
+        resolved(&[("DD_AGENT_HOST", "10.0.0.7"), ("DD_TRACE_AGENT_PORT", "9126"), ("OTEL_TRACES_EXPORTER", "otlp")])
+            .unwrap();
+    assert_eq!(config.trace_agent_url.as_deref(), Some("http://10.0.0.7:9126"));
+    assert_eq!(config.traces, TracesExporter::Otlp, "OTEL_TRACES_EXPORTER wins");
+    assert_eq!(resolved(&[]).unwrap().trace_agent_url, None, "Datadog's SDK finds the Agent by itself");
+    assert!(error_of(&[("DD_TRACE_AGENT_URL", "localhost:8126")]).contains("DD_TRACE_AGENT_URL"));
+    assert!(error_of(&[("DD_TRACE_AGENT_URL", "unix://relative.sock")]).contains("must be absolute"));
+    assert!(error_of(&[("DD_TRACE_AGENT_PORT", "http")]).contains("DD_TRACE_AGENT_PORT"));
+}
+
+#[test]
+fn sampling_and_propagation_settings() {
+    let config = resolved(&[
+        ("DD_TRACE_SAMPLING_RULES", r#"[{"service":"shop","name":"http.*","sample_rate":0.5}]"#),
+        ("DD_TRACE_RATE_LIMIT", "25"),
+        ("DD_TRACE_PROPAGATION_STYLE", "tracecontext"),
+        ("DD_TRACE_PROPAGATION_STYLE_INJECT", "Datadog, tracecontext"),
+        ("DD_LOGS_INJECTION", "true"),
+    ])
+    .unwrap();
+    assert_eq!(config.sampling_rules, [SamplingRule::new(0.5).service("shop").name("http.*")]);
+    assert_eq!(config.rate_limit, 25.0);
+    assert_eq!(config.propagation_extract, [PropagationStyle::TraceContext]);
+    assert_eq!(config.propagation_inject, [PropagationStyle::Datadog, PropagationStyle::TraceContext]);
+    assert!(config.logs_injection);
+
+    let defaults = resolved(&[]).unwrap();
+    assert_eq!((defaults.sampling_rules.len(), defaults.rate_limit), (0, 100.0));
+    assert_eq!(defaults.propagation_extract, DEFAULT_STYLES);
+    assert!(!defaults.logs_injection);
+
+    assert_eq!(
+        error_of(&[("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate":2}]"#)]),
+        r#"invalid value "[{\"sample_rate\":2}]" for DD_TRACE_SAMPLING_RULES: rule 0 `{"sample_rate":2}`: `sample_rate` must be a number from 0.0 to 1.0"#
+    );
+    assert!(error_of(&[("DD_TRACE_RATE_LIMIT", "-1")]).contains("DD_TRACE_RATE_LIMIT"));
+    assert!(error_of(&[("DD_TRACE_PROPAGATION_STYLE_EXTRACT", "b3")]).contains("unknown propagation style `b3`"));
+    assert!(error_of(&[("DD_LOGS_INJECTION", "yes please")]).contains("DD_LOGS_INJECTION"));
+}
+
+#[test]
+fn empty_values_count_as_unset() {
+    let config = resolved(&[("DD_SERVICE", ""), ("DD_TRACE_SAMPLE_RATE", " "), ("OTEL_SERVICE_NAME", "svc")]).unwrap();
+    assert_eq!(config.service.service, "svc");
+    assert_eq!(config.sample_rate, None);
+}
+
+#[test]
+fn dogstatsd_address_resolution() {
+    assert_eq!(resolved(&[]).unwrap().dogstatsd, DogStatsdAddr::Udp { host: "localhost".into(), port: 8125 });
+    assert_eq!(
+        resolved(&[("DD_AGENT_HOST", "10.0.0.7"), ("DD_DOGSTATSD_PORT", "9125")]).unwrap().dogstatsd,
+        DogStatsdAddr::Udp { host: "10.0.0.7".into(), port: 9125 }
+    );
+    assert_eq!(
+        resolved(&[("DD_AGENT_HOST", "a"), ("DD_DOGSTATSD_HOST", "b")]).unwrap().dogstatsd,
+        DogStatsdAddr::Udp { host: "b".into(), port: 8125 }
+    );
+    assert_eq!(
+        resolved(&[("DD_DOGSTATSD_URL", "unix:///var/run/datadog/dsd.socket"), ("DD_AGENT_HOST", "a")])
+            .unwrap()
+            .dogstatsd,
+        DogStatsdAddr::Unix("/var/run/datadog/dsd.socket".into())
+    );
+    assert_eq!(
+        resolved(&[("DD_DOGSTATSD_URL", "udp://[::1]:8125")]).unwrap().dogstatsd,
+        DogStatsdAddr::Udp { host: "::1".into(), port: 8125 }
+    );
+    assert_eq!(
+        "unixstream:///tmp/dsd.sock".parse::<DogStatsdAddr>().unwrap(),
+        DogStatsdAddr::UnixStream("/tmp/dsd.sock".into())
+    );
+}
+
+#[test]
+fn otlp_endpoints_by_signal_and_protocol() {
+    let config = resolved(&[]).unwrap();
+    assert_eq!(config.otlp_traces.endpoint, "http://localhost:4318/v1/traces");
+    assert_eq!(config.otlp_metrics.endpoint, "http://localhost:4318/v1/metrics");
+
+    let config = resolved(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("DD_AGENT_HOST", "agent")]).unwrap();
+    assert_eq!(
+        (config.otlp_traces.endpoint.as_str(), config.otlp_traces.protocol),
+        ("http://agent:4317", OtlpProtocol::Grpc)
+    );
+
+    let config = resolved(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"),
+        ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://metrics:9000/custom"),
+        ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"),
+    ])
+    .unwrap();
+    assert_eq!(config.otlp_traces.endpoint, "http://collector:4318/");
+    assert_eq!(config.otlp_traces.protocol, OtlpProtocol::Grpc);
+    assert_eq!(config.otlp_metrics.endpoint, "http://metrics:9000/custom");
+    assert_eq!(config.otlp_metrics.protocol, OtlpProtocol::HttpProtobuf);
+}
+
+#[test]
+fn exporters_default_and_follow_the_environment() {
+    let config = resolved(&[]).unwrap();
+    let default_traces = if cfg!(feature = "datadog") { TracesExporter::Datadog } else { TracesExporter::Otlp };
+    assert_eq!((config.traces, config.metrics), (default_traces.clone(), MetricsExporter::DogStatsd));
+    let config = resolved(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")]).unwrap();
+    assert_eq!(config.traces, TracesExporter::Otlp, "an OTLP endpoint selects OTLP");
+    let config = resolved(&[("OTEL_TRACES_EXPORTER", "console"), ("OTEL_METRICS_EXPORTER", "otlp")]).unwrap();
+    assert_eq!((config.traces, config.metrics), (TracesExporter::Console, MetricsExporter::Otlp));
+    assert_eq!(resolved(&[("DD_TRACE_ENABLED", "false")]).unwrap().traces, TracesExporter::None);
+
+    let code = CodeSettings {
+        fallback_traces: Some(TracesExporter::Console),
+        fallback_metrics: Some(MetricsExporter::Console),
+        ..CodeSettings::default()
+    };
+    let unconfigured = resolve(&code, &env(&[]), Duration::ZERO, Duration::ZERO).unwrap();
+    assert_eq!((unconfigured.traces, unconfigured.metrics), (TracesExporter::Console, MetricsExporter::Console));
+    let with_agent = resolve(&code, &env(&[("DD_AGENT_HOST", "agent")]), Duration::ZERO, Duration::ZERO).unwrap();
+    assert_eq!((with_agent.traces, with_agent.metrics), (default_traces, MetricsExporter::DogStatsd));
+}

@@ -1,0 +1,157 @@
+//! [`Guard`]: what runs, and its orderly stop.
+
+use std::time::{Duration, Instant};
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::Subscriber;
+use tracing_subscriber::Layer;
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::config::{MetricsExporter, Resolved, ServiceInfo, TracesExporter};
+use crate::metrics;
+
+/// Keeps the exporters running; dropping it flushes spans and metrics and shuts everything down
+/// within the shutdown timeout, even when the Agent is unreachable.
+#[must_use = "dropping the guard shuts telemetry down"]
+pub struct Guard {
+    inner: Option<Inner>,
+    config: Resolved,
+}
+
+struct Inner {
+    tracer_provider: Option<SdkTracerProvider>,
+    metrics: Option<metrics::Pipeline>,
+    #[cfg(feature = "otlp")]
+    otlp: crate::otlp::Transport,
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("service", &self.config.service)
+            .field("traces", &self.config.traces)
+            .field("metrics", &self.config.metrics)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Guard {
+    /// A guard for what `start` started.
+    pub(super) fn new(
+        config: Resolved,
+        tracer_provider: Option<SdkTracerProvider>,
+        metrics: Option<metrics::Pipeline>,
+        #[cfg(feature = "otlp")] otlp: crate::otlp::Transport,
+    ) -> Self {
+        let inner = Inner {
+            tracer_provider,
+            metrics,
+            #[cfg(feature = "otlp")]
+            otlp,
+        };
+        Self { inner: Some(inner), config }
+    }
+
+    /// Whether `init` logs JSON lines with trace ids (`DD_LOGS_INJECTION`).
+    pub(super) fn logs_injection(&self) -> bool {
+        self.config.logs_injection
+    }
+
+    /// The `tracing` layer that turns spans into OpenTelemetry spans for the configured
+    /// exporter. Without trace export it does nothing.
+    pub fn layer<S>(&self) -> impl Layer<S> + 'static
+    where
+        S: Subscriber + for<'span> LookupSpan<'span>,
+    {
+        let provider = self.inner.as_ref().and_then(|inner| inner.tracer_provider.clone());
+        provider.map(|provider| {
+            tracing_opentelemetry::layer()
+                .with_tracer(provider.tracer("dd-instrument"))
+                // Location comes from static metadata: `code.file.path`, `code.line.number` and
+                // `code.module.name` without allocating.
+                .with_location(true)
+                .with_threads(false)
+                .with_target(false)
+                .with_tracked_inactivity(false)
+                .with_error_events_to_status(false)
+                .with_error_events_to_exceptions(false)
+                .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                    meta.is_span() && *meta.level() <= tracing::Level::INFO
+                }))
+        })
+    }
+
+    /// The unified service tags in effect.
+    pub fn service_info(&self) -> &ServiceInfo {
+        &self.config.service
+    }
+
+    /// Where traces go.
+    pub fn traces_exporter(&self) -> &TracesExporter {
+        &self.config.traces
+    }
+
+    /// Where metrics go.
+    pub fn metrics_exporter(&self) -> &MetricsExporter {
+        &self.config.metrics
+    }
+
+    /// Exports finished spans and pending metrics now, waiting at most the shutdown timeout.
+    /// Returns `false` if something could not be exported in time.
+    ///
+    /// Code far from `main` that must flush (the end of a serverless invocation, say) reaches
+    /// the guard through a `static`: it is `Send + Sync`.
+    ///
+    /// ```no_run
+    /// use std::sync::OnceLock;
+    ///
+    /// static TELEMETRY: OnceLock<dd_instrument::Guard> = OnceLock::new();
+    ///
+    /// fn end_of_invocation() {
+    ///     if let Some(telemetry) = TELEMETRY.get() {
+    ///         telemetry.flush();
+    ///     }
+    /// }
+    /// # let _ = TELEMETRY.set(dd_instrument::init()?);
+    /// # end_of_invocation();
+    /// # Ok::<(), dd_instrument::InitError>(())
+    /// ```
+    pub fn flush(&self) -> bool {
+        let Some(inner) = &self.inner else { return true };
+        let spans = inner.tracer_provider.as_ref().is_none_or(|p| p.force_flush().is_ok());
+        let metrics = inner.metrics.as_ref().is_none_or(metrics::Pipeline::flush);
+        spans && metrics
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let Some(inner) = self.inner.take() else { return };
+        // One budget for everything: spans, then metrics with what is left (at least a little,
+        // since metric counts are what short-lived jobs are judged by).
+        let deadline = Instant::now() + self.config.shutdown_timeout;
+        if let Some(provider) = inner.tracer_provider {
+            let _ = provider.shutdown_with_timeout(self.config.shutdown_timeout);
+        }
+        if let Some(metrics) = inner.metrics {
+            let left = deadline.saturating_duration_since(Instant::now());
+            metrics.shutdown(left.max(Duration::from_millis(200)));
+        }
+        // Then the OTLP transport, last: its runtime carried the exports above.
+        #[cfg(feature = "otlp")]
+        drop(inner.otlp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guard_can_be_shared_across_threads() {
+        // So an application can keep it in a `static` and flush from anywhere.
+        fn shared<T: Send + Sync + 'static>() {}
+        shared::<Guard>();
+    }
+}

@@ -1,0 +1,195 @@
+//! OTLP transport: how spans and metric requests reach an OTLP receiver, over HTTP/protobuf or
+//! gRPC (feature `otlp`).
+//!
+//! What to send is decided elsewhere: spans come from the tracer provider ([`crate::trace`]),
+//! metric requests are encoded from flushed points ([`crate::metrics::otlp`]). This module owns
+//! the connection side: the [`Transport`] of a guard, with the one-worker Tokio runtime that
+//! gRPC needs (started with the first gRPC exporter, so it exists only when a signal uses gRPC),
+//! the span exporter of a target, the [`MetricsClient`] that posts metric requests, and the one
+//! conversion of configured headers into gRPC metadata.
+
+use std::time::Duration;
+
+use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _, WithTonicConfig as _};
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
+use prost::Message as _;
+use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
+
+use crate::config::{InitError, OtlpProtocol, OtlpTarget};
+
+/// Bound on one metrics request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The OTLP connections of one guard.
+///
+/// gRPC exporters run on a Tokio runtime of our own, with one worker thread
+/// (`dd-instrument-otlp`), so they work whether or not the application runs Tokio, and never
+/// compete with its tasks. Dropping the transport shuts it down without blocking.
+#[derive(Debug, Default)]
+pub(crate) struct Transport {
+    grpc: Option<tokio::runtime::Runtime>,
+}
+
+impl Transport {
+    /// The span exporter for `target`: the OpenTelemetry SDK's OTLP exporter, over HTTP or gRPC.
+    pub(crate) fn span_exporter(&mut self, target: &OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, InitError> {
+        let failed = |e: opentelemetry_otlp::ExporterBuildError| InitError::Exporter {
+            exporter: "OTLP span",
+            message: e.to_string(),
+        };
+        match target.protocol {
+            OtlpProtocol::HttpProtobuf => opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_endpoint(target.endpoint.clone())
+                .with_headers(target.headers.iter().cloned().collect())
+                .build()
+                .map_err(failed),
+            OtlpProtocol::Grpc => {
+                let _entered = self.grpc()?.enter();
+                opentelemetry_otlp::SpanExporter::builder()
+                    .with_tonic()
+                    .with_endpoint(target.endpoint.clone())
+                    .with_metadata(metadata(&target.headers))
+                    .build()
+                    .map_err(failed)
+            }
+        }
+    }
+
+    /// A client posting metric requests to `target`.
+    pub(crate) fn metrics_client(&mut self, target: &OtlpTarget) -> Result<MetricsClient, InitError> {
+        let connection = match target.protocol {
+            OtlpProtocol::HttpProtobuf => Connection::Http(None),
+            OtlpProtocol::Grpc => {
+                let runtime = self.grpc()?;
+                let _entered = runtime.enter();
+                let channel = tonic::transport::Endpoint::from_shared(target.endpoint.clone())
+                    .map_err(|e| InitError::Exporter { exporter: "OTLP metric", message: e.to_string() })?
+                    .timeout(REQUEST_TIMEOUT)
+                    .connect_lazy();
+                Connection::Grpc { client: MetricsServiceClient::new(channel), runtime: runtime.handle().clone() }
+            }
+        };
+        Ok(MetricsClient { target: target.clone(), connection })
+    }
+
+    fn grpc(&mut self) -> Result<&tokio::runtime::Runtime, InitError> {
+        let runtime = match self.grpc.take() {
+            Some(runtime) => runtime,
+            None => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("dd-instrument-otlp")
+                .enable_all()
+                .build()
+                .map_err(|e| InitError::Exporter {
+                    exporter: "OTLP gRPC",
+                    message: format!("could not start its runtime: {e}"),
+                })?,
+        };
+        Ok(self.grpc.insert(runtime))
+    }
+}
+
+impl Drop for Transport {
+    /// Stops the gRPC runtime, if it was started, without blocking: safe in any context,
+    /// including the application's own async one.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.grpc.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Posts OTLP metric requests. Used from the metrics flusher thread only.
+pub(crate) struct MetricsClient {
+    target: OtlpTarget,
+    connection: Connection,
+}
+
+impl std::fmt::Debug for MetricsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsClient").field("target", &self.target).finish_non_exhaustive()
+    }
+}
+
+enum Connection {
+    /// Created on the flusher thread at first use: the blocking client must not be created or
+    /// dropped inside the application's async context.
+    Http(Option<reqwest::blocking::Client>),
+    Grpc {
+        client: MetricsServiceClient<tonic::transport::Channel>,
+        runtime: tokio::runtime::Handle,
+    },
+}
+
+impl MetricsClient {
+    /// Sends one request, waiting at most [`REQUEST_TIMEOUT`].
+    pub(crate) fn send(&mut self, request: &ExportMetricsServiceRequest) -> Result<(), String> {
+        match &mut self.connection {
+            Connection::Http(client) => {
+                let client = match client {
+                    Some(client) => client,
+                    None => client.insert(
+                        reqwest::blocking::Client::builder()
+                            .timeout(REQUEST_TIMEOUT)
+                            .build()
+                            .map_err(|e| e.to_string())?,
+                    ),
+                };
+                let mut post = client
+                    .post(&self.target.endpoint)
+                    .header("content-type", "application/x-protobuf")
+                    .body(request.encode_to_vec());
+                for (key, value) in &self.target.headers {
+                    post = post.header(key, value);
+                }
+                let response = post.send().map_err(|e| e.to_string())?;
+                if response.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", response.status())) }
+            }
+            Connection::Grpc { client, runtime } => {
+                let mut grpc_request = tonic::Request::new(request.clone());
+                *grpc_request.metadata_mut() = metadata(&self.target.headers);
+                let mut client = client.clone();
+                runtime
+                    .block_on(async move { tokio::time::timeout(REQUEST_TIMEOUT, client.export(grpc_request)).await })
+                    .map_err(|_| "timed out".to_owned())?
+                    .map(drop)
+                    .map_err(|status| status.to_string())
+            }
+        }
+    }
+}
+
+/// Configured request headers as gRPC metadata. Headers are validated when they are read
+/// (`OTEL_EXPORTER_OTLP_HEADERS`: lowercase token keys, decoded values); a value gRPC still
+/// refuses (a control character) is left out rather than failing every request.
+fn metadata(headers: &[(String, String)]) -> MetadataMap {
+    let mut metadata = MetadataMap::new();
+    for (key, value) in headers {
+        if let (Ok(key), Ok(value)) = (MetadataKey::from_bytes(key.as_bytes()), MetadataValue::try_from(value.as_str()))
+        {
+            metadata.insert(key, value);
+        }
+    }
+    metadata
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_become_metadata_and_unusable_values_are_left_out() {
+        let headers = [
+            ("dd-api-key".to_owned(), "secret".to_owned()),
+            ("x-team".to_owned(), "payments".to_owned()),
+            ("x-bad".to_owned(), "line\nbreak".to_owned()),
+        ];
+        let metadata = metadata(&headers);
+        assert_eq!(metadata.len(), 2);
+        assert_eq!(metadata.get("dd-api-key").and_then(|v| v.to_str().ok()), Some("secret"));
+        assert_eq!(metadata.get("x-team").and_then(|v| v.to_str().ok()), Some("payments"));
+        assert!(metadata.get("x-bad").is_none());
+    }
+}

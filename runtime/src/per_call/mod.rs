@@ -1,0 +1,32 @@
+//! The per-call path: everything the expansion of an annotated function runs, on each call or
+//! at compile time. Expansions reach it only through [`crate::__private`]; nothing here is
+//! public API.
+//!
+//! One call, in order:
+//!
+//! 1. At compile time, [`name`] builds the operation and timer names as constants, and the
+//!    expansion declares a `static` [`CallSite`](site::CallSite) (with `#[dd_timed]` or
+//!    `#[dd_slo]`): the call's counters and [`histogram`]s, sharded by thread.
+//! 2. The span, with `tracing::span!` and field values made typed by the probes of
+//!    [`span_field`] (resource, tags) and [`tag_probe`] (`DdTags` fields).
+//! 3. [`Call::start`](call::Call::start) decides where the metrics go, from one atomic load
+//!    (the site mode): nowhere, the site's cells (an exporter runs), or the thread's
+//!    [`capture`] (a `testing` capture is open); then it reads the clock.
+//! 4. The body runs in [`Call::run_sync`](call::Call::run_sync) or the
+//!    [`Instrumented`](call::Instrumented) future; [`outcome`] classifies the returned value.
+//! 5. [`Call`](call::Call) ends: one clock reading, the error on the span, the span closed, the
+//!    latency and the SLO counts added to relaxed atomics in the thread's shard
+//!    ([`site::record`]).
+//!
+//! The background ([`metrics`](crate::metrics)) drains the sites; nothing on this path
+//! allocates, locks or makes a system call, except the first call of a site (it joins the list
+//! of sites) and calls with run-time metric tags (a per-site lock finds their context).
+
+pub(crate) mod call;
+pub(crate) mod capture;
+pub(crate) mod histogram;
+pub(crate) mod name;
+pub(crate) mod outcome;
+pub(crate) mod site;
+pub(crate) mod span_field;
+pub(crate) mod tag_probe;
