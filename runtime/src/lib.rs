@@ -90,7 +90,7 @@ pub mod __private {
     pub use crate::per_call::name::{buf_as_str, concat_bytes, normalize_operation};
     pub use crate::per_call::outcome::{ErrorRecord, Outcome};
     pub use crate::per_call::site::{CallSite, TimerMeta};
-    pub use crate::per_call::span_field::{CheckResource, ResourceCache, method_resource};
+    pub use crate::per_call::span_field::{ResourceCache, method_resource};
     pub use crate::per_call::tag_probe::CheckTag;
     pub use crate::registry::SloEntry;
     pub use crate::slo::Slo;
@@ -119,7 +119,7 @@ pub mod __private {
     /// Autoref probes behind [`field!`].
     pub mod span {
         pub use crate::per_call::span_field::{
-            FieldProbe, FieldValue, ProbeDisplay, ProbeNone, ProbeTyped, ResourceDisplay,
+            FieldProbe, FieldValue, ProbeDisplay, ProbeNone, ProbeTyped,
         };
     }
 }

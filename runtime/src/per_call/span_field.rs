@@ -111,9 +111,8 @@ impl<'a, T: Display + ?Sized> ProbeDisplay for &FieldProbe<'a, T> {
 
 /// The last resort of [`field!`](crate::__private::field): a value that is not `Display`
 /// records nothing. It is never reached in a program that compiles, since the expansion also
-/// passes the value to [`CheckResource`] or [`CheckTag`](crate::__private::CheckTag), which
-/// report the type; it exists so that rustc reports only that one clear error, not a
-/// second one about this probe.
+/// checks the value's type with a precise message of its own (macros/src/checks.rs); it exists
+/// so that rustc reports only that one clear error, not a second one about this probe.
 #[doc(hidden)]
 pub trait ProbeNone {
     fn __dd_field(self) -> tracing::field::Empty;
@@ -136,34 +135,6 @@ macro_rules! __dd_field {
         (&&$crate::__private::span::FieldProbe($value)).__dd_field()
     }};
 }
-
-/// The types `resource = <expression>` accepts: those that implement `Display`.
-#[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a span resource: it does not implement `Display`",
-    label = "a resource must implement `Display`",
-    note = "a resource is a string, or a value of any type that implements `std::fmt::Display`; \
-            for its `Debug` form, write `format!(\"{{value:?}}\")`"
-)]
-pub trait ResourceDisplay: Display {}
-
-#[diagnostic::do_not_recommend]
-impl<T: Display + ?Sized> ResourceDisplay for T {}
-
-/// Checks that `resource = <expression>` is `Display`, with an error message that says so:
-/// `(*__dd_resource).__dd_checked_resource()` (a method, so that autoderef peels a reference off
-/// the type in the message, as for [`CheckTag`](crate::__private::CheckTag)).
-#[doc(hidden)]
-pub trait CheckResource {
-    fn __dd_checked_resource(&self) -> &Self
-    where
-        Self: ResourceDisplay,
-    {
-        self
-    }
-}
-
-impl<T: ?Sized> CheckResource for T {}
 
 /// Remembers the default resource (`Type::method`) of one method.
 #[doc(hidden)]
@@ -284,10 +255,9 @@ mod tests {
         let addr: std::net::Ipv4Addr = "10.0.0.1".parse().unwrap();
         // `Display` values are recorded as text (`DisplayValue` records through `record_debug`).
         assert_eq!(debug_of(crate::__dd_field!(&addr)), "debug:10.0.0.1");
-        // A value that is not `Display` is a compile error (see `CheckResource`); the probe's
+        // A value that is not `Display` is a compile error (the expansion's own check); the probe's
         // last resort, which keeps rustc from reporting a second error, records nothing.
         struct NotDisplay;
         assert_eq!(debug_of(crate::__dd_field!(&NotDisplay)), "");
-        assert_eq!("GET /cart".__dd_checked_resource(), "GET /cart");
     }
 }

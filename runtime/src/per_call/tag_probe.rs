@@ -76,20 +76,12 @@ macro_rules! __dd_tag_value {
     }};
 }
 
-/// The types a tag value computed at run time may have: those that implement `Display`.
-///
-/// Its only use is the error message: the expansions pass every tag value to [`CheckTag`], so
-/// a value of another type is reported once, at the user's expression, in these words.
+/// The types a tag value computed at run time may have: those that implement `Display`. The
+/// expansions check this first with a message of their own (macros/src/checks.rs), at the
+/// user's expression, so this bound is never the one reported.
 #[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a tag value: it does not implement `Display`",
-    label = "a tag value must implement `Display`",
-    note = "a tag value is a string, an integer, a float, a boolean, or a value of any type that implements \
-            `std::fmt::Display`; for its `Debug` form, write `format!(\"{{value:?}}\")`"
-)]
 pub trait TagDisplay: Display {}
 
-#[diagnostic::do_not_recommend]
 impl<T: Display + ?Sized> TagDisplay for T {}
 
 /// A tag value whose type was checked to implement `Display`.
