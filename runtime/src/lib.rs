@@ -62,6 +62,7 @@ mod metrics;
 mod name;
 mod outcome;
 pub mod propagation;
+mod redact;
 mod sampling;
 pub mod slo;
 mod span;
@@ -72,6 +73,7 @@ pub use config::{DogStatsdAddr, InitError, MetricsExporter, OtlpProtocol, OtlpTa
 pub use env::{EnvSource, ProcessEnv};
 pub use init::{Builder, DEFAULT_FLUSH_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, Guard, builder, flush, init};
 pub use outcome::{DdError, ErrorRecord, OutcomeKind};
+pub use redact::{Detector, Redaction, RedactionError};
 pub use sampling::SamplingRule;
 pub use tags::{DdTags, TagValue, TagVisitor, is_valid_tag_key, normalize_tag};
 
