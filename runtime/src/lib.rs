@@ -54,6 +54,8 @@
 
 mod call;
 mod config;
+#[doc(hidden)]
+pub mod db;
 pub mod env;
 pub mod http;
 mod init;

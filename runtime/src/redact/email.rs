@@ -34,7 +34,7 @@ fn local_start(text: &str, at: usize, floor: usize) -> Option<usize> {
 /// label (`xn--p1ai`). Version numbers (`react@18.2.0`) and file names stay.
 fn is_top_level(label: &str) -> bool {
     (label.chars().count() >= 2 && label.chars().all(char::is_alphabetic))
-        || (label.len() > 4 && label[..4].eq_ignore_ascii_case("xn--"))
+        || (label.len() > 4 && label.as_bytes()[..4].eq_ignore_ascii_case(b"xn--"))
 }
 
 /// Where the domain starting at byte `start` ends: after the last label that makes it a domain

@@ -352,8 +352,25 @@ impl Redaction {
     /// Before any detector, one pass over the bytes counts digits and notes `@`, `:`, `=` and
     /// non-ASCII bytes; a detector runs only when the text can hold what it looks for (12 digits
     /// for a card, an `@` for an email address or URL credentials, ...). Redacting twice changes
-    /// nothing more: markers are never matched again.
+    /// nothing more: markers are never matched again, and when a replacement made something
+    /// else recognizable (`alice@example.com4111111111111111`: the card glued to the domain hid
+    /// the address), the detectors run again on the result.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let Cow::Owned(mut redacted) = self.redact_once(text) else {
+            return Cow::Borrowed(text);
+        };
+        // Each round only turns text into markers; a few rounds settle every case found.
+        for _ in 0..MAX_ROUNDS {
+            match self.redact_once(&redacted) {
+                Cow::Owned(again) => redacted = again,
+                Cow::Borrowed(_) => break,
+            }
+        }
+        Cow::Owned(redacted)
+    }
+
+    /// One round of every detector on, in order.
+    fn redact_once<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let scan = Scan::of(text);
         let on = |detector| self.detectors.contains(detector);
         let mut text = Cow::Borrowed(text);
@@ -415,6 +432,9 @@ impl Redaction {
         self.hash_key.as_ref().map_or_else(|| marker("hash"), |key| key.hash(value))
     }
 }
+
+/// Rounds of detectors after the first that changed something.
+const MAX_ROUNDS: usize = 4;
 
 /// `[REDACTED:<label>]`.
 fn marker(label: &str) -> String {

@@ -34,9 +34,10 @@ const AUTH_SCHEMES: [&str; 9] = ["basic", "bearer", "digest", "negotiate", "ntlm
 /// Splits `key` into lowercase words at `_`, `-`, `.`, spaces and camelCase boundaries, and calls
 /// `f` with the last two (`None` for a one-word key).
 fn last_words<R>(key: &str, f: impl FnOnce(Option<&str>, &str) -> R) -> Option<R> {
-    // Keys are short; longer ones are not keys of secrets.
-    let mut buf = [0u8; 64];
-    if key.len() > buf.len() || !key.is_ascii() {
+    // Keys are short; longer ones are not keys of secrets. Each byte may gain a separator.
+    const MAX_KEY: usize = 64;
+    let mut buf = [0u8; 2 * MAX_KEY];
+    if key.len() > MAX_KEY || !key.is_ascii() {
         return None;
     }
     let mut len = 0;
@@ -263,5 +264,9 @@ mod tests {
         for key in ["key", "user", "bypass", "tokens", "max_tokens", "token_count", "passenger", "monkey", "keys", ""] {
             assert!(!is_secret_key(key), "{key}");
         }
+        // Every word one letter long: twice as many bytes once split.
+        assert!(!is_secret_key(&"aB".repeat(32)));
+        assert!(is_secret_key(&format!("{}Token", "aB".repeat(29))));
+        assert!(!is_secret_key(&format!("{}Token", "a".repeat(60))), "longer than a key");
     }
 }
