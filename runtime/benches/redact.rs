@@ -39,7 +39,7 @@ fn redaction(c: &mut Criterion) {
             b.iter(|| redaction.redact(black_box(ERROR_WITH_PII)));
         });
         group.bench_function(format!("{name}/10k chars, nothing found"), |b| {
-            b.iter(|| redaction.redact(black_box(&long)))
+            b.iter(|| redaction.redact(black_box(&long)));
         });
         group.bench_function(format!("{name}/10k chars, card and email at the end"), |b| {
             b.iter(|| redaction.redact(black_box(&long_with_pii)));

@@ -173,10 +173,16 @@ impl<'a> Lexer<'a> {
     /// but it also opens dollar quotes and numbered parameters: it ends a word here, so that a
     /// rare `col$1` becomes `col?` rather than `$$secret$$` glued to a keyword staying whole.
     fn word_end(&self, start: usize) -> usize {
-        self.sql[start..]
+        let ascii =
+            self.sql.as_bytes()[start..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+        let end = start + ascii;
+        if self.byte(end) < 0x80 {
+            return end;
+        }
+        self.sql[end..]
             .char_indices()
             .find(|&(_, c)| !(c.is_alphanumeric() || c == '_'))
-            .map_or(self.sql.len(), |(i, _)| start + i)
+            .map_or(self.sql.len(), |(i, _)| end + i)
     }
 
     fn next_token(&mut self) -> Option<(Kind, usize)> {
@@ -198,15 +204,15 @@ impl<'a> Lexer<'a> {
             b'"' if self.dialect == Dialect::MySql => (Kind::Literal, self.quoted_end(start, b'"', self.strings)),
             b'"' | b'`' => (Kind::Word, self.quoted_end(start, b, Backslash::Plain)),
             b'[' if self.dialect == Dialect::SqlServer => (Kind::Word, self.quoted_end(start, b']', Backslash::Plain)),
-            b'$' if next.is_ascii_digit() => (Kind::Literal, self.number_end(start + 1)),
+            // `$1`, `?1`: numbered parameters; `?`: a placeholder already. All collapse with the
+            // literals.
+            b'$' | b'?' if next.is_ascii_digit() => (Kind::Literal, self.number_end(start + 1)),
             b'$' => match self.dollar_quoted_end(start) {
                 Some(end) => (Kind::Literal, end),
                 None => (Kind::Punct, start + 1),
             },
             b'0'..=b'9' => (Kind::Number, self.number_end(start)),
             b'.' if next.is_ascii_digit() => (Kind::Number, self.number_end(start)),
-            // `?` and `?1`: placeholders already, collapsed with the literals.
-            b'?' if next.is_ascii_digit() => (Kind::Literal, self.number_end(start + 1)),
             b'?' => (Kind::Literal, start + 1),
             // `%s`, `%d`, `%(name)s`: client-side formatting placeholders, values at run time.
             b'%' if matches!(next, b's' | b'd' | b'b' | b'f') => (Kind::Literal, start + 2),
@@ -360,15 +366,18 @@ struct Writer {
     after_group: Option<usize>,
     /// The last token was an operand (a value, an identifier, a closing parenthesis).
     operand: bool,
-    /// A `-` that is a sign if a number follows at once.
-    sign: bool,
+    /// A `-` that is a sign if a number follows (`-1`, `- 1`), with whether whitespace came
+    /// before it.
+    sign: Option<bool>,
 }
 
 impl Writer {
     fn push(&mut self, token: &str) {
-        if self.sign {
-            self.sign = false;
-            self.push("-");
+        if let Some(space) = self.sign.take() {
+            if space && !self.out.is_empty() {
+                self.out.push(' ');
+            }
+            self.out.push('-');
         }
         if self.space && !self.out.is_empty() {
             self.out.push(' ');
@@ -388,7 +397,10 @@ impl Writer {
     }
 
     fn placeholder(&mut self) {
-        self.sign = false;
+        // A sign is part of the number: only the space before it stays.
+        if let Some(space) = self.sign.take() {
+            self.space |= space;
+        }
         self.operand = true;
         self.after_group = None;
         if let Some(end) = self.after_placeholder {
@@ -434,12 +446,11 @@ impl Writer {
             return;
         };
         // A list of values: `(?)`, and `(?), (?)` is one `(?)`.
-        match group.after {
-            Some(end) => self.out.truncate(end),
-            None => {
-                self.out.truncate(group.open);
-                self.out.push_str("(?)");
-            }
+        if let Some(end) = group.after {
+            self.out.truncate(end);
+        } else {
+            self.out.truncate(group.open);
+            self.out.push_str("(?)");
         }
         self.space = false;
         self.after_group = Some(self.out.len());
@@ -460,15 +471,10 @@ impl Writer {
 /// the first quote is kept.
 pub(crate) fn obfuscate(sql: &str, dialect: Dialect) -> Option<String> {
     let first = dialect.backslash();
-    let mut readings = [first, Backslash::Escapes, Backslash::Plain, Backslash::Guess].into_iter();
-    let mut seen = Vec::with_capacity(4);
-    for reading in readings.by_ref() {
-        if seen.contains(&reading) {
-            continue;
-        }
-        seen.push(reading);
-        let (out, unterminated) = obfuscate_as(sql, dialect, reading);
-        if !unterminated {
+    let others = [Backslash::Escapes, Backslash::Plain, Backslash::Guess].into_iter().filter(|&r| r != first);
+    for reading in std::iter::once(first).chain(others) {
+        let (out, shifted) = obfuscate_as(sql, dialect, reading);
+        if !shifted {
             return out;
         }
     }
@@ -488,39 +494,45 @@ fn obfuscate_as(sql: &str, dialect: Dialect, strings: Backslash) -> (Option<Stri
         after_placeholder: None,
         after_group: None,
         operand: false,
-        sign: false,
+        sign: None,
     };
     // A word glued to the end of a string (`'a'b`) is as telling as an open quote: SQL does
     // not write that, a shifted reading does.
     let mut after_string = false;
     let mut glued = false;
+    // The last token, when it was a word: a `-` after a keyword (`WHERE a = -1`, `SELECT -1`)
+    // is a sign, after an identifier a subtraction.
+    let mut last_word = None;
     for (kind, token) in lexer.by_ref() {
         if w.out.len() > MAX_LEN {
             break;
         }
         glued |= after_string && kind == Kind::Word;
         after_string = kind == Kind::Literal && token.len() > 1 && token.ends_with(['\'', '"']);
+        let word = last_word.take();
         match kind {
             Kind::Space => {
-                if w.sign {
-                    // `- 1`: a sign apart from its number stays.
-                    w.sign = false;
-                    w.other("-");
-                }
+                last_word = word;
                 w.space = true;
             }
             Kind::Literal | Kind::Number => w.placeholder(),
             Kind::Word if is_literal_word(token) => w.placeholder(),
             Kind::Word | Kind::Param => {
                 w.other(token);
-                w.operand = !EXPECT_OPERAND.iter().any(|k| k.eq_ignore_ascii_case(token));
+                w.operand = true;
+                last_word = Some(token);
             }
             Kind::Open => w.open(),
             Kind::Close => w.close(),
             Kind::Comma => w.comma(),
-            Kind::Punct if token == "-" && !w.operand && !w.sign => {
+            Kind::Punct
+                if token == "-"
+                    && w.sign.is_none()
+                    && (!w.operand
+                        || word.is_some_and(|word| EXPECT_OPERAND.iter().any(|k| k.eq_ignore_ascii_case(word)))) =>
+            {
                 // Written when what follows is not a number.
-                w.sign = true;
+                w.sign = Some(std::mem::take(&mut w.space));
             }
             Kind::Punct => {
                 w.other(token);
@@ -528,9 +540,8 @@ fn obfuscate_as(sql: &str, dialect: Dialect, strings: Backslash) -> (Option<Stri
             }
         }
     }
-    if w.sign {
-        w.sign = false;
-        w.other("-");
+    if w.sign.is_some() {
+        w.other("");
     }
     let mut out = w.out;
     while out.ends_with([';', ' ']) {
@@ -666,6 +677,11 @@ mod tests {
         );
         check(g, "SELECT a - 1 AS x, b-2 AS y, 3 - -4 FROM t", "SELECT a - ? AS x, b-? AS y, ? - ? FROM t");
         check(g, "SELECT ? - ?", "SELECT ? - ?");
+        check(
+            g,
+            "SELECT -1, a -1 FROM t WHERE x IN (-1, - 2) LIMIT -5",
+            "SELECT ?, a -? FROM t WHERE x IN (?) LIMIT ?",
+        );
         check(g, "select a from b where c = 'unterminated and secret", "select a from b where c = ?");
     }
 

@@ -94,17 +94,23 @@ const IINS: &[Iin] = &[
     iin(9704, 9704, 4, 1 << 16 | 1 << 19),     // Napas
 ];
 
-/// Whether `digits` (values 0-9) is a payment card number: a known IIN with a length it issues,
-/// and a valid Luhn check digit.
+/// Whether `digits` (values 0-9) is a payment card number: a valid Luhn check digit, and a
+/// known IIN with a length it issues. The Luhn check goes first: it rejects 9 numbers in 10.
 pub(super) fn is_card_number(digits: &[u8]) -> bool {
-    (MIN_LEN..=MAX_LEN).contains(&digits.len()) && has_card_iin(digits) && luhn_valid(digits)
+    (MIN_LEN..=MAX_LEN).contains(&digits.len()) && luhn_valid(digits) && has_card_iin(digits)
 }
 
 fn has_card_iin(digits: &[u8]) -> bool {
+    // The number's prefixes of 1 to 8 digits.
+    let mut prefixes = [0u32; 8];
+    let mut value = 0;
+    for (prefix, &d) in prefixes.iter_mut().zip(digits) {
+        value = value * 10 + u32::from(d);
+        *prefix = value;
+    }
+    let length = 1 << digits.len();
     IINS.iter().any(|range| {
-        let n = usize::from(range.digits);
-        range.lengths & (1 << digits.len()) != 0
-            && (range.first..=range.last).contains(&digits[..n].iter().fold(0, |acc, &d| acc * 10 + u32::from(d)))
+        range.lengths & length != 0 && (range.first..=range.last).contains(&prefixes[usize::from(range.digits) - 1])
     })
 }
 
@@ -120,7 +126,7 @@ fn luhn_valid(digits: &[u8]) -> bool {
             if i % 2 == 1 { if d > 4 { d * 2 - 9 } else { d * 2 } } else { d }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Code points of the digit zero of every Unicode script with decimal digits (category `Nd`);
@@ -143,8 +149,7 @@ pub(super) fn digit_value(c: char) -> Option<u8> {
         Err(0) => return None,
         Err(next) => UNICODE_ZEROS[next - 1],
     };
-    // Lossless: the difference is below 10.
-    (c - zero < 10).then(|| (c - zero) as u8)
+    u8::try_from(c - zero).ok().filter(|&d| d < 10)
 }
 
 /// The digit at byte `i` of `text`, with its length in bytes.

@@ -141,7 +141,7 @@ fn emails() {
     check(&r, "josé.garcía@correo.es", "[REDACTED:email]");
     check(&r, "user@пример.рф", "[REDACTED:email]");
     check(&r, "user@xn--e1afmkfd.xn--p1ai", "[REDACTED:email]");
-    check(&r, r#"Key (email)=(alice@example.com) already exists"#, "Key (email)=([REDACTED:email]) already exists");
+    check(&r, "Key (email)=(alice@example.com) already exists", "Key (email)=([REDACTED:email]) already exists");
     // The card glued to the domain hides the address until the card is gone.
     check(&r, "alice@example.com4111111111111111@", "[REDACTED:email][REDACTED:card]@");
     for text in ["react@18.2.0", "@mention", "user@localhost", "a @ b.com", "x@y", "foo@bar.1", "ends with @", "@@"] {
