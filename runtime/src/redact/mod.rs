@@ -468,10 +468,9 @@ impl Scan {
     fn of(text: &str) -> Self {
         let mut scan = Self { len: text.len(), digits: 0, colons: 0, ats: 0, equals: 0, dots: 0, non_ascii: false };
         let mut high = 0u8;
-        // Blocks of 64 bytes counted in `u8` lanes and without branches, which the compiler
-        // vectorizes: one pass over 10 kB then takes about 2.5 µs instead of 40.
-        let mut blocks = text.as_bytes().chunks_exact(64);
-        for block in &mut blocks {
+        // Blocks of at most 64 bytes counted in `u8` lanes and without branches, which the
+        // compiler vectorizes: one pass over 10 kB takes about 2.5 µs instead of 40.
+        for block in text.as_bytes().chunks(64) {
             let (mut digits, mut colons, mut ats, mut equals, mut dots) = (0u8, 0u8, 0u8, 0u8, 0u8);
             for &b in block {
                 digits += u8::from(b.wrapping_sub(b'0') < 10);
@@ -481,28 +480,14 @@ impl Scan {
                 dots += u8::from(b == b'.');
                 high |= b;
             }
-            scan.add(digits, colons, ats, equals, dots);
-        }
-        for &b in blocks.remainder() {
-            scan.add(
-                u8::from(b.is_ascii_digit()),
-                u8::from(b == b':'),
-                u8::from(b == b'@'),
-                u8::from(b == b'='),
-                u8::from(b == b'.'),
-            );
-            high |= b;
+            scan.digits += usize::from(digits);
+            scan.colons += usize::from(colons);
+            scan.ats += usize::from(ats);
+            scan.equals += usize::from(equals);
+            scan.dots += usize::from(dots);
         }
         scan.non_ascii = high >= 0x80;
         scan
-    }
-
-    fn add(&mut self, digits: u8, colons: u8, ats: u8, equals: u8, dots: u8) {
-        self.digits += usize::from(digits);
-        self.colons += usize::from(colons);
-        self.ats += usize::from(ats);
-        self.equals += usize::from(equals);
-        self.dots += usize::from(dots);
     }
 }
 

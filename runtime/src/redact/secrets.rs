@@ -205,12 +205,21 @@ const fn is_token_byte(b: u8) -> bool {
 /// or a symbol, or 20 characters: prose such as "missing bearer token" stays.
 pub(super) fn redact_bearer(text: &str, out: &mut Rewriter<'_>) {
     let bytes = text.as_bytes();
-    let mut i = 0;
-    while i + 6 < bytes.len() {
-        let word = &bytes[i..i + 6];
+    // `Bearer`, `bearer` and `BEARER`, found by their tail with the standard library's fast
+    // substring search.
+    let tails = |tail| text.match_indices(tail).map(|(i, _)| i).filter(|&i| i > 0 && bytes[i - 1] | 0x20 == b'b');
+    let (mut lower, mut upper) = (tails("earer").peekable(), tails("EARER").peekable());
+    // Both in increasing order, as the rewriter needs them.
+    let in_order = std::iter::from_fn(|| match (lower.peek(), upper.peek()) {
+        (Some(l), Some(u)) if u < l => upper.next(),
+        (Some(_), _) => lower.next(),
+        (None, _) => upper.next(),
+    });
+    let mut from = 0;
+    for tail in in_order {
+        let i = tail - 1;
         let starts_word = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        if !(starts_word && word.eq_ignore_ascii_case(b"bearer") && matches!(bytes[i + 6], b' ' | b'\t')) {
-            i += 1;
+        if i < from || !starts_word || !matches!(bytes.get(i + 6), Some(b' ' | b'\t')) {
             continue;
         }
         let start = i + 6 + bytes[i + 6..].iter().take_while(|&&b| b == b' ' || b == b'\t').count();
@@ -220,8 +229,8 @@ pub(super) fn redact_bearer(text: &str, out: &mut Rewriter<'_>) {
         let looks_like_token = token.len() >= 20 || (token.len() >= 8 && !token.iter().all(u8::is_ascii_alphabetic));
         if looks_like_token {
             out.replace(start, end, "token");
+            from = end;
         }
-        i = end.max(i + 1);
     }
 }
 
