@@ -220,7 +220,15 @@ impl Group {
 /// The first run of digits at or after byte `from`.
 fn next_group(text: &str, from: usize) -> Option<Group> {
     let bytes = text.as_bytes();
-    let mut i = from;
+    // Blocks of 16 bytes with neither a digit nor a non-ASCII byte are skipped by one
+    // branch-free test each, which the compiler vectorizes.
+    let skipped = bytes[from..]
+        .chunks_exact(16)
+        .take_while(|block| {
+            block.iter().fold(0u8, |any, &b| any | u8::from(b.wrapping_sub(b'0') < 10) | (b & 0x80)) == 0
+        })
+        .count();
+    let mut i = from + 16 * skipped;
     while i < bytes.len() {
         let b = bytes[i];
         if b.is_ascii_digit() || (b >= 0xC0 && digit_at(text, i).is_some()) {
