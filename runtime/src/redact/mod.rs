@@ -1,30 +1,6 @@
-//! Redaction of personal data and secrets in what the crate sends: payment card numbers, email
-//! addresses, credentials in URLs, and on request secrets named by their key, bearer tokens, IP
-//! addresses and patterns of your own.
-//!
-//! ```
-//! use dd_instrument::Redaction;
-//!
-//! let redaction = Redaction::default();
-//! assert_eq!(
-//!     redaction.redact("card 4111 1111 1111 1111 declined for alice@example.com"),
-//!     "card [REDACTED:card] declined for [REDACTED:email]",
-//! );
-//! assert_eq!(
-//!     redaction.redact("connect postgres://shop:hunter2@db:5432/shop: refused"),
-//!     "connect postgres://[REDACTED:credentials]@db:5432/shop: refused",
-//! );
-//! // The common case costs one scan of the bytes and allocates nothing.
-//! assert!(matches!(redaction.redact("eu-west-1"), std::borrow::Cow::Borrowed(_)));
-//! ```
-//!
-//! Why these defaults: a card number or an email address in an error message is a leak of
-//! personal data the moment it reaches a third party, and a password in a connection string is
-//! a leak of access; the three detectors almost never match anything else (a card number must
-//! pass the Luhn check and belong to a card network's range and length). Secrets named by a key,
-//! bearer tokens and IP addresses are opt-in: their shapes (`token: expired`, `10.0.0.1`) are
-//! also common in harmless text, and IP addresses are what an operator debugging a network
-//! error needs.
+//! Redaction of personal data and secrets in what the crate sends; the public face is
+//! [`Redaction`]. One module per family of detectors, [`rewrite`] for the replacement text,
+//! [`switch`] for `DD_INSTRUMENT_REDACT`, [`hash`] for keyed hashing.
 
 mod card;
 mod email;
@@ -197,6 +173,32 @@ struct Pattern {
 /// [`pattern`](Self::pattern), exempt tags that are known to be safe with
 /// [`allow_key`](Self::allow_key), and give a key to [`hash_key`](Self::hash_key) for values that
 /// must stay joinable across spans, metrics and logs without being readable.
+///
+/// Why these defaults: a card number or an email address in an error message is a leak of
+/// personal data the moment it reaches a third party, and a password in a connection string is a
+/// leak of access; and these three detectors almost never match anything else (a card number
+/// must pass the Luhn check and fall in a card network's range and length). Secrets named by a
+/// key, bearer tokens and IP addresses are opt-in: their shapes (`token: expired`, `10.0.0.1`)
+/// are common in harmless text, and IP addresses are what an operator debugging a network error
+/// needs.
+///
+/// ```
+/// use dd_instrument::Redaction;
+///
+/// let redaction = Redaction::default();
+/// assert_eq!(
+///     redaction.redact("card 4111 1111 1111 1111 declined for alice@example.com"),
+///     "card [REDACTED:card] declined for [REDACTED:email]",
+/// );
+/// assert_eq!(
+///     redaction.redact("connect postgres://shop:hunter2@db:5432/shop: refused"),
+///     "connect postgres://[REDACTED:credentials]@db:5432/shop: refused",
+/// );
+/// // The common case costs one pass over the bytes and allocates nothing.
+/// assert!(matches!(redaction.redact("eu-west-1"), std::borrow::Cow::Borrowed(_)));
+/// ```
+///
+/// Opt-in detectors, a pattern of your own, an allowed tag key and a hashing key:
 ///
 /// ```
 /// use dd_instrument::{Detector, Redaction};

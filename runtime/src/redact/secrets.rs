@@ -176,8 +176,7 @@ pub(super) fn redact_key_values(text: &str, out: &mut Rewriter<'_>) {
         if key.is_empty() || !is_secret_key(key) {
             continue;
         }
-        let (start, mut end) = value_after(text, sep);
-        let mut start = start;
+        let (mut start, mut end) = value_after(text, sep);
         let quoted = start > sep + 1 && matches!(bytes[start - 1], b'"' | b'\'');
         if is_authorization_key(key) {
             // Unquoted, the credentials are the word after the scheme: extend to it.
