@@ -747,6 +747,17 @@ mod tests {
             "SELECT [col], [a]]b] FROM [t] WHERE x = ?",
         );
         check(Dialect::Generic, "SELECT arr[1] FROM t", "SELECT arr[?] FROM t");
+        // A reading that leaves a quote open or a word glued to a string is shifted: the next
+        // reading is tried. MySQL with NO_BACKSLASH_ESCAPES:
+        check(
+            Dialect::MySql,
+            r"SELECT * FROM t WHERE p = 'C:\' AND secret = 'x'",
+            "SELECT * FROM t WHERE p = ? AND secret = ?",
+        );
+        // An escaped quote followed by a space, which the guess reads as the end:
+        check(Dialect::Generic, r"SELECT 'He said \'hi\' to me', 1", "SELECT ?");
+        // No reading works: only what precedes the first quote stays.
+        check(Dialect::Generic, "SELECT a FROM t WHERE x = 'a'b' AND y = 'secret", "SELECT a FROM t WHERE x = ?");
         assert_eq!(Dialect::of_system("postgresql"), Dialect::Postgres);
         assert_eq!(Dialect::of_system("mariadb"), Dialect::MySql);
         assert_eq!(Dialect::of_system("mssql"), Dialect::SqlServer);
@@ -764,6 +775,8 @@ mod tests {
         assert!(obfuscate(&sql, Dialect::Generic).unwrap().starts_with("SELECT (((("));
     }
 
+    const DIALECTS: [Dialect; 4] = [Dialect::Generic, Dialect::Postgres, Dialect::MySql, Dialect::SqlServer];
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
 
@@ -778,7 +791,7 @@ mod tests {
                 "\"zz\"", "4242", "-4242", "42.42", "0x4242", "4242e4", ".4242", "$4242", "%s", "TRUE", "NULL",
                 "-- zz\n", "/* zz */", "# zz\n", "/* /* zz */ zz */",
             ]), 0..24),
-            dialect in proptest::sample::select(vec![Dialect::Generic, Dialect::Postgres, Dialect::MySql, Dialect::SqlServer]),
+            dialect in proptest::sample::select(DIALECTS.to_vec()),
             glue in proptest::sample::select(vec![" ", "", "\n"]),
         ) {
             // Glued words and numbers are one identifier (`t1`): keep a space between them.
@@ -799,7 +812,7 @@ mod tests {
         }
 
         #[test]
-        fn never_panics(sql in "\\PC{0,200}", dialect in proptest::sample::select(vec![Dialect::Generic, Dialect::Postgres, Dialect::MySql, Dialect::SqlServer])) {
+        fn never_panics(sql in "\\PC{0,200}", dialect in proptest::sample::select(DIALECTS.to_vec())) {
             let _ = obfuscate(&sql, dialect);
             let _ = operation(&sql, dialect);
         }
