@@ -55,6 +55,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;
+#[doc(hidden)]
+pub mod db;
 mod dd_error;
 pub mod http;
 mod init;
@@ -63,6 +65,7 @@ mod metrics;
 #[cfg(feature = "otlp")]
 mod otlp;
 mod per_call;
+mod redact;
 mod registry;
 pub mod slo;
 mod tags;
@@ -79,6 +82,7 @@ pub use config::{
 };
 pub use dd_error::DdError;
 pub use init::{Builder, DEFAULT_FLUSH_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, Guard, builder, init};
+pub use redact::{Detector, Redaction, RedactionError};
 pub use tags::{DdTags, TagValue, TagVisitor, is_valid_tag_key, normalize_tag};
 
 pub use dd_instrument_macros::{DdError, DdTags, dd_slo, dd_span, dd_timed};
@@ -118,8 +122,6 @@ pub mod __private {
 
     /// Autoref probes behind [`field!`].
     pub mod span {
-        pub use crate::per_call::span_field::{
-            FieldProbe, FieldValue, ProbeDisplay, ProbeNone, ProbeTyped,
-        };
+        pub use crate::per_call::span_field::{FieldProbe, FieldValue, ProbeDisplay, ProbeNone, ProbeTyped};
     }
 }
