@@ -127,7 +127,7 @@ impl Macro {
         match self {
             Self::Span => &["name", "resource", "kind", "peer", "span_type", "measured", "tags", "crate"],
             Self::Timed => &["name", "tags", "crate"],
-            Self::Slo => &["name", "target", "latency_ms", "tags", "crate"],
+            Self::Slo => &["name", "target", "latency_ms", "timeframe", "warning", "description", "tags", "crate"],
         }
     }
 
@@ -432,6 +432,9 @@ pub(crate) mod kw {
     syn::custom_keyword!(tags);
     syn::custom_keyword!(target);
     syn::custom_keyword!(latency_ms);
+    syn::custom_keyword!(timeframe);
+    syn::custom_keyword!(warning);
+    syn::custom_keyword!(description);
 }
 
 /// Parses comma-separated arguments with `one`. A syntax error stops parsing: it is recorded

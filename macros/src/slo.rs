@@ -20,6 +20,9 @@ struct SloArgs {
     name: Attr<Option<LitStr>>,
     target: Attr<Expr>,
     latency_ms: Attr<Expr>,
+    timeframe: Attr<LitStr>,
+    warning: Attr<Expr>,
+    description: Attr<LitStr>,
     tags: Attr<Vec<RawTag>>,
     krate: Attr<Path>,
     errors: Errors,
@@ -31,6 +34,9 @@ impl Parse for SloArgs {
             name: Attr::new("name"),
             target: Attr::new("target"),
             latency_ms: Attr::new("latency_ms"),
+            timeframe: Attr::new("timeframe"),
+            warning: Attr::new("warning"),
+            description: Attr::new("description"),
             tags: Attr::new("tags"),
             krate: Attr::new("crate"),
             errors: Errors::default(),
@@ -56,6 +62,21 @@ impl SloArgs {
         } else if lookahead.peek(kw::latency_ms) {
             let keyword: kw::latency_ms = input.parse()?;
             self.latency_ms.set(errors, keyword.span, args::parse_value(input)?);
+        } else if lookahead.peek(kw::timeframe) {
+            let keyword: kw::timeframe = input.parse()?;
+            let value = args::parse_value(input)?;
+            if let Some(lit) = errors.take(args::expect_lit_str(value, "timeframe", "30d")) {
+                self.timeframe.set(errors, keyword.span, lit);
+            }
+        } else if lookahead.peek(kw::warning) {
+            let keyword: kw::warning = input.parse()?;
+            self.warning.set(errors, keyword.span, args::parse_value(input)?);
+        } else if lookahead.peek(kw::description) {
+            let keyword: kw::description = input.parse()?;
+            let value = args::parse_value(input)?;
+            if let Some(lit) = errors.take(args::expect_lit_str(value, "description", "Orders are paid and confirmed")) {
+                self.description.set(errors, keyword.span, lit);
+            }
         } else if lookahead.peek(kw::tags) {
             let keyword: kw::tags = input.parse()?;
             let tags = args::parse_tags(input, errors)?;
@@ -98,11 +119,20 @@ impl SloArgs {
         }
         let target = target.and_then(|value| errors.take(target_percent(&value)));
         let latency_ms = self.latency_ms.get().and_then(|value| errors.take(latency_ms(&value)));
+        let timeframe = self.timeframe.get().and_then(|lit| errors.take(timeframe(&lit)));
+        let warning = self.warning.get().and_then(|value| errors.take(warning_percent(&value, target)));
+        let description = self.description.get().filter(|lit| {
+            let empty = lit.value().trim().is_empty();
+            if empty {
+                errors.error(lit.span(), "empty `description`: say what the objective promises, or leave it out");
+            }
+            !empty
+        });
         let tags = args::build_tags(self.tags.get().unwrap_or_default(), false, &mut errors);
         let krate = self.krate.get_with_span();
         errors.finish()?;
         let (Some(name), Some(target)) = (name, target) else { unreachable!("missing values are errors") };
-        Ok(SloConfig { name, target, latency_ms, tags, krate })
+        Ok(SloConfig { name, target, latency_ms, timeframe, warning, description, tags, krate })
     }
 }
 
@@ -136,6 +166,76 @@ fn target_percent(value: &Expr) -> syn::Result<f64> {
     }
 }
 
+/// SLO timeframes Datadog accepts when creating an SLO.
+const TIMEFRAMES: [&str; 3] = ["7d", "30d", "90d"];
+
+/// The value of `timeframe`: one of [`TIMEFRAMES`], as the runtime's `Timeframe` variant.
+fn timeframe(lit: &LitStr) -> syn::Result<&'static str> {
+    let value = lit.value();
+    match value.as_str() {
+        "7d" => Ok("Days7"),
+        "30d" => Ok("Days30"),
+        "90d" => Ok("Days90"),
+        _ => {
+            let message = format!(
+                "unknown SLO timeframe `{value}`: expected {}, the windows Datadog evaluates SLOs over",
+                validate::one_of(&TIMEFRAMES)
+            );
+            Err(syn::Error::new(lit.span(), validate::with_suggestion(message, validate::did_you_mean(&value, TIMEFRAMES))))
+        }
+    }
+}
+
+/// The value of `warning`: a percentage above `target` (when it is valid) and below 100.
+fn warning_percent(value: &Expr, target: Option<f64>) -> syn::Result<f64> {
+    let number = percent_literal(value).ok_or_else(|| {
+        syn::Error::new_spanned(
+            value,
+            "`warning` expects a number literal: the warning level in percent, above the target, like `warning = 99.95`",
+        )
+    })?;
+    let written = value.to_token_stream().to_string().replace(' ', "");
+    if !(number > 0.0 && number < 100.0) {
+        return Err(syn::Error::new_spanned(
+            value,
+            format_args!("`warning = {written}` is out of range: it is a percentage strictly between the target and 100"),
+        ));
+    }
+    if let Some(target) = target
+        && number <= target
+    {
+        return Err(syn::Error::new_spanned(
+            value,
+            format_args!(
+                "`warning = {written}` must be above `target = {target}`: the SLO warns when it is still met but \
+                 closer to the target than the warning level, like `warning = {}`",
+                default_warning(target)
+            ),
+        ));
+    }
+    Ok(number)
+}
+
+/// A signed number literal, as `f64`.
+fn percent_literal(value: &Expr) -> Option<f64> {
+    let (negative, lit) = match value {
+        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) => (true, &**expr),
+        other => (false, other),
+    };
+    let number = match lit {
+        Expr::Lit(ExprLit { lit: Lit::Float(float), .. }) => float.base10_parse::<f64>().ok()?,
+        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => int.base10_parse::<f64>().ok()?,
+        _ => return None,
+    };
+    Some(if negative { -number } else { number })
+}
+
+/// Half way between `target` and 100, as an example in messages.
+fn default_warning(target: f64) -> f64 {
+    let half = f64::midpoint(target, 100.0);
+    (half * 1e5).round() / 1e5
+}
+
 /// The value of `latency_ms`: a positive whole number of milliseconds.
 fn latency_ms(value: &Expr) -> syn::Result<u64> {
     let expected = "`latency_ms` expects a whole number of milliseconds, like `latency_ms = 500`";
@@ -161,6 +261,11 @@ pub(crate) struct SloConfig {
     /// Percent, strictly between 0 and 100.
     pub(crate) target: f64,
     pub(crate) latency_ms: Option<u64>,
+    /// The runtime's `Timeframe` variant, when given.
+    pub(crate) timeframe: Option<&'static str>,
+    /// Percent, above `target` and below 100.
+    pub(crate) warning: Option<f64>,
+    pub(crate) description: Option<LitStr>,
     pub(crate) tags: Vec<Tag>,
     pub(crate) krate: Option<(Span, Path)>,
 }

@@ -54,6 +54,7 @@
 
 mod call;
 mod config;
+pub mod definitions;
 pub mod env;
 pub mod http;
 mod init;
@@ -68,6 +69,7 @@ mod span;
 mod tags;
 mod trace;
 
+pub use definitions::definitions;
 pub use config::{DogStatsdAddr, InitError, MetricsExporter, OtlpProtocol, OtlpTarget, ServiceInfo, TracesExporter};
 pub use env::{EnvSource, ProcessEnv};
 pub use init::{Builder, DEFAULT_FLUSH_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, Guard, builder, flush, init};
@@ -84,7 +86,8 @@ pub mod __private {
     pub use crate::metrics::site::{CallSite, TimerMeta};
     pub use crate::name::{buf_as_str, concat_bytes, normalize_operation};
     pub use crate::outcome::Outcome;
-    pub use crate::slo::{Slo, SloEntry};
+    pub use crate::definitions::{FunctionDef, FunctionEntry, SpanDef, TimerDef};
+    pub use crate::slo::{Slo, SloEntry, Timeframe};
     pub use crate::span::{CheckResource, ResourceCache, method_resource};
     pub use crate::tags::CheckTag;
     pub use inventory;

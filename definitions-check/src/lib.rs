@@ -1,0 +1,1 @@
+//! Validation of generated Datadog objects against Datadog's own API models.
