@@ -1136,6 +1136,40 @@ mod tests {
         assert!(out.contains("__dd_private :: inventory :: submit !"), "{out}");
     }
 
+    #[test]
+    fn every_function_is_registered_with_what_is_known_at_compile_time() {
+        let out = expand_fn(
+            Macro::Span,
+            quote!(kind = "client", peer = "payments", span_type = "http", tags(team = "pay", id = id)),
+            quote!(
+                #[dd_timed(name = "pay.latency", tags(method = "card"))]
+                #[dd_slo(name = "pay", target = 99.9, timeframe = "7d")]
+                fn charge(id: u64) {}
+            ),
+        );
+        let none = ":: core :: option :: Option :: None";
+        let some = |inner: &str| format!(":: core :: option :: Option :: Some ({inner})");
+        let span = some(&format!(
+            "__dd_private :: SpanDef :: __new ({} , \"client\" , {} , {} , false , & [\"team:pay\"])",
+            some("\"charge\""),
+            some("\"payments\""),
+            some("\"http\"")
+        ));
+        let timer = some("__dd_private :: TimerDef :: __new (\"pay.latency\" , & [\"method:card\"])");
+        let expected = format!(
+            "static __DD_DEFINITION : __dd_private :: FunctionDef = __dd_private :: FunctionDef :: __new (__DD_FUNCTION , \
+             __DD_OPERATION , {span} , {timer} , {}) ;",
+            some("& __DD_SLO")
+        );
+        assert!(out.contains(&expected), "{expected}\n{out}");
+        let objective = format!(". __objective (__dd_private :: Timeframe :: Days7 , {none} , {none})");
+        assert!(out.contains(&objective), "{out}");
+        assert_eq!(count(&out, "FunctionEntry (& __DD_DEFINITION)"), 1, "{out}");
+        // A method's default resource is only known at run time.
+        let method = expand_fn(Macro::Timed, TokenStream::new(), quote!(fn f(&self) {}));
+        assert!(method.contains("FunctionDef :: __new (__DD_FUNCTION , __DD_OPERATION , :: core :: option :: Option :: None , :: core :: option :: Option :: Some (__dd_private :: TimerDef :: __new (__dd_private :: concat ! (__DD_OPERATION , \".duration\") , & [])) , :: core :: option :: Option :: None)"), "{method}");
+    }
+
     /// Prints an expansion, for inspection: `DD_EXPAND='#[dd_span] fn f() {}' cargo test -p
     /// dd-instrument-macros print_expansion -- --ignored --nocapture | rustfmt`.
     #[test]

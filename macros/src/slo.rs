@@ -335,4 +335,26 @@ mod tests {
         let errors = messages(slo(quote!(name = "Checkout Payment", target = 99)));
         assert!(errors[0].ends_with("did you mean `checkout_payment`?"), "{errors:?}");
     }
+
+    #[test]
+    fn timeframe_warning_and_description() {
+        let config = slo(quote!(name = "a", target = 99.9, timeframe = "90d", warning = 99.95, description = "Fast.")).unwrap();
+        assert_eq!(config.timeframe, Some("Days90"));
+        assert_eq!(config.warning, Some(99.95));
+        assert_eq!(config.description.unwrap().value(), "Fast.");
+        let defaults = slo(quote!(name = "a", target = 99)).unwrap();
+        assert_eq!((defaults.timeframe, defaults.warning, defaults.description.is_some()), (None, None, false));
+        assert_eq!(
+            messages(slo(quote!(name = "a", target = 99, timeframe = "30"))),
+            ["unknown SLO timeframe `30`: expected `7d`, `30d` or `90d`, the windows Datadog evaluates SLOs over; did you mean `30d`?"]
+        );
+        assert_eq!(
+            messages(slo(quote!(name = "a", target = 99.9, warning = 99.5))),
+            ["`warning = 99.5` must be above `target = 99.9`: the SLO warns when it is still met but closer to the target than the warning level, like `warning = 99.95`"]
+        );
+        assert!(messages(slo(quote!(name = "a", target = 99.9, warning = 100)))[0].contains("out of range"));
+        // Without a valid target, the warning is checked alone.
+        assert_eq!(messages(slo(quote!(name = "a", target = 100, warning = 99.5))).len(), 1);
+        assert!(messages(slo(quote!(name = "a", target = 99, description = "")))[0].starts_with("empty `description`"));
+    }
 }
