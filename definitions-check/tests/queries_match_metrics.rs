@@ -52,10 +52,13 @@ fn metric_queries(text: &str) -> Vec<Query> {
     for (open, _) in text.match_indices('{') {
         let before = &text[..open];
         let start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':')).map_or(0, |i| i + 1);
-        let Some((aggregation, metric)) = before[start..].split_once(':') else { continue };
-        if metric.is_empty() {
+        // `sum(last_5m):count:metric` -> `count`, `metric`.
+        let Some((head, metric)) = before[start..].rsplit_once(':') else { continue };
+        let aggregation = head.rsplit(':').next().unwrap_or_default();
+        if metric.is_empty() || aggregation.is_empty() {
             continue;
         }
+        let start = open - metric.len() - aggregation.len() - 1;
         let close = open + text[open..].find('}').expect("a closed filter");
         let filter = &text[open + 1..close];
         queries.push(Query {
