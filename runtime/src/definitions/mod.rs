@@ -575,3 +575,6 @@ fn truncate_lines(text: &str, max: usize) -> String {
     kept.push_str(&format!("... {} more lines of diff\n", total - max));
     kept
 }
+
+#[cfg(test)]
+mod tests;
