@@ -55,9 +55,7 @@ fn check_model<T: DeserializeOwned + Serialize + std::fmt::Debug>(text: &str) ->
     }
     let back = serde_json::to_value(&model).map_err(|error| format!("does not serialize back: {error}"))?;
     if !same(&back, &input) {
-        problems.push(format!(
-            "the model does not serialize back to the input:\n  input: {input}\n  model: {back}"
-        ));
+        problems.push(format!("the model does not serialize back to the input:\n  input: {input}\n  model: {back}"));
     }
     if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
 }

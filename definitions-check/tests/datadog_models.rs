@@ -23,7 +23,14 @@ impl std::error::Error for Declined {}
 
 #[dd_span(kind = "server", resource = "POST /orders")]
 #[dd_timed]
-#[dd_slo(name = "orders", target = 99.95, latency_ms = 300, timeframe = "90d", warning = 99.97, description = "Orders go through.")]
+#[dd_slo(
+    name = "orders",
+    target = 99.95,
+    latency_ms = 300,
+    timeframe = "90d",
+    warning = 99.97,
+    description = "Orders go through."
+)]
 fn place_order() -> Result<(), Declined> {
     Ok(())
 }
@@ -104,7 +111,10 @@ fn every_object_is_valid_with_default_settings() {
     // SLOs: orders (success, latency), refunds (success), stock-updates (success).
     // Monitors: 2 burn rates per SLO object (8), error rate and p99 per timer (4 timers: 8),
     // anomalies on the entry points (server `place_order`, consumer `Inventory::apply`: 2).
-    assert_eq!(counts, [("dashboard", 1), ("logs-index", 1), ("logs-pipeline", 1), ("monitor", 18), ("slo", 4), ("terraform", 1)]);
+    assert_eq!(
+        counts,
+        [("dashboard", 1), ("logs-index", 1), ("logs-pipeline", 1), ("monitor", 18), ("slo", 4), ("terraform", 1)]
+    );
     let mut found = problems(&definitions);
     found.extend(terraform_dashboard_problems(&definitions));
     assert!(found.is_empty(), "{}", found.join("\n"));
@@ -170,14 +180,24 @@ fn the_checks_reject_unknown_keys_and_values() {
     assert!(check_api("slo", &nested_unknown).unwrap_err().contains("unknown keys"));
     let bad_enum = slo.replace(r#""timeframe":"30d""#, r#""timeframe":"1y""#);
     assert!(check_api("slo", &bad_enum).unwrap_err().contains("UnparsedObject"));
-    let bad_widget = r#"{"title":"t","layout_type":"ordered","widgets":[{"definition":{"type":"timeseriez","requests":[]}}]}"#;
+    let bad_widget =
+        r#"{"title":"t","layout_type":"ordered","widgets":[{"definition":{"type":"timeseriez","requests":[]}}]}"#;
     assert!(check_api("dashboard", bad_widget).is_err());
     let tf = r#"{"resource":{"datadog_monitor":{"m":{"name":"n","type":"query alert","query":"q","message":"m","monitor_thresholds":{"critical":"1","criticall":"2"}}}}}"#;
     let problems = check_terraform(tf).unwrap_err();
-    assert_eq!(problems, ["datadog_monitor.m.monitor_thresholds[0]: `criticall` is not an attribute or block of the provider's schema"]);
+    assert_eq!(
+        problems,
+        ["datadog_monitor.m.monitor_thresholds[0]: `criticall` is not an attribute or block of the provider's schema"]
+    );
     let missing = r#"{"resource":{"datadog_logs_index":{"i":{"filter":{"query":"q"},"retention_days":"15"}}}}"#;
     let problems = check_terraform(missing).unwrap_err();
-    assert_eq!(problems, ["datadog_logs_index.i: required `name` is missing", "datadog_logs_index.i.retention_days: expected Number, found \"15\""]);
+    assert_eq!(
+        problems,
+        [
+            "datadog_logs_index.i: required `name` is missing",
+            "datadog_logs_index.i.retention_days: expected Number, found \"15\""
+        ]
+    );
     let dangling = r#"{"resource":{"datadog_monitor":{"m":{"name":"n","type":"slo alert","query":"burn_rate(\"${datadog_service_level_objective.x.id}\")","message":"m"}}}}"#;
     assert_eq!(check_terraform(dangling).unwrap_err().len(), 1);
 }

@@ -51,7 +51,9 @@ fn metric_queries(text: &str) -> Vec<Query> {
     let mut queries = Vec::new();
     for (open, _) in text.match_indices('{') {
         let before = &text[..open];
-        let start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':')).map_or(0, |i| i + 1);
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':'))
+            .map_or(0, |i| i + 1);
         // `sum(last_5m):count:metric` -> `count`, `metric`.
         let Some((head, metric)) = before[start..].rsplit_once(':') else { continue };
         let aggregation = head.rsplit(':').next().unwrap_or_default();
@@ -73,7 +75,8 @@ fn metric_queries(text: &str) -> Vec<Query> {
 
 /// `k:v,k:v` or `k:v AND k IN (a, b)`: Datadog's two filter syntaxes, which cannot be mixed.
 fn parse_filter(filter: &str) -> Vec<(String, Vec<String>)> {
-    let terms: Vec<&str> = if filter.contains(" AND ") { filter.split(" AND ").collect() } else { filter.split(',').collect() };
+    let terms: Vec<&str> =
+        if filter.contains(" AND ") { filter.split(" AND ").collect() } else { filter.split(',').collect() };
     terms
         .into_iter()
         .map(|term| {
@@ -82,7 +85,8 @@ fn parse_filter(filter: &str) -> Vec<(String, Vec<String>)> {
                 let values = values.trim().trim_start_matches('(').trim_end_matches(')');
                 (key.trim().to_owned(), values.split(',').map(|v| v.trim().to_owned()).collect())
             } else {
-                let (key, value) = term.split_once(':').unwrap_or_else(|| panic!("a `key:value` term: `{term}` in `{filter}`"));
+                let (key, value) =
+                    term.split_once(':').unwrap_or_else(|| panic!("a `key:value` term: `{term}` in `{filter}`"));
                 (key.to_owned(), vec![value.to_owned()])
             }
         })
@@ -91,7 +95,9 @@ fn parse_filter(filter: &str) -> Vec<(String, Vec<String>)> {
 
 fn matches(line: &Line, terms: &[(String, Vec<String>)]) -> bool {
     terms.iter().all(|(key, values)| {
-        line.tags.iter().any(|tag| tag.split_once(':').is_some_and(|(k, v)| k == key && values.iter().any(|value| value == v)))
+        line.tags
+            .iter()
+            .any(|tag| tag.split_once(':').is_some_and(|(k, v)| k == key && values.iter().any(|value| value == v)))
     })
 }
 
@@ -146,7 +152,11 @@ fn every_query_selects_emitted_datagrams() {
             .or_insert_with(|| capture.take(&query.metric).iter().map(|line| statsd::parse(line)).collect());
         assert!(!emitted.is_empty(), "`{}`: `{}` was never emitted", query.text, query.metric);
         let keys: Vec<&str> = query.terms.iter().map(|(key, _)| key.as_str()).collect();
-        assert!(keys.starts_with(&["service", "env"]) || keys[1..].starts_with(&["service", "env"]), "`{}` is not scoped by service and env", query.text);
+        assert!(
+            keys.starts_with(&["service", "env"]) || keys[1..].starts_with(&["service", "env"]),
+            "`{}` is not scoped by service and env",
+            query.text
+        );
         let expected_type = match query.aggregation.as_str() {
             // SLO counters.
             "sum" => "c",
@@ -175,7 +185,12 @@ fn every_query_selects_emitted_datagrams() {
     // The error queries select the failed calls, and only them.
     let errors = queries.iter().find(|q| q.terms.iter().any(|(key, _)| key == "outcome")).expect("an error query");
     let emitted = &lines[&errors.metric];
-    assert!(emitted.iter().filter(|line| matches(line, &errors.terms)).all(|line| line.tags.contains(&"outcome:error".to_owned())));
+    assert!(
+        emitted
+            .iter()
+            .filter(|line| matches(line, &errors.terms))
+            .all(|line| line.tags.contains(&"outcome:error".to_owned()))
+    );
     // Burn-rate monitors name generated SLOs.
     let slo_keys: Vec<String> = definitions
         .files()

@@ -1166,7 +1166,13 @@ mod tests {
         assert!(out.contains(&objective), "{out}");
         assert_eq!(count(&out, "FunctionEntry (& __DD_DEFINITION)"), 1, "{out}");
         // A method's default resource is only known at run time.
-        let method = expand_fn(Macro::Timed, TokenStream::new(), quote!(fn f(&self) {}));
+        let method = expand_fn(
+            Macro::Timed,
+            TokenStream::new(),
+            quote!(
+                fn f(&self) {}
+            ),
+        );
         assert!(method.contains("FunctionDef :: __new (__DD_FUNCTION , __DD_OPERATION , :: core :: option :: Option :: None , :: core :: option :: Option :: Some (__dd_private :: TimerDef :: __new (__dd_private :: concat ! (__DD_OPERATION , \".duration\") , & [])) , :: core :: option :: Option :: None)"), "{method}");
     }
 

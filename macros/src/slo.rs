@@ -74,7 +74,8 @@ impl SloArgs {
         } else if lookahead.peek(kw::description) {
             let keyword: kw::description = input.parse()?;
             let value = args::parse_value(input)?;
-            if let Some(lit) = errors.take(args::expect_lit_str(value, "description", "Orders are paid and confirmed")) {
+            if let Some(lit) = errors.take(args::expect_lit_str(value, "description", "Orders are paid and confirmed"))
+            {
                 self.description.set(errors, keyword.span, lit);
             }
         } else if lookahead.peek(kw::tags) {
@@ -181,7 +182,10 @@ fn timeframe(lit: &LitStr) -> syn::Result<&'static str> {
                 "unknown SLO timeframe `{value}`: expected {}, the windows Datadog evaluates SLOs over",
                 validate::one_of(&TIMEFRAMES)
             );
-            Err(syn::Error::new(lit.span(), validate::with_suggestion(message, validate::did_you_mean(&value, TIMEFRAMES))))
+            Err(syn::Error::new(
+                lit.span(),
+                validate::with_suggestion(message, validate::did_you_mean(&value, TIMEFRAMES)),
+            ))
         }
     }
 }
@@ -198,7 +202,9 @@ fn warning_percent(value: &Expr, target: Option<f64>) -> syn::Result<f64> {
     if !(number > 0.0 && number < 100.0) {
         return Err(syn::Error::new_spanned(
             value,
-            format_args!("`warning = {written}` is out of range: it is a percentage strictly between the target and 100"),
+            format_args!(
+                "`warning = {written}` is out of range: it is a percentage strictly between the target and 100"
+            ),
         ));
     }
     if let Some(target) = target
@@ -338,7 +344,8 @@ mod tests {
 
     #[test]
     fn timeframe_warning_and_description() {
-        let config = slo(quote!(name = "a", target = 99.9, timeframe = "90d", warning = 99.95, description = "Fast.")).unwrap();
+        let config =
+            slo(quote!(name = "a", target = 99.9, timeframe = "90d", warning = 99.95, description = "Fast.")).unwrap();
         assert_eq!(config.timeframe, Some("Days90"));
         assert_eq!(config.warning, Some(99.95));
         assert_eq!(config.description.unwrap().value(), "Fast.");
@@ -346,11 +353,15 @@ mod tests {
         assert_eq!((defaults.timeframe, defaults.warning, defaults.description.is_some()), (None, None, false));
         assert_eq!(
             messages(slo(quote!(name = "a", target = 99, timeframe = "30"))),
-            ["unknown SLO timeframe `30`: expected `7d`, `30d` or `90d`, the windows Datadog evaluates SLOs over; did you mean `30d`?"]
+            [
+                "unknown SLO timeframe `30`: expected `7d`, `30d` or `90d`, the windows Datadog evaluates SLOs over; did you mean `30d`?"
+            ]
         );
         assert_eq!(
             messages(slo(quote!(name = "a", target = 99.9, warning = 99.5))),
-            ["`warning = 99.5` must be above `target = 99.9`: the SLO warns when it is still met but closer to the target than the warning level, like `warning = 99.95`"]
+            [
+                "`warning = 99.5` must be above `target = 99.9`: the SLO warns when it is still met but closer to the target than the warning level, like `warning = 99.95`"
+            ]
         );
         assert!(messages(slo(quote!(name = "a", target = 99.9, warning = 100)))[0].contains("out of range"));
         // Without a valid target, the warning is checked alone.

@@ -69,8 +69,8 @@ mod span;
 mod tags;
 mod trace;
 
-pub use definitions::definitions;
 pub use config::{DogStatsdAddr, InitError, MetricsExporter, OtlpProtocol, OtlpTarget, ServiceInfo, TracesExporter};
+pub use definitions::definitions;
 pub use env::{EnvSource, ProcessEnv};
 pub use init::{Builder, DEFAULT_FLUSH_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, Guard, builder, flush, init};
 pub use outcome::{DdError, ErrorRecord, OutcomeKind};
@@ -83,10 +83,10 @@ pub use dd_instrument_macros::{DdError, DdTags, dd_slo, dd_span, dd_timed};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::call::{Call, CallTags, Instrumented, span_tags};
+    pub use crate::definitions::{FunctionDef, FunctionEntry, SpanDef, TimerDef};
     pub use crate::metrics::site::{CallSite, TimerMeta};
     pub use crate::name::{buf_as_str, concat_bytes, normalize_operation};
     pub use crate::outcome::Outcome;
-    pub use crate::definitions::{FunctionDef, FunctionEntry, SpanDef, TimerDef};
     pub use crate::slo::{Slo, SloEntry, Timeframe};
     pub use crate::span::{CheckResource, ResourceCache, method_resource};
     pub use crate::tags::CheckTag;

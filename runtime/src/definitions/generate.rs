@@ -223,12 +223,14 @@ impl<'a> Generator<'a> {
     fn slo(&self, plan: &SloPlan<'_>) -> Object {
         let slo = plan.slo;
         let (good, title, promise) = match plan.objective {
-            Objective::Success => (SUCCESS_METRIC, "success".to_owned(), "calls return normally (`Ok`, or a value that is not a `Result`)".to_owned()),
-            Objective::Latency(ms) => (
-                FAST_METRIC,
-                format!("latency under {ms} ms"),
-                format!("calls return normally within {ms} ms"),
+            Objective::Success => (
+                SUCCESS_METRIC,
+                "success".to_owned(),
+                "calls return normally (`Ok`, or a value that is not a `Result`)".to_owned(),
             ),
+            Objective::Latency(ms) => {
+                (FAST_METRIC, format!("latency under {ms} ms"), format!("calls return normally within {ms} ms"))
+            }
         };
         let target = slo.target();
         let warning = warning_level(slo);
@@ -342,7 +344,11 @@ impl<'a> Generator<'a> {
         format!("service:{} env:{} {operation}{status}", self.settings.service, self.settings.env)
     }
 
-    fn burn_rate(&self, plan: &SloPlan<'_>, (rate, long, short, priority, page): (f64, &str, &str, i64, bool)) -> Object {
+    fn burn_rate(
+        &self,
+        plan: &SloPlan<'_>,
+        (rate, long, short, priority, page): (f64, &str, &str, i64, bool),
+    ) -> Object {
         let slo = plan.slo;
         let timeframe = slo.timeframe().as_str();
         let objective = match plan.objective {
@@ -675,9 +681,7 @@ impl<'a> Generator<'a> {
     }
 
     fn logs_pipeline(&self) -> Object {
-        let remap = |kind: &str, name: &str, source: &str| {
-            json!({"type": kind, "name": name, "is_enabled": true, "sources": [source]})
-        };
+        let remap = |kind: &str, name: &str, source: &str| json!({"type": kind, "name": name, "is_enabled": true, "sources": [source]});
         let to_tag = |source: &str, tag: &str| {
             json!({
                 "type": "attribute-remapper",
@@ -795,7 +799,10 @@ fn percent(fraction: f64) -> String {
 }
 
 fn format_number(value: f64) -> String {
-    serde_json::Number::from_f64(value).map_or_else(|| value.to_string(), |n| n.to_string()).trim_end_matches(".0").to_owned()
+    serde_json::Number::from_f64(value)
+        .map_or_else(|| value.to_string(), |n| n.to_string())
+        .trim_end_matches(".0")
+        .to_owned()
 }
 
 /// One line about a function for messages: path, operation, resource, kind, peer.

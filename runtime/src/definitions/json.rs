@@ -72,9 +72,6 @@ mod tests {
     fn keys_are_sorted_at_every_level() {
         let value = json!({"b": 1, "a": {"d": [true, null], "c": "x\"y"}, "e": [], "f": {}});
         assert_eq!(compact(&value), r#"{"a":{"c":"x\"y","d":[true,null]},"b":1,"e":[],"f":{}}"#);
-        assert_eq!(
-            pretty(&json!({"b": [1.5], "a": 2})),
-            "{\n  \"a\": 2,\n  \"b\": [\n    1.5\n  ]\n}\n"
-        );
+        assert_eq!(pretty(&json!({"b": [1.5], "a": 2})), "{\n  \"a\": 2,\n  \"b\": [\n    1.5\n  ]\n}\n");
     }
 }

@@ -235,7 +235,11 @@ impl DefinitionsBuilder {
             if crate::tags::normalize_tag(&tag).as_deref() == Some(tag.as_str()) {
                 Ok(value.clone())
             } else {
-                Err(invalid(setting, value.clone(), "not a valid tag value: lowercase letters, digits, `_`, `-`, `.` and `/`"))
+                Err(invalid(
+                    setting,
+                    value.clone(),
+                    "not a valid tag value: lowercase letters, digits, `_`, `-`, `.` and `/`",
+                ))
             }
         };
         let service = tag_value("service", self.service.as_ref())?;
@@ -251,7 +255,11 @@ impl DefinitionsBuilder {
         }
         for handle in self.page.iter().chain(&self.ticket) {
             if !handle.starts_with('@') || handle.contains(char::is_whitespace) {
-                return Err(invalid("page/ticket", handle.clone(), "expected a notification handle like `@pagerduty-checkout`"));
+                return Err(invalid(
+                    "page/ticket",
+                    handle.clone(),
+                    "expected a notification handle like `@pagerduty-checkout`",
+                ));
             }
         }
         if let Some((critical, warning)) = self.error_rate
@@ -268,19 +276,29 @@ impl DefinitionsBuilder {
         }
         let log_retention_days = self.log_retention_days.unwrap_or(15);
         if !RETENTION_DAYS.contains(&log_retention_days) {
-            return Err(invalid("log_retention_days", log_retention_days.to_string(), "expected one of 3, 7, 15, 30, 45, 60, 90, 180, 360"));
+            return Err(invalid(
+                "log_retention_days",
+                log_retention_days.to_string(),
+                "expected one of 3, 7, 15, 30, 45, 60, 90, 180, 360",
+            ));
         }
-        for (setting, rate) in [("debug_log_sample_rate", self.debug_log_sample_rate), ("routine_log_sample_rate", self.routine_log_sample_rate)] {
+        for (setting, rate) in [
+            ("debug_log_sample_rate", self.debug_log_sample_rate),
+            ("routine_log_sample_rate", self.routine_log_sample_rate),
+        ] {
             if let Some(rate) = rate
                 && !(0.0..=1.0).contains(&rate)
             {
                 return Err(invalid(setting, rate.to_string(), "expected a fraction from 0.0 to 1.0"));
             }
         }
-        let health_check_routes = self.health_check_routes.clone().unwrap_or_else(|| {
-            ["/health", "/healthz", "/livez", "/readyz"].into_iter().map(str::to_owned).collect()
-        });
-        if let Some(route) = health_check_routes.iter().find(|route| !route.starts_with('/') || route.contains(['"', '\\'])) {
+        let health_check_routes = self
+            .health_check_routes
+            .clone()
+            .unwrap_or_else(|| ["/health", "/healthz", "/livez", "/readyz"].into_iter().map(str::to_owned).collect());
+        if let Some(route) =
+            health_check_routes.iter().find(|route| !route.starts_with('/') || route.contains(['"', '\\']))
+        {
             return Err(invalid("health_check_routes", route.clone(), "expected a route starting with `/`"));
         }
         Ok(Settings {

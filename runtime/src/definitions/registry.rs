@@ -144,7 +144,8 @@ inventory::collect!(FunctionEntry);
 /// Every annotated function of the program, sorted by path (then operation), so that
 /// everything generated from them comes out in the same order on every build.
 pub fn functions() -> Vec<&'static FunctionDef> {
-    let mut all: Vec<&'static FunctionDef> = inventory::iter::<FunctionEntry>.into_iter().map(|entry| entry.0).collect();
+    let mut all: Vec<&'static FunctionDef> =
+        inventory::iter::<FunctionEntry>.into_iter().map(|entry| entry.0).collect();
     all.sort_by(|a, b| {
         (a.function, a.operation, a.timer.as_ref().map(|t| t.name), a.slo.map(Slo::name)).cmp(&(
             b.function,

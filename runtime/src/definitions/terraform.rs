@@ -59,8 +59,7 @@ pub(crate) fn document(objects: &[Object], comment: &str) -> Value {
     // References to SLOs, after escaping: the placeholders were escaped too.
     for object in objects.iter().filter(|object| object.kind == Kind::Slo) {
         let escaped = format!("${}", slo_id_placeholder(&object.key));
-        let reference =
-            format!("${{{}.{}.id}}", resource_type(Kind::Slo), resource_name(&object.key));
+        let reference = format!("${{{}.{}.id}}", resource_type(Kind::Slo), resource_name(&object.key));
         text = text.replace(&escaped, &reference);
     }
     let resources: Value = serde_json::from_str(&text).expect("valid JSON stays valid after replacing inside strings");
@@ -87,7 +86,17 @@ fn copy(api: &Value, keys: &[&str]) -> Map<String, Value> {
 fn slo(api: &Value) -> Value {
     let mut tf = copy(
         api,
-        &["name", "type", "description", "query", "thresholds", "timeframe", "target_threshold", "warning_threshold", "tags"],
+        &[
+            "name",
+            "type",
+            "description",
+            "query",
+            "thresholds",
+            "timeframe",
+            "target_threshold",
+            "warning_threshold",
+            "tags",
+        ],
     );
     // A metric SLO's `query` is a single block: an object in Terraform JSON.
     if let Some(query) = tf.get_mut("query") {

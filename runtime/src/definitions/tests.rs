@@ -5,8 +5,11 @@ use serde_json::Value;
 use super::*;
 use crate::slo::{Slo, Timeframe};
 
-static CHECKOUT_SLO: Slo = Slo::__new("checkout", 99.9, Some(250), "shop.checkout", "shop::checkout", &[])
-    .__objective(Timeframe::Days90, None, Some("Orders go through ${quickly}."));
+static CHECKOUT_SLO: Slo = Slo::__new("checkout", 99.9, Some(250), "shop.checkout", "shop::checkout", &[]).__objective(
+    Timeframe::Days90,
+    None,
+    Some("Orders go through ${quickly}."),
+);
 static CHECKOUT: FunctionDef = FunctionDef::__new(
     "shop::checkout",
     "shop.checkout",
@@ -63,17 +66,28 @@ fn writes_on_the_first_run_then_fails_with_a_diff_when_stale() {
     defs.check_or_write_with(&dir.0, &no_env()).unwrap();
 
     // The code changed: a stricter target.
-    static STRICTER: Slo =
-        Slo::__new("checkout", 99.95, Some(250), "shop.checkout", "shop::checkout", &[]).__objective(Timeframe::Days90, None, None);
-    static CHECKOUT2: FunctionDef =
-        FunctionDef::__new("shop::checkout", "shop.checkout", None, Some(TimerDef::__new("shop.checkout.duration", &[])), Some(&STRICTER));
+    static STRICTER: Slo = Slo::__new("checkout", 99.95, Some(250), "shop.checkout", "shop::checkout", &[])
+        .__objective(Timeframe::Days90, None, None);
+    static CHECKOUT2: FunctionDef = FunctionDef::__new(
+        "shop::checkout",
+        "shop.checkout",
+        None,
+        Some(TimerDef::__new("shop.checkout.duration", &[])),
+        Some(&STRICTER),
+    );
     let changed = definitions().service("shop").env("prod").functions([&CHECKOUT2, &CHARGE, &LOAD]).build().unwrap();
     let error = changed.check_or_write_with(&dir.0, &no_env()).unwrap_err();
     let text = format!("{error:?}");
     assert!(text.starts_with("the Datadog definitions in `"), "{text}");
-    assert!(text.contains("--- a/api/slo/shop-prod-checkout-success.json\n+++ b/api/slo/shop-prod-checkout-success.json"), "{text}");
+    assert!(
+        text.contains("--- a/api/slo/shop-prod-checkout-success.json\n+++ b/api/slo/shop-prod-checkout-success.json"),
+        "{text}"
+    );
     assert!(text.contains("\n-  \"target_threshold\": 99.9,\n+  \"target_threshold\": 99.95,\n"), "{text}");
-    assert!(text.ends_with("Review the change, then regenerate: DD_INSTRUMENT_DEFINITIONS=overwrite cargo test"), "{text}");
+    assert!(
+        text.ends_with("Review the change, then regenerate: DD_INSTRUMENT_DEFINITIONS=overwrite cargo test"),
+        "{text}"
+    );
 
     let overwrite = vec![(WRITE_VAR, "overwrite")];
     changed.check_or_write_with(&dir.0, &overwrite).unwrap();
@@ -94,7 +108,10 @@ fn files_no_longer_generated_are_stale_and_removed() {
     std::fs::write(&other_env, "{}\n").unwrap();
     let error = defs.check(&dir.0).unwrap_err().to_string();
     assert!(error.contains("1 file(s) differ"), "{error}");
-    assert!(error.contains("--- a/api/slo/shop-prod-refunds-success.json\n+++ /dev/null\n@@ -1 +0,0 @@\n-{}\n"), "{error}");
+    assert!(
+        error.contains("--- a/api/slo/shop-prod-refunds-success.json\n+++ /dev/null\n@@ -1 +0,0 @@\n-{}\n"),
+        "{error}"
+    );
     let changed = defs.write(&dir.0).unwrap();
     assert_eq!(changed, ["api/slo/shop-prod-refunds-success.json"]);
     assert!(!old.exists() && other_service.exists() && other_env.exists());
@@ -149,11 +166,18 @@ fn slos_are_scoped_and_have_every_timeframe_asked() {
     let slo = json(&defs, "api/slo/shop-prod-checkout-latency.json");
     assert_eq!(slo["query"]["numerator"], "sum:slo.requests.fast{slo:checkout,service:shop,env:prod}.as_count()");
     assert_eq!(slo["query"]["denominator"], "sum:slo.requests.total{slo:checkout,service:shop,env:prod}.as_count()");
-    let timeframes: Vec<&str> = slo["thresholds"].as_array().unwrap().iter().map(|t| t["timeframe"].as_str().unwrap()).collect();
+    let timeframes: Vec<&str> =
+        slo["thresholds"].as_array().unwrap().iter().map(|t| t["timeframe"].as_str().unwrap()).collect();
     assert_eq!(timeframes, ["7d", "30d", "90d"]);
-    assert_eq!((slo["timeframe"].as_str(), slo["target_threshold"].as_f64(), slo["warning_threshold"].as_f64()), (Some("90d"), Some(99.9), Some(99.95)));
+    assert_eq!(
+        (slo["timeframe"].as_str(), slo["target_threshold"].as_f64(), slo["warning_threshold"].as_f64()),
+        (Some("90d"), Some(99.9), Some(99.95))
+    );
     let description = slo["description"].as_str().unwrap();
-    assert!(description.starts_with("Orders go through ${quickly}.\n\n99.9% of calls return normally within 250 ms"), "{description}");
+    assert!(
+        description.starts_with("Orders go through ${quickly}.\n\n99.9% of calls return normally within 250 ms"),
+        "{description}"
+    );
     assert!(description.contains("on `shop::checkout`"), "{description}");
 }
 
@@ -179,7 +203,10 @@ fn monitors_derive_thresholds_from_the_slo() {
     );
     // The anomaly monitor of the server function notifies when traffic stops.
     let anomaly = json(&defs, "api/monitor/shop-prod-shop_checkout_duration-requests-anomaly.json");
-    assert_eq!((anomaly["options"]["notify_no_data"].as_bool(), anomaly["options"]["no_data_timeframe"].as_i64()), (Some(true), Some(30)));
+    assert_eq!(
+        (anomaly["options"]["notify_no_data"].as_bool(), anomaly["options"]["no_data_timeframe"].as_i64()),
+        (Some(true), Some(30))
+    );
     let set = builder().error_rate(0.2, 0.1).latency_p99_ms(900).build().unwrap();
     let errors = json(&set, "api/monitor/shop-prod-shop_checkout_duration-errors.json");
     assert_eq!(errors["options"]["thresholds"], serde_json::json!({"critical": 0.2, "warning": 0.1}));
@@ -202,12 +229,21 @@ fn terraform_references_slos_and_escapes_templates() {
     let slo = &resources["datadog_service_level_objective"]["shop_prod_checkout_latency"];
     assert!(slo["description"].as_str().unwrap().starts_with("Orders go through $${quickly}."));
     let dashboard = resources["datadog_dashboard_json"]["shop_prod_dashboard"]["dashboard"].as_str().unwrap();
-    assert!(dashboard.contains("\"slo_id\":\"${datadog_service_level_objective.shop_prod_checkout_latency.id}\""), "{dashboard}");
+    assert!(
+        dashboard.contains("\"slo_id\":\"${datadog_service_level_objective.shop_prod_checkout_latency.id}\""),
+        "{dashboard}"
+    );
     let pipeline = &resources["datadog_logs_custom_pipeline"]["shop_prod_logs_pipeline"];
-    assert_eq!(pipeline["processor"][4], serde_json::json!({"trace_id_remapper": {"name": "Trace id from dd.trace_id", "is_enabled": true, "sources": ["dd.trace_id"]}}));
+    assert_eq!(
+        pipeline["processor"][4],
+        serde_json::json!({"trace_id_remapper": {"name": "Trace id from dd.trace_id", "is_enabled": true, "sources": ["dd.trace_id"]}})
+    );
     let index = &resources["datadog_logs_index"]["shop_prod_logs_index"];
     assert_eq!(index["retention_days"], 15);
-    assert_eq!(index["exclusion_filter"][0]["filter"]["query"], "@http.route:(\"/health\" OR \"/healthz\" OR \"/livez\" OR \"/readyz\")");
+    assert_eq!(
+        index["exclusion_filter"][0]["filter"]["query"],
+        "@http.route:(\"/health\" OR \"/healthz\" OR \"/livez\" OR \"/readyz\")"
+    );
 }
 
 #[test]
@@ -215,7 +251,10 @@ fn settings_are_validated() {
     let cases: [(DefinitionsBuilder, &str); 7] = [
         (definitions().env("prod"), "invalid `service` ``: required"),
         (definitions().service("Shop Front").env("prod"), "invalid `service` `Shop Front`: not a valid tag value"),
-        (builder().log_retention_days(10), "invalid `log_retention_days` `10`: expected one of 3, 7, 15, 30, 45, 60, 90, 180, 360"),
+        (
+            builder().log_retention_days(10),
+            "invalid `log_retention_days` `10`: expected one of 3, 7, 15, 30, 45, 60, 90, 180, 360",
+        ),
         (builder().error_rate(0.01, 0.02), "invalid `error_rate` `0.01, 0.02`"),
         (builder().page("pagerduty"), "invalid `page/ticket` `pagerduty`"),
         (builder().debug_log_sample_rate(1.5), "invalid `debug_log_sample_rate` `1.5`"),
@@ -238,8 +277,17 @@ fn the_dashboard_groups_functions_by_module() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|w| (w["definition"]["title"].as_str().unwrap(), w["layout"]["y"].as_i64().unwrap(), w["layout"]["height"].as_i64().unwrap()))
+        .map(|w| {
+            (
+                w["definition"]["title"].as_str().unwrap(),
+                w["layout"]["y"].as_i64().unwrap(),
+                w["layout"]["height"].as_i64().unwrap(),
+            )
+        })
         .collect();
     // Each group starts where the previous one ends.
-    assert_eq!(groups, [("Service level objectives", 0, 4), ("Monitors", 4, 5), ("shop", 9, 3), ("shop::payments", 12, 3)]);
+    assert_eq!(
+        groups,
+        [("Service level objectives", 0, 4), ("Monitors", 4, 5), ("shop", 9, 3), ("shop::payments", 12, 3)]
+    );
 }
