@@ -599,7 +599,7 @@ impl<'a> Generator<'a> {
                 }));
             }
             let height = self.slos.len().div_ceil(2) * 3;
-            widgets.push(group("Service level objectives", slo_widgets, y, height));
+            widgets.push(group("Service level objectives", &slo_widgets, y, height));
             y += height + 1;
         }
         let monitors = vec![json!({
@@ -615,7 +615,7 @@ impl<'a> Generator<'a> {
             },
             "layout": layout(0, 0, 12, 4),
         })];
-        widgets.push(group("Monitors", monitors, y, 4));
+        widgets.push(group("Monitors", &monitors, y, 4));
         y += 5;
         // One group per module, one row of three graphs per timed function: readable with three
         // functions or sixty, and a module's functions stay together.
@@ -635,7 +635,7 @@ impl<'a> Generator<'a> {
                     &format!("{name}: calls/s"),
                     vec![("calls", format!("{}.as_rate()", self.calls_query(metric)))],
                     vec![("calls", "calls/s")],
-                    layout(0, top, 4, 2),
+                    &layout(0, top, 4, 2),
                 ));
                 rows.push(timeseries(
                     &format!("{name}: errors (%)"),
@@ -644,7 +644,7 @@ impl<'a> Generator<'a> {
                         ("calls", format!("{}.as_count()", self.calls_query(metric))),
                     ],
                     vec![("100 * errors / calls", "errors %")],
-                    layout(4, top, 4, 2),
+                    &layout(4, top, 4, 2),
                 ));
                 let percentiles: Vec<(&str, String)> = ["p50", "p95", "p99"]
                     .into_iter()
@@ -654,11 +654,11 @@ impl<'a> Generator<'a> {
                     &format!("{name}: latency (ms)"),
                     percentiles,
                     vec![("p50", "p50"), ("p95", "p95"), ("p99", "p99")],
-                    layout(8, top, 4, 2),
+                    &layout(8, top, 4, 2),
                 ));
             }
             let height = timers.len() * 2;
-            widgets.push(group(module, rows, y, height));
+            widgets.push(group(module, &rows, y, height));
             y += height + 1;
         }
         let mut api = json!({
@@ -844,7 +844,7 @@ fn layout(x: usize, y: usize, width: usize, height: usize) -> Value {
     json!({"x": x, "y": y, "width": width, "height": height})
 }
 
-fn group(title: &str, widgets: Vec<Value>, y: usize, height: usize) -> Value {
+fn group(title: &str, widgets: &[Value], y: usize, height: usize) -> Value {
     json!({
         "definition": {
             "type": "group",
@@ -858,7 +858,7 @@ fn group(title: &str, widgets: Vec<Value>, y: usize, height: usize) -> Value {
     })
 }
 
-fn timeseries(title: &str, queries: Vec<(&str, String)>, formulas: Vec<(&str, &str)>, layout: Value) -> Value {
+fn timeseries(title: &str, queries: Vec<(&str, String)>, formulas: Vec<(&str, &str)>, layout: &Value) -> Value {
     let queries: Vec<Value> = queries
         .into_iter()
         .map(|(name, query)| json!({"data_source": "metrics", "name": name, "query": query}))

@@ -56,7 +56,7 @@ mod registry;
 mod terraform;
 
 use std::collections::BTreeSet;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -506,7 +506,10 @@ impl Definitions {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let ours = name.strip_prefix(&self.prefix).is_some_and(|rest| rest.starts_with(['-', '.']));
                 let relative = format!("{subdir}/{name}");
-                if ours && name.ends_with(".json") && !generated.contains(relative.as_str()) {
+                if ours
+                    && Path::new(&name).extension().is_some_and(|ext| ext == "json")
+                    && !generated.contains(relative.as_str())
+                {
                     stale.push(relative);
                 }
             }
@@ -590,7 +593,7 @@ fn truncate_lines(text: &str, max: usize) -> String {
         return text.to_owned();
     }
     let mut kept: String = text.lines().take(max).flat_map(|line| [line, "\n"]).collect();
-    kept.push_str(&format!("... {} more lines of diff\n", total - max));
+    let _ = writeln!(kept, "... {} more lines of diff", total - max);
     kept
 }
 

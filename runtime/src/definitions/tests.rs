@@ -32,6 +32,20 @@ static LOAD: FunctionDef = FunctionDef::__new(
     None,
 );
 
+/// `CHECKOUT` after a change of its target.
+static STRICTER: Slo = Slo::__new("checkout", 99.95, Some(250), "shop.checkout", "shop::checkout", &[]).__objective(
+    Timeframe::Days90,
+    None,
+    None,
+);
+static CHECKOUT2: FunctionDef = FunctionDef::__new(
+    "shop::checkout",
+    "shop.checkout",
+    None,
+    Some(TimerDef::__new("shop.checkout.duration", &[])),
+    Some(&STRICTER),
+);
+
 fn builder() -> DefinitionsBuilder {
     definitions().service("shop").env("prod").functions([&CHECKOUT, &CHARGE, &LOAD])
 }
@@ -66,15 +80,6 @@ fn writes_on_the_first_run_then_fails_with_a_diff_when_stale() {
     defs.check_or_write_with(&dir.0, &no_env()).unwrap();
 
     // The code changed: a stricter target.
-    static STRICTER: Slo = Slo::__new("checkout", 99.95, Some(250), "shop.checkout", "shop::checkout", &[])
-        .__objective(Timeframe::Days90, None, None);
-    static CHECKOUT2: FunctionDef = FunctionDef::__new(
-        "shop::checkout",
-        "shop.checkout",
-        None,
-        Some(TimerDef::__new("shop.checkout.duration", &[])),
-        Some(&STRICTER),
-    );
     let changed = definitions().service("shop").env("prod").functions([&CHECKOUT2, &CHARGE, &LOAD]).build().unwrap();
     let error = changed.check_or_write_with(&dir.0, &no_env()).unwrap_err();
     let text = format!("{error:?}");
