@@ -112,7 +112,11 @@ fn as_strings(value: &Value) -> Value {
             map.iter()
                 .map(|(key, value)| {
                     let text = match value {
-                        Value::Number(number) => Value::String(number.to_string()),
+                        // `1`, not `1.0`: the text Datadog returns, so plans show no drift.
+                        Value::Number(number) => Value::String(match number.as_f64() {
+                            Some(float) if float.fract() == 0.0 && float.abs() < 1e15 => format!("{float:.0}"),
+                            _ => number.to_string(),
+                        }),
                         other => other.clone(),
                     };
                     (key.clone(), text)
