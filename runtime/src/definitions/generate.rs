@@ -84,6 +84,24 @@ pub(crate) fn slug(text: &str) -> String {
     out.trim_matches('_').to_owned()
 }
 
+/// Keys made unique in the order they are asked for: names that differ only in characters a
+/// key cannot hold (`checkout-eu` and `checkout_eu`) get `-2`, `-3`, ... Inputs come sorted, so
+/// the same program always gets the same keys.
+#[derive(Default)]
+struct UniqueKeys(std::collections::BTreeSet<String>);
+
+impl UniqueKeys {
+    fn unique(&mut self, key: String) -> String {
+        let mut candidate = key.clone();
+        let mut n = 1;
+        while !self.0.insert(candidate.clone()) {
+            n += 1;
+            candidate = format!("{key}-{n}");
+        }
+        candidate
+    }
+}
+
 /// What an SLO object measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Objective {
@@ -104,6 +122,8 @@ struct SloPlan<'a> {
 /// One latency distribution: the timed functions that record it (usually one).
 struct TimerPlan<'a> {
     metric: &'static str,
+    /// `<service>-<env>-<metric slug>`, unique among the timers.
+    key: String,
     functions: Vec<&'a FunctionDef>,
 }
 
@@ -120,10 +140,6 @@ impl TimerPlan<'_> {
     /// rate follows the service's traffic.
     fn is_entry_point(&self) -> bool {
         self.functions.iter().any(|f| f.span().is_some_and(|span| matches!(span.kind(), "server" | "consumer")))
-    }
-
-    fn key(&self, prefix: &str) -> String {
-        format!("{prefix}-{}", slug(self.metric))
     }
 
     /// `checkout::checkout` (or the list, when several functions share the metric).
@@ -162,6 +178,7 @@ impl<'a> Generator<'a> {
                 by_name.entry(slo.name()).or_insert_with(|| (slo, Vec::new())).1.push(function);
             }
         }
+        let mut keys = UniqueKeys::default();
         let mut slos = Vec::new();
         for (name, (slo, functions)) in by_name {
             let mut objectives = vec![Objective::Success];
@@ -171,7 +188,7 @@ impl<'a> Generator<'a> {
                     Objective::Success => "success",
                     Objective::Latency(_) => "latency",
                 };
-                let key = format!("{prefix}-{}-{what}", slug(name));
+                let key = keys.unique(format!("{prefix}-{}-{what}", slug(name)));
                 slos.push(SloPlan { slo, objective, key, functions: functions.clone() });
             }
         }
@@ -181,7 +198,14 @@ impl<'a> Generator<'a> {
                 by_metric.entry(timer.metric()).or_default().push(function);
             }
         }
-        let timers = by_metric.into_iter().map(|(metric, functions)| TimerPlan { metric, functions }).collect();
+        let timers = by_metric
+            .into_iter()
+            .map(|(metric, functions)| TimerPlan {
+                metric,
+                key: keys.unique(format!("{prefix}-{}", slug(metric))),
+                functions,
+            })
+            .collect();
         Self { settings, prefix, slos, timers }
     }
 
@@ -477,7 +501,7 @@ impl<'a> Generator<'a> {
                 "include_tags": true,
             },
         });
-        Object { kind: Kind::Monitor, key: format!("{}-errors", timer.key(&self.prefix)), api }
+        Object { kind: Kind::Monitor, key: format!("{}-errors", timer.key), api }
     }
 
     /// Critical and warning p99 latencies in ms: the settings, else the SLO's latency threshold
@@ -525,7 +549,7 @@ impl<'a> Generator<'a> {
                 "include_tags": true,
             },
         });
-        Object { kind: Kind::Monitor, key: format!("{}-p99", timer.key(&self.prefix)), api }
+        Object { kind: Kind::Monitor, key: format!("{}-p99", timer.key), api }
     }
 
     fn anomaly(&self, timer: &TimerPlan<'_>) -> Object {
@@ -571,7 +595,7 @@ impl<'a> Generator<'a> {
             "tags": self.tags(&[format!("metric:{metric}")]),
             "options": options,
         });
-        Object { kind: Kind::Monitor, key: format!("{}-requests-anomaly", timer.key(&self.prefix)), api }
+        Object { kind: Kind::Monitor, key: format!("{}-requests-anomaly", timer.key), api }
     }
 
     fn dashboard(&self) -> Object {

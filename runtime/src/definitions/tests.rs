@@ -296,3 +296,64 @@ fn the_dashboard_groups_functions_by_module() {
         [("Service level objectives", 0, 4), ("Monitors", 4, 5), ("shop", 9, 3), ("shop::payments", 12, 3)]
     );
 }
+
+/// `count` leaked functions with a timer, in `modules` modules, the first with an SLO.
+fn many(count: usize, modules: usize) -> Vec<&'static FunctionDef> {
+    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+    (0..count)
+        .map(|i| {
+            let module = format!("shop::m{}", i % modules);
+            let function = leak(format!("{module}::f{i:02}"));
+            let operation = leak(function.replace("::", "."));
+            let timer = Some(TimerDef::__new(leak(format!("{operation}.duration")), &[]));
+            let span = Some(SpanDef::__new(None, if i == 0 { "server" } else { "internal" }, None, None, false, &[]));
+            let slo = (i == 0).then_some(&CHECKOUT_SLO);
+            &*Box::leak(Box::new(FunctionDef::__new(function, operation, span, timer, slo)))
+        })
+        .collect()
+}
+
+#[test]
+fn the_dashboard_stays_readable_with_sixty_functions() {
+    let defs = definitions().service("shop").env("prod").functions(many(60, 6)).build().unwrap();
+    let dashboard = json(&defs, "api/dashboard/shop-prod-dashboard.json");
+    let groups = dashboard["widgets"].as_array().unwrap();
+    // SLOs, monitors, then one group per module.
+    assert_eq!(groups.len(), 2 + 6);
+    let mut bottom = 0;
+    for group in groups {
+        let layout = &group["layout"];
+        assert_eq!((layout["x"].as_i64(), layout["width"].as_i64()), (Some(0), Some(12)));
+        assert_eq!(layout["y"].as_i64(), Some(bottom), "groups follow each other");
+        bottom += layout["height"].as_i64().unwrap();
+        let widgets = group["definition"]["widgets"].as_array().unwrap();
+        for widget in widgets {
+            let inner = &widget["layout"];
+            assert!(inner["x"].as_i64().unwrap() + inner["width"].as_i64().unwrap() <= 12);
+            assert!(
+                inner["y"].as_i64().unwrap() + inner["height"].as_i64().unwrap() < layout["height"].as_i64().unwrap()
+            );
+        }
+    }
+    let module_widgets: usize = groups[2..].iter().map(|g| g["definition"]["widgets"].as_array().unwrap().len()).sum();
+    assert_eq!(module_widgets, 60 * 3);
+    assert_eq!(groups[2]["definition"]["title"], "shop::m0");
+    assert_eq!(groups[2]["definition"]["widgets"][0]["definition"]["title"], "f00: calls/s");
+}
+
+#[test]
+fn keys_stay_unique_when_names_collide() {
+    static A: Slo = Slo::__new("checkout-eu", 99.0, None, "a", "a", &[]);
+    static B: Slo = Slo::__new("checkout_eu", 99.0, None, "b", "b", &[]);
+    static FA: FunctionDef =
+        FunctionDef::__new("shop::a", "shop.a", None, Some(TimerDef::__new("shop.a_b", &[])), Some(&A));
+    static FB: FunctionDef =
+        FunctionDef::__new("shop::b", "shop.b", None, Some(TimerDef::__new("shop.a.b", &[])), Some(&B));
+    let defs = definitions().service("shop").env("prod").functions([&FA, &FB]).build().unwrap();
+    let slos: Vec<&str> = defs.files().iter().map(DefinitionFile::path).filter(|p| p.starts_with("api/slo/")).collect();
+    assert_eq!(slos, ["api/slo/shop-prod-checkout_eu-success-2.json", "api/slo/shop-prod-checkout_eu-success.json"]);
+    let errors = defs.files().iter().filter(|f| f.path().ends_with("-errors.json")).count();
+    assert_eq!(errors, 2);
+    let second = json(&defs, "api/slo/shop-prod-checkout_eu-success-2.json");
+    assert_eq!(second["tags"][3], "slo:checkout_eu");
+}
