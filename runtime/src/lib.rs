@@ -48,7 +48,9 @@
 //! - `axum`: route templates of axum routers (`MatchedPath`) in [`http::server_layer`] resources.
 //!
 //! Beyond the macros: [`propagation`] (Datadog and W3C trace headers), [`http`] (tower layers for
-//! servers and clients), [`logs`] (JSON logs correlated with traces), [`SamplingRule`].
+//! servers and clients), [`logs`] (JSON logs correlated with traces), [`SamplingRule`], and
+//! [`definitions()`] (the service's SLOs, monitors, dashboard and log configuration in Datadog,
+//! generated from the annotations).
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
