@@ -92,13 +92,17 @@ struct UniqueKeys(std::collections::BTreeSet<String>);
 
 impl UniqueKeys {
     fn unique(&mut self, key: String) -> String {
-        let mut candidate = key.clone();
-        let mut n = 1;
-        while !self.0.insert(candidate.clone()) {
-            n += 1;
-            candidate = format!("{key}-{n}");
+        if self.0.insert(key.clone()) {
+            return key;
         }
-        candidate
+        let mut n = 2;
+        loop {
+            let candidate = format!("{key}-{n}");
+            if self.0.insert(candidate.clone()) {
+                return candidate;
+            }
+            n += 1;
+        }
     }
 }
 
