@@ -86,7 +86,7 @@ impl std::error::Error for PayError {}
 /// Handles one order: the server span of the request.
 #[dd_span(kind = "server", resource = "POST /checkout", tags(order.id = order.id, ..order.tags()))]
 #[dd_timed(tags(..order.tags()))]
-#[dd_slo(name = "checkout", target = 99.9, latency_ms = 250)]
+#[dd_slo(name = "checkout", target = 99.9, latency_ms = 250, description = "Orders are paid and confirmed quickly.")]
 async fn checkout(order: &Order) -> Result<u64, CheckoutError> {
     reserve_stock(order.items).await?;
     let payment = charge(order.card, order.items * 1250).await.map_err(CheckoutError::Payment)?;
@@ -145,4 +145,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Dropping the guard flushes every span and metric point before the process exits.
     drop(telemetry);
     Ok(())
+}
+
+/// The Datadog objects of this service (SLOs, monitors, dashboard, log pipeline and index),
+/// generated from the annotated functions above and committed under `checkout/datadog/`.
+/// Regenerate after changing an annotation: `DD_INSTRUMENT_DEFINITIONS=overwrite cargo test -p
+/// dd-instrument-examples --bin checkout`.
+#[cfg(test)]
+fn datadog_definitions() -> dd_instrument::definitions::Definitions {
+    dd_instrument::definitions()
+        .service("checkout")
+        .env("prod")
+        .team("payments")
+        .page("@pagerduty-checkout")
+        .ticket("@slack-checkout-alerts")
+        .runbook("https://wiki.example.com/runbooks/checkout")
+        .build()
+        .expect("valid settings")
+}
+
+#[test]
+fn datadog_definitions_are_current() {
+    datadog_definitions().check_or_write(concat!(env!("CARGO_MANIFEST_DIR"), "/checkout/datadog")).unwrap();
 }

@@ -5,6 +5,25 @@ async fn charge(order_id: u64) -> Result<u64, PayError> {
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "charge")
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("charge"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
@@ -60,6 +79,25 @@ async fn nothing() {
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "nothing")
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("nothing"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,

@@ -8,13 +8,18 @@ fn stacked() {
         ::core::concat!(::core::module_path!(), "::", "stacked")
     );
     static __DD_SLO: __dd_private::Slo = __dd_private::Slo::__new(
-        "a",
-        99f64,
-        ::core::option::Option::None,
-        __DD_OPERATION,
-        __DD_FUNCTION,
-        &[],
-    );
+            "a",
+            99f64,
+            ::core::option::Option::None,
+            __DD_OPERATION,
+            __DD_FUNCTION,
+            &[],
+        )
+        .__objective(
+            __dd_private::Timeframe::Days30,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
     __dd_private::inventory::submit! {
         __dd_private::SloEntry(& __DD_SLO)
     }
@@ -23,6 +28,25 @@ fn stacked() {
         ::core::option::Option::None,
         ::core::option::Option::Some(&__DD_SLO),
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("stacked"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::Some(&__DD_SLO),
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
@@ -87,6 +111,30 @@ fn string_form() {
         ),
         ::core::option::Option::None,
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("string_form"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::Some(
+            __dd_private::TimerDef::__new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,

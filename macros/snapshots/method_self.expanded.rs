@@ -10,6 +10,25 @@ impl Cart {
         const __DD_OPERATION: &str = __dd_private::operation_name!(
             ::core::concat!(::core::module_path!(), "::", "total")
         );
+        static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+            __DD_FUNCTION,
+            __DD_OPERATION,
+            ::core::option::Option::Some(
+                __dd_private::SpanDef::__new(
+                    ::core::option::Option::None,
+                    "internal",
+                    ::core::option::Option::None,
+                    ::core::option::Option::None,
+                    false,
+                    &[],
+                ),
+            ),
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
+        __dd_private::inventory::submit! {
+            __dd_private::FunctionEntry(& __DD_DEFINITION)
+        }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
             let __dd_span = __dd_private::tracing::span!(
@@ -63,6 +82,25 @@ impl Cart {
         const __DD_OPERATION: &str = __dd_private::operation_name!(
             ::core::concat!(::core::module_path!(), "::", "add")
         );
+        static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+            __DD_FUNCTION,
+            __DD_OPERATION,
+            ::core::option::Option::Some(
+                __dd_private::SpanDef::__new(
+                    ::core::option::Option::None,
+                    "internal",
+                    ::core::option::Option::None,
+                    ::core::option::Option::None,
+                    false,
+                    &[],
+                ),
+            ),
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
+        __dd_private::inventory::submit! {
+            __dd_private::FunctionEntry(& __DD_DEFINITION)
+        }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
             let __dd_span = __dd_private::tracing::span!(
@@ -121,6 +159,25 @@ impl Cart {
         const __DD_OPERATION: &str = __dd_private::operation_name!(
             ::core::concat!(::core::module_path!(), "::", "into_items")
         );
+        static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+            __DD_FUNCTION,
+            __DD_OPERATION,
+            ::core::option::Option::Some(
+                __dd_private::SpanDef::__new(
+                    ::core::option::Option::None,
+                    "internal",
+                    ::core::option::Option::None,
+                    ::core::option::Option::None,
+                    false,
+                    &[],
+                ),
+            ),
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
+        __dd_private::inventory::submit! {
+            __dd_private::FunctionEntry(& __DD_DEFINITION)
+        }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
             let __dd_span = __dd_private::tracing::span!(
@@ -174,6 +231,25 @@ impl Cart {
         const __DD_OPERATION: &str = __dd_private::operation_name!(
             ::core::concat!(::core::module_path!(), "::", "new")
         );
+        static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+            __DD_FUNCTION,
+            __DD_OPERATION,
+            ::core::option::Option::Some(
+                __dd_private::SpanDef::__new(
+                    ::core::option::Option::None,
+                    "internal",
+                    ::core::option::Option::None,
+                    ::core::option::Option::None,
+                    false,
+                    &[],
+                ),
+            ),
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
+        __dd_private::inventory::submit! {
+            __dd_private::FunctionEntry(& __DD_DEFINITION)
+        }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
             let __dd_span = __dd_private::tracing::span!(
@@ -229,6 +305,25 @@ impl Cart {
         const __DD_OPERATION: &str = __dd_private::operation_name!(
             ::core::concat!(::core::module_path!(), "::", "made_by_macro")
         );
+        static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+            __DD_FUNCTION,
+            __DD_OPERATION,
+            ::core::option::Option::Some(
+                __dd_private::SpanDef::__new(
+                    ::core::option::Option::None,
+                    "internal",
+                    ::core::option::Option::None,
+                    ::core::option::Option::None,
+                    false,
+                    &[],
+                ),
+            ),
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
+        __dd_private::inventory::submit! {
+            __dd_private::FunctionEntry(& __DD_DEFINITION)
+        }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
             let __dd_span = __dd_private::tracing::span!(
@@ -284,6 +379,25 @@ impl Cart {
         const __DD_OPERATION: &str = __dd_private::operation_name!(
             ::core::concat!(::core::module_path!(), "::", "nested_self_is_not_a_method")
         );
+        static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+            __DD_FUNCTION,
+            __DD_OPERATION,
+            ::core::option::Option::Some(
+                __dd_private::SpanDef::__new(
+                    ::core::option::Option::Some("nested_self_is_not_a_method"),
+                    "internal",
+                    ::core::option::Option::None,
+                    ::core::option::Option::None,
+                    false,
+                    &[],
+                ),
+            ),
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
+        __dd_private::inventory::submit! {
+            __dd_private::FunctionEntry(& __DD_DEFINITION)
+        }
         let __dd_call = {
             let __dd_span = __dd_private::tracing::span!(
                 target : ::core::module_path!(), __dd_private::tracing::Level::INFO,

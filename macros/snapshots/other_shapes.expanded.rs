@@ -7,6 +7,25 @@ fn forever() -> ! {
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "forever")
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("forever"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
@@ -24,6 +43,7 @@ fn forever() -> ! {
 }
 unsafe fn read(pointer: *const u8) -> u8 {
     use ::dd_instrument::__private as __dd_private;
+    const __DD_FUNCTION: &str = ::core::concat!(::core::module_path!(), "::", "read");
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "read")
     );
@@ -37,6 +57,21 @@ unsafe fn read(pointer: *const u8) -> u8 {
         ),
         ::core::option::Option::None,
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::None,
+        ::core::option::Option::Some(
+            __dd_private::TimerDef::__new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::Span::none();
         __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
@@ -80,6 +115,25 @@ fn r#type() {
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "type")
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("type"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
@@ -134,6 +188,25 @@ fn with_inner_attribute() -> u32 {
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "with_inner_attribute")
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("with_inner_attribute"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
@@ -187,6 +260,25 @@ async fn early(flag: bool) -> Option<u32> {
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "early")
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("early"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,

@@ -8,6 +8,25 @@ fn load_cart(shard: u32) {
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "load_cart")
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::None,
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_resource = &(format!("GET /carts/{}", shard));
         {
@@ -83,6 +102,25 @@ async fn handle(request: &Request) -> Response {
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "handle")
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::None,
+                "server",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_resource = &(request.route());
         {

@@ -22,6 +22,25 @@ impl Store for Db {
         const __DD_OPERATION: &str = __dd_private::operation_name!(
             ::core::concat!(::core::module_path!(), "::", "load")
         );
+        static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+            __DD_FUNCTION,
+            __DD_OPERATION,
+            ::core::option::Option::Some(
+                __dd_private::SpanDef::__new(
+                    ::core::option::Option::None,
+                    "internal",
+                    ::core::option::Option::None,
+                    ::core::option::Option::None,
+                    false,
+                    &[],
+                ),
+            ),
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
+        __dd_private::inventory::submit! {
+            __dd_private::FunctionEntry(& __DD_DEFINITION)
+        }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
             let __dd_span = __dd_private::tracing::span!(
@@ -80,6 +99,25 @@ impl Store for Db {
         const __DD_OPERATION: &str = __dd_private::operation_name!(
             ::core::concat!(::core::module_path!(), "::", "opaque")
         );
+        static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+            __DD_FUNCTION,
+            __DD_OPERATION,
+            ::core::option::Option::Some(
+                __dd_private::SpanDef::__new(
+                    ::core::option::Option::None,
+                    "internal",
+                    ::core::option::Option::None,
+                    ::core::option::Option::None,
+                    false,
+                    &[],
+                ),
+            ),
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
+        __dd_private::inventory::submit! {
+            __dd_private::FunctionEntry(& __DD_DEFINITION)
+        }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
             let __dd_span = __dd_private::tracing::span!(
@@ -105,6 +143,7 @@ impl Store for Db {
 }
 fn later(id: u64) -> impl Future<Output = u64> {
     use ::dd_instrument::__private as __dd_private;
+    const __DD_FUNCTION: &str = ::core::concat!(::core::module_path!(), "::", "later");
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "later")
     );
@@ -118,6 +157,21 @@ fn later(id: u64) -> impl Future<Output = u64> {
         ),
         ::core::option::Option::None,
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::None,
+        ::core::option::Option::Some(
+            __dd_private::TimerDef::__new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let doubled = id * 2;
     let __dd_call = {
         let __dd_span = __dd_private::tracing::Span::none();

@@ -12,13 +12,18 @@ fn load_cart(shard: u32, user: &User, cart_tags: &CartTags) -> u32 {
         ::core::concat!(::core::module_path!(), "::", "load_cart")
     );
     static __DD_SLO: __dd_private::Slo = __dd_private::Slo::__new(
-        "cart",
-        99f64,
-        ::core::option::Option::None,
-        __DD_OPERATION,
-        __DD_FUNCTION,
-        &[],
-    );
+            "cart",
+            99f64,
+            ::core::option::Option::None,
+            __DD_OPERATION,
+            __DD_FUNCTION,
+            &[],
+        )
+        .__objective(
+            __dd_private::Timeframe::Days30,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
     __dd_private::inventory::submit! {
         __dd_private::SloEntry(& __DD_SLO)
     }
@@ -32,6 +37,30 @@ fn load_cart(shard: u32, user: &User, cart_tags: &CartTags) -> u32 {
         ),
         ::core::option::Option::Some(&__DD_SLO),
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("load_cart"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &["team:carts"],
+            ),
+        ),
+        ::core::option::Option::Some(
+            __dd_private::TimerDef::__new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::Some(&__DD_SLO),
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_tag_0 = &(shard);
         let __dd_tag_1 = &(user.id());
@@ -143,6 +172,25 @@ async fn span_only(shard: u32) {
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "span_only")
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("span_only"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_tag_0 = &(shard);
         {
@@ -216,6 +264,9 @@ async fn span_only(shard: u32) {
 }
 async fn timed_only(region: &str) {
     use ::dd_instrument::__private as __dd_private;
+    const __DD_FUNCTION: &str = ::core::concat!(
+        ::core::module_path!(), "::", "timed_only"
+    );
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "timed_only")
     );
@@ -229,6 +280,21 @@ async fn timed_only(region: &str) {
         ),
         ::core::option::Option::None,
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::None,
+        ::core::option::Option::Some(
+            __dd_private::TimerDef::__new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_tag_0 = &(region);
         {

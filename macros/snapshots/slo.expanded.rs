@@ -7,13 +7,18 @@ async fn charge() -> Result<(), PayError> {
         ::core::concat!(::core::module_path!(), "::", "charge")
     );
     static __DD_SLO: __dd_private::Slo = __dd_private::Slo::__new(
-        "checkout-payment",
-        99.9f64,
-        ::core::option::Option::Some(500u64),
-        __DD_OPERATION,
-        __DD_FUNCTION,
-        &[],
-    );
+            "checkout-payment",
+            99.9f64,
+            ::core::option::Option::Some(500u64),
+            __DD_OPERATION,
+            __DD_FUNCTION,
+            &[],
+        )
+        .__objective(
+            __dd_private::Timeframe::Days30,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
     __dd_private::inventory::submit! {
         __dd_private::SloEntry(& __DD_SLO)
     }
@@ -22,6 +27,16 @@ async fn charge() -> Result<(), PayError> {
         ::core::option::Option::None,
         ::core::option::Option::Some(&__DD_SLO),
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+        ::core::option::Option::Some(&__DD_SLO),
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::Span::none();
         __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
@@ -69,13 +84,18 @@ fn integer_target() {
         ::core::concat!(::core::module_path!(), "::", "integer_target")
     );
     static __DD_SLO: __dd_private::Slo = __dd_private::Slo::__new(
-        "v2.checkout/eu:west",
-        99f64,
-        ::core::option::Option::Some(500u64),
-        __DD_OPERATION,
-        __DD_FUNCTION,
-        &["tier:gold"],
-    );
+            "v2.checkout/eu:west",
+            99f64,
+            ::core::option::Option::Some(500u64),
+            __DD_OPERATION,
+            __DD_FUNCTION,
+            &["tier:gold"],
+        )
+        .__objective(
+            __dd_private::Timeframe::Days30,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
     __dd_private::inventory::submit! {
         __dd_private::SloEntry(& __DD_SLO)
     }
@@ -84,6 +104,16 @@ fn integer_target() {
         ::core::option::Option::None,
         ::core::option::Option::Some(&__DD_SLO),
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+        ::core::option::Option::Some(&__DD_SLO),
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::Span::none();
         __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
@@ -130,13 +160,18 @@ fn without_latency() {
         ::core::concat!(::core::module_path!(), "::", "without_latency")
     );
     static __DD_SLO: __dd_private::Slo = __dd_private::Slo::__new(
-        "99th",
-        99.95f64,
-        ::core::option::Option::None,
-        __DD_OPERATION,
-        __DD_FUNCTION,
-        &[],
-    );
+            "99th",
+            99.95f64,
+            ::core::option::Option::None,
+            __DD_OPERATION,
+            __DD_FUNCTION,
+            &[],
+        )
+        .__objective(
+            __dd_private::Timeframe::Days30,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
     __dd_private::inventory::submit! {
         __dd_private::SloEntry(& __DD_SLO)
     }
@@ -145,6 +180,16 @@ fn without_latency() {
         ::core::option::Option::None,
         ::core::option::Option::Some(&__DD_SLO),
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+        ::core::option::Option::Some(&__DD_SLO),
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::Span::none();
         __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)

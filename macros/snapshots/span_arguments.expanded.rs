@@ -6,6 +6,32 @@ fn load_cart() {
         ::core::module_path!(), "::", "load_cart"
     );
     const __DD_OPERATION: &str = "cart.load";
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("GET /carts"),
+                "client",
+                ::core::option::Option::Some("cart-db"),
+                ::core::option::Option::Some("sql"),
+                true,
+                &[
+                    "team:carts",
+                    "order.priority:2",
+                    "http.route:/carts",
+                    "ratio:-0.5",
+                    "cached:true",
+                    "big:18446744073709551615",
+                ],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
@@ -60,6 +86,25 @@ fn internal() {
         ::core::module_path!(), "::", "internal"
     );
     const __DD_OPERATION: &str = "work.step_2";
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("internal"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
@@ -111,6 +156,25 @@ fn server() {
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "server")
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("POST /charge"),
+                "server",
+                ::core::option::Option::None,
+                ::core::option::Option::Some("web"),
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,

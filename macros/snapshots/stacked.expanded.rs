@@ -11,13 +11,18 @@ fn charge(tenant: &str) -> u32 {
         ::core::concat!(::core::module_path!(), "::", "charge")
     );
     static __DD_SLO: __dd_private::Slo = __dd_private::Slo::__new(
-        "checkout",
-        99.9f64,
-        ::core::option::Option::None,
-        __DD_OPERATION,
-        __DD_FUNCTION,
-        &[],
-    );
+            "checkout",
+            99.9f64,
+            ::core::option::Option::None,
+            __DD_OPERATION,
+            __DD_FUNCTION,
+            &[],
+        )
+        .__objective(
+            __dd_private::Timeframe::Days30,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
     __dd_private::inventory::submit! {
         __dd_private::SloEntry(& __DD_SLO)
     }
@@ -31,6 +36,30 @@ fn charge(tenant: &str) -> u32 {
         ),
         ::core::option::Option::Some(&__DD_SLO),
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("charge"),
+                "internal",
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::Some(
+            __dd_private::TimerDef::__new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::Some(&__DD_SLO),
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_tag_0 = &(tenant);
         {
@@ -118,13 +147,18 @@ async fn authorize(order_id: u64, cents: u32) -> Result<Receipt, PayError> {
         ::core::concat!(::core::module_path!(), "::", "authorize")
     );
     static __DD_SLO: __dd_private::Slo = __dd_private::Slo::__new(
-        "checkout-payment",
-        99.9f64,
-        ::core::option::Option::Some(500u64),
-        __DD_OPERATION,
-        __DD_FUNCTION,
-        &[],
-    );
+            "checkout-payment",
+            99.9f64,
+            ::core::option::Option::Some(500u64),
+            __DD_OPERATION,
+            __DD_FUNCTION,
+            &[],
+        )
+        .__objective(
+            __dd_private::Timeframe::Days30,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        );
     __dd_private::inventory::submit! {
         __dd_private::SloEntry(& __DD_SLO)
     }
@@ -138,6 +172,30 @@ async fn authorize(order_id: u64, cents: u32) -> Result<Receipt, PayError> {
         ),
         ::core::option::Option::Some(&__DD_SLO),
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::Some(
+            __dd_private::SpanDef::__new(
+                ::core::option::Option::Some("POST /charge"),
+                "client",
+                ::core::option::Option::Some("payments-gateway"),
+                ::core::option::Option::None,
+                false,
+                &[],
+            ),
+        ),
+        ::core::option::Option::Some(
+            __dd_private::TimerDef::__new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::Some(&__DD_SLO),
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::span!(
             target : ::core::module_path!(), __dd_private::tracing::Level::INFO,

@@ -2,6 +2,7 @@
 //! tags normalized at compile time.
 fn charge() {
     use ::dd_instrument::__private as __dd_private;
+    const __DD_FUNCTION: &str = ::core::concat!(::core::module_path!(), "::", "charge");
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "charge")
     );
@@ -15,6 +16,21 @@ fn charge() {
         ),
         ::core::option::Option::None,
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::None,
+        ::core::option::Option::Some(
+            __dd_private::TimerDef::__new(
+                __dd_private::concat!(__DD_OPERATION, ".duration"),
+                &[],
+            ),
+        ),
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::Span::none();
         __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
@@ -54,6 +70,9 @@ fn charge() {
 }
 fn charge_named() -> Result<(), PayError> {
     use ::dd_instrument::__private as __dd_private;
+    const __DD_FUNCTION: &str = ::core::concat!(
+        ::core::module_path!(), "::", "charge_named"
+    );
     const __DD_OPERATION: &str = __dd_private::operation_name!(
         ::core::concat!(::core::module_path!(), "::", "charge_named")
     );
@@ -67,6 +86,21 @@ fn charge_named() -> Result<(), PayError> {
         ),
         ::core::option::Option::None,
     );
+    static __DD_DEFINITION: __dd_private::FunctionDef = __dd_private::FunctionDef::__new(
+        __DD_FUNCTION,
+        __DD_OPERATION,
+        ::core::option::Option::None,
+        ::core::option::Option::Some(
+            __dd_private::TimerDef::__new(
+                "checkout.payment.Latency_2",
+                &["method:card", "region:eu_west"],
+            ),
+        ),
+        ::core::option::Option::None,
+    );
+    __dd_private::inventory::submit! {
+        __dd_private::FunctionEntry(& __DD_DEFINITION)
+    }
     let __dd_call = {
         let __dd_span = __dd_private::tracing::Span::none();
         __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)

@@ -274,6 +274,35 @@ pub fn dd_timed(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// A latency threshold in milliseconds: a call is good only if it succeeds within it.
 ///
+/// # `timeframe = ".."`
+///
+/// The window the SLO is evaluated over in Datadog: `"7d"`, `"30d"` (the default) or `"90d"`.
+/// Generated SLOs (`dd_instrument::definitions`) get 7d and 30d thresholds, plus 90d with
+/// `timeframe = "90d"`, and burn-rate alerts over this window.
+///
+/// # `warning = <number>`
+///
+/// A warning level in percent, above the target and below 100: the SLO shows a warning once it
+/// is met by less than this margin. Default in generated SLOs: half way between the target and
+/// 100 (`99.95` for `target = 99.9`).
+///
+/// # `description = ".."`
+///
+/// What the objective promises, in words, at the top of the generated SLO's description.
+///
+/// ```
+/// # use dd_instrument::dd_slo;
+/// #[dd_slo(
+///     name = "checkout",
+///     target = 99.9,
+///     timeframe = "90d",
+///     warning = 99.95,
+///     description = "Orders are confirmed within a second.",
+/// )]
+/// fn checkout() {}
+/// # checkout();
+/// ```
+///
 /// # `tags(..)`
 ///
 /// Tags of the SLO's counters, with the syntax of [`macro@dd_span`]'s `tags(..)`.
@@ -285,7 +314,8 @@ pub fn dd_timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # What it expands to
 ///
 /// A `static` SLO definition registered with `inventory`, a `static` call site with its
-/// counters, and the same single wrapper as [`macro@dd_span`] (shared when stacked).
+/// counters, and the same single wrapper as [`macro@dd_span`] (shared when stacked). Each of the
+/// three attributes also registers the function in `dd_instrument::definitions::functions()`.
 #[proc_macro_attribute]
 pub fn dd_slo(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(Macro::Slo, args.into(), item.into()).into()

@@ -49,7 +49,9 @@
 //!
 //! Beyond the macros: [`propagation`] (Datadog and W3C trace headers), [`http`] (tower layers for
 //! servers and clients), [`logs`] (JSON logs correlated with traces), [`SamplingRule`], and
-//! [`testing`] (the spans and metric points a piece of code produces, for your own tests).
+//! [`testing`] (the spans and metric points a piece of code produces, for your own tests), and
+//! [`definitions()`] (the service's SLOs, monitors, dashboard and log configuration in Datadog,
+//! generated from the annotations).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -58,6 +60,7 @@ mod config;
 #[doc(hidden)]
 pub mod db;
 mod dd_error;
+pub mod definitions;
 pub mod http;
 mod init;
 pub mod logs;
@@ -81,6 +84,7 @@ pub use config::{
     TracesExporter,
 };
 pub use dd_error::DdError;
+pub use definitions::definitions;
 pub use init::{Builder, DEFAULT_FLUSH_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, Guard, builder, init};
 pub use redact::{Detector, Redaction, RedactionError};
 pub use tags::{DdTags, TagValue, TagVisitor, is_valid_tag_key, normalize_tag};
@@ -90,6 +94,7 @@ pub use dd_instrument_macros::{DdError, DdTags, dd_slo, dd_span, dd_timed};
 /// Items the macro expansions use. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::definitions::{FunctionDef, FunctionEntry, SpanDef, TimerDef};
     pub use crate::per_call::call::{Call, CallTags, Instrumented, span_tags};
     pub use crate::per_call::name::{buf_as_str, concat_bytes, normalize_operation};
     pub use crate::per_call::outcome::{ErrorRecord, Outcome};
@@ -97,7 +102,7 @@ pub mod __private {
     pub use crate::per_call::span_field::{ResourceCache, method_resource};
     pub use crate::per_call::tag_probe::CheckTag;
     pub use crate::registry::SloEntry;
-    pub use crate::slo::Slo;
+    pub use crate::slo::{Slo, Timeframe};
     pub use inventory;
     pub use tracing;
 

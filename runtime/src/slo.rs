@@ -29,6 +29,29 @@ pub const SUCCESS_METRIC: &str = "slo.requests.success";
 /// Counter of successful calls within the latency threshold.
 pub const FAST_METRIC: &str = "slo.requests.fast";
 
+/// The window an SLO is evaluated over: `#[dd_slo(timeframe = "..")]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Timeframe {
+    /// `7d`: the last seven days.
+    Days7,
+    /// `30d`: the last thirty days (the default).
+    Days30,
+    /// `90d`: the last ninety days.
+    Days90,
+}
+
+impl Timeframe {
+    /// Datadog's name of the timeframe: `7d`, `30d` or `90d`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Days7 => "7d",
+            Self::Days30 => "30d",
+            Self::Days90 => "90d",
+        }
+    }
+}
+
 /// One service level objective, as declared by `#[dd_slo(..)]`.
 #[derive(Debug)]
 pub struct Slo {
@@ -38,6 +61,9 @@ pub struct Slo {
     operation: &'static str,
     function: &'static str,
     tags: &'static [&'static str],
+    timeframe: Timeframe,
+    warning: Option<f64>,
+    description: Option<&'static str>,
 }
 
 impl Slo {
@@ -50,7 +76,46 @@ impl Slo {
         function: &'static str,
         tags: &'static [&'static str],
     ) -> Self {
-        Self { name, target, latency_ms, operation, function, tags }
+        Self {
+            name,
+            target,
+            latency_ms,
+            operation,
+            function,
+            tags,
+            timeframe: Timeframe::Days30,
+            warning: None,
+            description: None,
+        }
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn __objective(
+        mut self,
+        timeframe: Timeframe,
+        warning: Option<f64>,
+        description: Option<&'static str>,
+    ) -> Self {
+        self.timeframe = timeframe;
+        self.warning = warning;
+        self.description = description;
+        self
+    }
+
+    /// The primary timeframe: `#[dd_slo(timeframe = "..")]`, `30d` by default.
+    pub fn timeframe(&self) -> Timeframe {
+        self.timeframe
+    }
+
+    /// The warning level in percent (above the target), when `#[dd_slo(warning = ..)]` gives one.
+    pub fn warning(&self) -> Option<f64> {
+        self.warning
+    }
+
+    /// What the objective promises, in the words of `#[dd_slo(description = "..")]`.
+    pub fn description(&self) -> Option<&'static str> {
+        self.description
     }
 
     /// The SLO's name, also the value of its `slo:` tag.

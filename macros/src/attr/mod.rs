@@ -112,14 +112,6 @@ const GUIDES: &[(&str, &[Macro], Guide)] = &[
         Guide::Explained("`#[dd_span]` always records an `Err`, as `error.type`, `error.message` and `error.stack`"),
     ),
     ("unit", TIMED, Guide::Explained("the latency is always in milliseconds")),
-    (
-        "timeframe",
-        SLO,
-        Guide::Explained(
-            "the time window (7, 30 or 90 days) is chosen when the SLO is created in Datadog; the code counts \
-             the events, and `dd_instrument::slo::all()` gives the queries to create it with",
-        ),
-    ),
 ];
 
 /// Why `service` is no argument of `#[dd_timed]` and `#[dd_slo]`.

@@ -17,6 +17,9 @@ pub(crate) const GRAMMAR: Grammar<SloArgs> = Grammar {
         Argument::<SloArgs>::string("name", "checkout", |args| &mut args.name).required(),
         Argument::<SloArgs>::expr("target", "99.9", |args| &mut args.target).required(),
         Argument::expr("latency_ms", "500", |args| &mut args.latency_ms),
+        Argument::string("timeframe", "30d", |args| &mut args.timeframe),
+        Argument::expr("warning", "99.95", |args| &mut args.warning),
+        Argument::string("description", "Orders are paid and confirmed", |args| &mut args.description),
         Argument::tags(|args| &mut args.tags),
         Argument::krate(|args| &mut args.krate),
     ],
@@ -30,6 +33,9 @@ pub(crate) struct SloArgs {
     name: Slot<LitStr>,
     target: Slot<Expr>,
     latency_ms: Slot<Expr>,
+    timeframe: Slot<LitStr>,
+    warning: Slot<Expr>,
+    description: Slot<LitStr>,
     tags: Slot<Vec<RawTag>>,
     krate: Slot<Path>,
 }
@@ -69,11 +75,20 @@ impl SloArgs {
         }
         let target = target.and_then(|value| errors.take(target_percent(&value)));
         let latency_ms = self.latency_ms.get().and_then(|value| errors.take(latency_ms(&value)));
+        let timeframe = self.timeframe.get().and_then(|lit| errors.take(timeframe(&lit)));
+        let warning = self.warning.get().and_then(|value| errors.take(warning_percent(&value, target)));
+        let description = self.description.get().filter(|lit| {
+            let empty = lit.value().trim().is_empty();
+            if empty {
+                errors.error(lit.span(), "empty `description`: say what the objective promises, or leave it out");
+            }
+            !empty
+        });
         let tags = tags::build(self.tags.get().unwrap_or_default(), false, &mut errors);
         let krate = self.krate.get_with_span();
         errors.finish()?;
         let (Some(name), Some(target)) = (name, target) else { unreachable!("missing values are errors") };
-        Ok(SloConfig { name, target, latency_ms, tags, krate })
+        Ok(SloConfig { name, target, latency_ms, timeframe, warning, description, tags, krate })
     }
 }
 
@@ -179,6 +194,82 @@ fn truncate_decimals(decimal: &str) -> String {
     }
 }
 
+/// SLO timeframes Datadog accepts when creating an SLO.
+const TIMEFRAMES: [&str; 3] = ["7d", "30d", "90d"];
+
+/// The value of `timeframe`: one of [`TIMEFRAMES`], as the runtime's `Timeframe` variant.
+fn timeframe(lit: &LitStr) -> syn::Result<&'static str> {
+    let value = lit.value();
+    match value.as_str() {
+        "7d" => Ok("Days7"),
+        "30d" => Ok("Days30"),
+        "90d" => Ok("Days90"),
+        _ => {
+            let message = format!(
+                "unknown SLO timeframe `{value}`: expected {}, the windows Datadog evaluates SLOs over",
+                validate::one_of(&TIMEFRAMES)
+            );
+            Err(syn::Error::new(
+                lit.span(),
+                validate::with_suggestion(message, validate::did_you_mean(&value, TIMEFRAMES)),
+            ))
+        }
+    }
+}
+
+/// The value of `warning`: a percentage above `target` (when it is valid) and below 100.
+fn warning_percent(value: &Expr, target: Option<f64>) -> syn::Result<f64> {
+    let number = percent_literal(value).ok_or_else(|| {
+        syn::Error::new_spanned(
+            value,
+            "`warning` expects a number literal: the warning level in percent, above the target, like `warning = 99.95`",
+        )
+    })?;
+    let written = value.to_token_stream().to_string().replace(' ', "");
+    if !(number > 0.0 && number < 100.0) {
+        return Err(syn::Error::new_spanned(
+            value,
+            format_args!(
+                "`warning = {written}` is out of range: it is a percentage strictly between the target and 100"
+            ),
+        ));
+    }
+    if let Some(target) = target
+        && number <= target
+    {
+        return Err(syn::Error::new_spanned(
+            value,
+            format_args!(
+                "`warning = {written}` must be above `target = {target}`: the SLO warns when it is still met but \
+                 closer to the target than the warning level, like `warning = {}`",
+                default_warning(target)
+            ),
+        ));
+    }
+    Ok(number)
+}
+
+/// A signed number literal without a suffix, as `f64`.
+fn percent_literal(value: &Expr) -> Option<f64> {
+    let (negative, lit) = match value {
+        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) => (true, &**expr),
+        other => (false, other),
+    };
+    let number = match lit {
+        Expr::Lit(ExprLit { lit, .. }) if unknown_suffix(lit).is_some() => return None,
+        Expr::Lit(ExprLit { lit: Lit::Float(float), .. }) => float.base10_parse::<f64>().ok()?,
+        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => int.base10_parse::<f64>().ok()?,
+        _ => return None,
+    };
+    Some(if negative { -number } else { number })
+}
+
+/// Half way between `target` and 100, as an example in messages.
+fn default_warning(target: f64) -> f64 {
+    let half = f64::midpoint(target, 100.0);
+    (half * 1e5).round() / 1e5
+}
+
 /// The value of `latency_ms`: a positive whole number of milliseconds.
 fn latency_ms(value: &Expr) -> syn::Result<u64> {
     let expected = "`latency_ms` expects a whole number of milliseconds, like `latency_ms = 500`";
@@ -242,6 +333,11 @@ pub(crate) struct SloConfig {
     /// Percent, at least 1 and below 100, with at most three decimals.
     pub(crate) target: f64,
     pub(crate) latency_ms: Option<u64>,
+    /// The runtime's `Timeframe` variant, when given.
+    pub(crate) timeframe: Option<&'static str>,
+    /// Percent, above `target` and below 100.
+    pub(crate) warning: Option<f64>,
+    pub(crate) description: Option<LitStr>,
     pub(crate) tags: Vec<Tag>,
     pub(crate) krate: Option<(Span, Path)>,
 }
@@ -318,10 +414,10 @@ mod tests {
         assert_eq!(
             messages(slo(quote!(slo = "a", objective = 99.9))),
             [
-                "unknown argument `slo` of `#[dd_slo]`: expected `name`, `target`, `latency_ms`, `tags` or `crate`; \
-                 did you mean `name`?",
-                "unknown argument `objective` of `#[dd_slo]`: expected `name`, `target`, `latency_ms`, `tags` or \
-                 `crate`; did you mean `target`?",
+                "unknown argument `slo` of `#[dd_slo]`: expected `name`, `target`, `latency_ms`, `timeframe`, \
+                 `warning`, `description`, `tags` or `crate`; did you mean `name`?",
+                "unknown argument `objective` of `#[dd_slo]`: expected `name`, `target`, `latency_ms`, `timeframe`, \
+                 `warning`, `description`, `tags` or `crate`; did you mean `target`?",
             ]
         );
         let errors = messages(slo(quote!(nmae = "a", target = 99.9)));
@@ -418,5 +514,32 @@ mod tests {
     fn names_are_tag_values() {
         let errors = messages(slo(quote!(name = "Checkout Payment", target = 99)));
         assert!(errors[0].ends_with("did you mean `checkout_payment`?"), "{errors:?}");
+    }
+
+    #[test]
+    fn timeframe_warning_and_description() {
+        let config =
+            slo(quote!(name = "a", target = 99.9, timeframe = "90d", warning = 99.95, description = "Fast.")).unwrap();
+        assert_eq!(config.timeframe, Some("Days90"));
+        assert_eq!(config.warning, Some(99.95));
+        assert_eq!(config.description.unwrap().value(), "Fast.");
+        let defaults = slo(quote!(name = "a", target = 99)).unwrap();
+        assert_eq!((defaults.timeframe, defaults.warning, defaults.description.is_some()), (None, None, false));
+        assert_eq!(
+            messages(slo(quote!(name = "a", target = 99, timeframe = "30"))),
+            [
+                "unknown SLO timeframe `30`: expected `7d`, `30d` or `90d`, the windows Datadog evaluates SLOs over; did you mean `30d`?"
+            ]
+        );
+        assert_eq!(
+            messages(slo(quote!(name = "a", target = 99.9, warning = 99.5))),
+            [
+                "`warning = 99.5` must be above `target = 99.9`: the SLO warns when it is still met but closer to the target than the warning level, like `warning = 99.95`"
+            ]
+        );
+        assert!(messages(slo(quote!(name = "a", target = 99.9, warning = 100)))[0].contains("out of range"));
+        // Without a valid target, the warning is checked alone.
+        assert_eq!(messages(slo(quote!(name = "a", target = 100, warning = 99.5))).len(), 1);
+        assert!(messages(slo(quote!(name = "a", target = 99, description = "")))[0].starts_with("empty `description`"));
     }
 }

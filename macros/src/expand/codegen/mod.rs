@@ -85,7 +85,7 @@ pub(crate) fn generate(plan: &Plan, func: &ItemFn, shape: &Shape<'_>, is_method:
         attrs.iter().partition(|attr| matches!(attr.style, AttrStyle::Outer));
     // `r#type` -> `type`.
     let fn_name = LitStr::new(&sig.ident.unraw().to_string(), sig.ident.span());
-    let mut items = statics::items(plan, &fn_name);
+    let mut items = statics::items(plan, &fn_name, is_method);
     let call = call::start(plan, &fn_name, is_method, &mut items);
     let run = body::run(plan, shape, block, &call);
     let import = &plan.import;

@@ -40,7 +40,16 @@ fn trailing_comma() {}
 #[dd_timed(name = "checkout.charge.Latency_2", tags(method = "card"), crate = "dd_instrument")]
 fn timed_all() {}
 
-#[dd_slo(name = "checkout-payment", target = 99.9, latency_ms = 500, tags(tier = "gold"), crate = ::dd_instrument)]
+#[dd_slo(
+    name = "checkout-payment",
+    target = 99.9,
+    latency_ms = 500,
+    timeframe = "90d",
+    warning = 99.95,
+    description = "Payments are charged within half a second.",
+    tags(tier = "gold"),
+    crate = ::dd_instrument,
+)]
 fn slo_all() {}
 
 #[dd_slo(name = "v2.checkout/eu:west", target = 99, latency_ms = 0x1f4)]
@@ -70,4 +79,9 @@ fn main() {
     let payment = dd_instrument::slo::find("checkout-payment").expect("declared");
     assert_eq!(payment.tags(), ["tier:gold"]);
     assert_eq!(payment.good_events_query(), "sum:slo.requests.fast{slo:checkout-payment}.as_count()");
+    assert_eq!(payment.timeframe(), dd_instrument::slo::Timeframe::Days90);
+    assert_eq!(payment.warning(), Some(99.95));
+    assert_eq!(payment.description(), Some("Payments are charged within half a second."));
+    let defaults = dd_instrument::slo::find("99th").expect("declared");
+    assert_eq!((defaults.timeframe().as_str(), defaults.warning(), defaults.description()), ("30d", None, None));
 }

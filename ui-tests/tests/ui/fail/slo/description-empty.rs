@@ -1,0 +1,6 @@
+use dd_instrument::dd_slo;
+
+#[dd_slo(name = "checkout", target = 99.9, description = " ")]
+fn charge() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use dd_instrument::dd_slo;
+
+#[dd_slo(name = "checkout", target = 99.9, warning = 100)]
+fn charge() {}
+
+fn main() {}
