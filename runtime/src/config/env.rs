@@ -61,6 +61,9 @@ pub const DD_LOGS_INJECTION: &str = "DD_LOGS_INJECTION";
 /// Container or pod id, sent as tag `dd.internal.entity_id` on DogStatsD metrics so the Agent
 /// can attach container tags. Default: none.
 pub const DD_ENTITY_ID: &str = "DD_ENTITY_ID";
+/// Host name reported with logs (`host`) and profiles (`host` tag). Default: the system's host
+/// name, read once by `init`.
+pub const DD_HOSTNAME: &str = "DD_HOSTNAME";
 /// Service name, when `DD_SERVICE` is unset.
 pub const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
 /// Resource attributes: `key=value` pairs separated by commas, values percent-encoded.

@@ -169,7 +169,14 @@ fn resolve_service(code: &CodeSettings, source: &dyn EnvSource) -> Result<Servic
         tags,
         otel_attributes,
         entity_id: env::read(source, env::DD_ENTITY_ID),
+        hostname: env::read(source, env::DD_HOSTNAME).or_else(system_hostname),
     })
+}
+
+/// The system's host name, as the Agent would report it without `DD_HOSTNAME`; read once per
+/// `init`, never per log line.
+fn system_hostname() -> Option<String> {
+    hostname::get().ok()?.into_string().ok().filter(|name| !name.is_empty())
 }
 
 /// The executable's file name, as Datadog's tracers default to.

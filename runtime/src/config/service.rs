@@ -18,6 +18,8 @@ pub struct ServiceInfo {
     pub(crate) otel_attributes: Vec<(String, String)>,
     /// `DD_ENTITY_ID`.
     pub(crate) entity_id: Option<String>,
+    /// `DD_HOSTNAME`, else the system's host name (read once, at resolution).
+    pub(crate) hostname: Option<String>,
 }
 
 impl ServiceInfo {
@@ -34,6 +36,12 @@ impl ServiceInfo {
     /// The application version (`version` tag), if set.
     pub fn version(&self) -> Option<&str> {
         self.version.as_deref()
+    }
+
+    /// The host name logs and profiles report: `DD_HOSTNAME`, else the system's host name read
+    /// once by `init`; `None` when neither is known (or the system's is not UTF-8).
+    pub fn hostname(&self) -> Option<&str> {
+        self.hostname.as_deref()
     }
 
     /// The other tags of every span and metric (`DD_TAGS` and [`Builder::tag`](crate::Builder::tag)),

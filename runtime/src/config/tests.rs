@@ -221,3 +221,14 @@ fn exporters_default_and_follow_the_environment() {
     let with_agent = resolve(&code, &env(&[("DD_AGENT_HOST", "agent")]), Duration::ZERO, Duration::ZERO).unwrap();
     assert_eq!((with_agent.traces, with_agent.metrics), (default_traces, MetricsExporter::DogStatsd));
 }
+
+#[test]
+fn hostname_is_dd_hostname_else_the_systems() {
+    let config = resolved(&[("DD_HOSTNAME", "node-7.eu")]).unwrap();
+    assert_eq!(config.service.hostname(), Some("node-7.eu"));
+    // Unset or empty: the system's host name, read once here.
+    let system = hostname::get().ok().and_then(|name| name.into_string().ok()).filter(|name| !name.is_empty());
+    assert!(system.is_some(), "this machine has a host name");
+    assert_eq!(resolved(&[]).unwrap().service.hostname, system);
+    assert_eq!(resolved(&[("DD_HOSTNAME", "")]).unwrap().service.hostname, system);
+}

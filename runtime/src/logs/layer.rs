@@ -23,7 +23,8 @@ use crate::ServiceInfo;
 /// the format.
 pub struct JsonLayer<W> {
     make_writer: W,
-    /// `,"dd.service":"…","dd.env":"…","dd.version":"…"`, escaped once.
+    /// `,"ddsource":"rust","ddtags":"…","host":"…","dd.service":"…","dd.env":"…","dd.version":"…"`,
+    /// escaped once.
     service: Box<[u8]>,
     clock: fn() -> SystemTime,
     /// The dispatcher this layer is part of, to look spans up when the thread's OpenTelemetry
@@ -37,8 +38,8 @@ impl<W> fmt::Debug for JsonLayer<W> {
     }
 }
 
-/// A [`JsonLayer`] writing to standard output, tagged with `service`'s `dd.service`, `dd.env`
-/// and `dd.version`.
+/// A [`JsonLayer`] writing to standard output, tagged with `ddsource` (`rust`), `service`'s
+/// tags (`ddtags`), host name (`host`), `dd.service`, `dd.env` and `dd.version`.
 ///
 /// Add it next to [`Guard::layer`](crate::Guard::layer) in your own subscriber, with the
 /// filter you want for logs (the layer itself keeps every event it is given):
@@ -68,6 +69,13 @@ pub fn json_layer(service: &ServiceInfo) -> JsonLayer<fn() -> io::Stdout> {
         tags.extend_from_slice(b"\":");
         push_json_str(&mut tags, value);
     };
+    push("ddsource", "rust");
+    if !service.tags.is_empty() {
+        push("ddtags", &service.tags.join(","));
+    }
+    if let Some(host) = service.hostname.as_deref().filter(|h| !h.is_empty()) {
+        push("host", host);
+    }
     push("dd.service", &service.service);
     for (key, value) in [("dd.env", &service.env), ("dd.version", &service.version)] {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {

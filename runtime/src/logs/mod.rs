@@ -4,7 +4,7 @@
 //! without a pipeline, and that Datadog links to the trace the event happened in:
 //!
 //! ```text
-//! {"timestamp":"2026-11-25T17:42:44.123Z","status":"info","message":"charged","logger.name":"shop::pay","logger.thread_name":"main","dd.service":"checkout","dd.env":"prod","dd.version":"1.4.2","dd.trace_id":"69a5c3f8e21b4d0c9f3e2a1b0c4d5e6f","dd.span_id":"1234567890123456789","cents":1250}
+//! {"timestamp":"2026-11-25T17:42:44.123Z","status":"info","message":"charged","logger.name":"shop::pay","logger.thread_name":"main","ddsource":"rust","ddtags":"team:payments","host":"node-7","dd.service":"checkout","dd.env":"prod","dd.version":"1.4.2","dd.trace_id":"69a5c3f8e21b4d0c9f3e2a1b0c4d5e6f","dd.span_id":"1234567890123456789","cents":1250}
 //! ```
 //!
 //! | key | value |
@@ -14,6 +14,9 @@
 //! | `message` | the event's message (`""` when it has none) |
 //! | `logger.name` | the event's target (the module path unless set with `target:`) |
 //! | `logger.thread_name` | the name of the emitting thread, when it has one |
+//! | `ddsource` | `rust`: Datadog picks the log integration (and its pipeline) by source |
+//! | `ddtags` | the tags of `DD_TAGS` and [`Builder::tag`](crate::Builder::tag), `key:value` separated by commas (when there are any) |
+//! | `host` | `DD_HOSTNAME`, else the system's host name, read once by `init` (when known) |
 //! | `dd.service`, `dd.env`, `dd.version` | the unified service tags (env and version only when set) |
 //! | `dd.trace_id`, `dd.span_id` | the exported span the event happened in, if any (see below) |
 //! | `error.message` | the `Display` of the first field recorded as a `&dyn Error` |
@@ -67,6 +70,9 @@ pub const RESERVED_KEYS: &[&str] = &[
     "message",
     "logger.name",
     "logger.thread_name",
+    "ddsource",
+    "ddtags",
+    "host",
     "dd.service",
     "dd.env",
     "dd.version",

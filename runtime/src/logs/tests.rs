@@ -66,12 +66,22 @@ fn service(env: Option<&str>, version: Option<&str>) -> ServiceInfo {
         tags: Vec::new(),
         otel_attributes: Vec::new(),
         entity_id: None,
+        hostname: None,
+    }
+}
+
+/// A service with every attribute a line can carry.
+fn full_service() -> ServiceInfo {
+    ServiceInfo {
+        tags: vec!["team:payments".to_owned(), "tier:1".to_owned()],
+        hostname: Some("node-7.eu".to_owned()),
+        ..service(Some("prod"), Some("1.4.2"))
     }
 }
 
 fn layer(capture: &Capture) -> JsonLayer<impl for<'w> MakeWriter<'w> + 'static> {
     let capture = capture.clone();
-    json_layer(&service(Some("prod"), Some("1.4.2"))).with_writer(move || capture.clone()).with_clock(fixed_clock)
+    json_layer(&full_service()).with_writer(move || capture.clone()).with_clock(fixed_clock)
 }
 
 /// Runs `f` on a thread with a known name (test threads are named after the test).
@@ -92,7 +102,8 @@ fn exact_line_for_a_fixed_event() {
         capture.text(),
         concat!(
             r#"{"timestamp":"2026-11-25T17:42:44.123Z","status":"warn","message":"card \"declined\"\nretrying","#,
-            r#""logger.name":"shop::pay","logger.thread_name":"worker-1","dd.service":"checkout","dd.env":"prod","#,
+            r#""logger.name":"shop::pay","logger.thread_name":"worker-1","ddsource":"rust","#,
+            r#""ddtags":"team:payments,tier:1","host":"node-7.eu","dd.service":"checkout","dd.env":"prod","#,
             r#""dd.version":"1.4.2","cents":1250,"card":"visa"}"#,
             "\n"
         )
@@ -118,10 +129,10 @@ fn unset_tags_unnamed_threads_and_missing_messages_are_left_out() {
         capture.text(),
         concat!(
             r#"{"timestamp":"2026-11-25T17:42:44.123Z","status":"trace","message":"","logger.name":"t","#,
-            r#""dd.service":"checkout","done":true}"#,
+            r#""ddsource":"rust","dd.service":"checkout","done":true}"#,
             "\n",
             r#"{"timestamp":"2026-11-25T17:42:44.123Z","status":"error","message":"","logger.name":"t","#,
-            r#""dd.service":"checkout"}"#,
+            r#""ddsource":"rust","dd.service":"checkout"}"#,
             "\n",
         )
     );
@@ -199,6 +210,9 @@ fn reserved_names_are_prefixed() {
             logger.name = "mine",
             dd.trace_id = "fake",
             dd.service = "other",
+            ddsource = "mine",
+            ddtags = "a:b",
+            host = "spoofed",
             error.message = "not an error",
             order.id = 3,
             "done"
@@ -215,6 +229,14 @@ fn reserved_names_are_prefixed() {
     assert_eq!(line["fields.logger.name"], "mine");
     assert_eq!(line["fields.dd.trace_id"], "fake");
     assert_eq!(line["fields.dd.service"], "other");
+    assert_eq!(
+        (&line["ddsource"], &line["ddtags"], &line["host"]),
+        (&json!("rust"), &json!("team:payments,tier:1"), &json!("node-7.eu"))
+    );
+    assert_eq!(
+        (&line["fields.ddsource"], &line["fields.ddtags"], &line["fields.host"]),
+        (&json!("mine"), &json!("a:b"), &json!("spoofed"))
+    );
     assert_eq!(line["fields.error.message"], "not an error");
     assert_eq!(line["order.id"], 3);
 }
