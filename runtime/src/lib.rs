@@ -81,7 +81,7 @@ pub use trace::propagation;
 pub use config::env::{EnvSource, ProcessEnv};
 pub use config::{
     DogStatsdAddr, InitError, MetricsExporter, OtlpProtocol, ParseDogStatsdAddrError, SamplingRule, ServiceInfo,
-    TracesExporter,
+    SpanSamplingRule, TracesExporter,
 };
 pub use dd_error::DdError;
 pub use definitions::definitions;

@@ -58,6 +58,18 @@ pub const DD_TRACE_PROPAGATION_STYLE_INJECT: &str = "DD_TRACE_PROPAGATION_STYLE_
 /// `true` makes `init` log JSON lines with Datadog's attributes and the trace and span ids of
 /// the current span, instead of human-readable lines. Default: `false`.
 pub const DD_LOGS_INJECTION: &str = "DD_LOGS_INJECTION";
+/// `true` keeps whole local traces that contain an error even when the trace sampler dropped
+/// them (OTLP and console export). Default: `false`.
+pub const DD_INSTRUMENT_KEEP_ERRORS: &str = "DD_INSTRUMENT_KEEP_ERRORS";
+/// Milliseconds: keeps whole local traces whose local root lasted at least this long even when
+/// the trace sampler dropped them (OTLP and console export); `0` turns it off. Default: off.
+pub const DD_INSTRUMENT_KEEP_SLOW_MS: &str = "DD_INSTRUMENT_KEEP_SLOW_MS";
+/// Span sampling rules (single span ingestion): a JSON array of `{"service", "name",
+/// "sample_rate", "max_per_second"}` objects; spans of dropped traces that match are sent on
+/// their own (OTLP and console export). Default: none.
+pub const DD_SPAN_SAMPLING_RULES: &str = "DD_SPAN_SAMPLING_RULES";
+/// Path of a file holding the span sampling rules, read when `DD_SPAN_SAMPLING_RULES` is unset.
+pub const DD_SPAN_SAMPLING_RULES_FILE: &str = "DD_SPAN_SAMPLING_RULES_FILE";
 /// Container or pod id, sent as tag `dd.internal.entity_id` on DogStatsD metrics so the Agent
 /// can attach container tags. Default: none.
 pub const DD_ENTITY_ID: &str = "DD_ENTITY_ID";

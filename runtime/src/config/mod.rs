@@ -15,6 +15,7 @@
 pub mod env;
 mod error;
 mod exporters;
+mod keep;
 mod parse;
 mod propagation_style;
 mod resolve;
@@ -25,11 +26,13 @@ mod tests;
 
 pub use error::InitError;
 pub use exporters::{DogStatsdAddr, MetricsExporter, OtlpProtocol, ParseDogStatsdAddrError, TracesExporter};
+pub use keep::SpanSamplingRule;
 pub use propagation_style::{DEFAULT_STYLES, PropagationStyle};
 pub use sampling_rule::SamplingRule;
 pub use service::ServiceInfo;
 
 pub(crate) use env::EnvSource;
+pub(crate) use keep::KeepSettings;
 #[cfg(feature = "otlp")]
 pub(crate) use resolve::OtlpTarget;
 pub(crate) use resolve::{CodeSettings, Resolved, resolve};

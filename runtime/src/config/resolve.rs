@@ -46,6 +46,9 @@ pub(crate) struct CodeSettings {
     pub(crate) rate_limit: Option<f64>,
     pub(crate) propagation: Option<Vec<PropagationStyle>>,
     pub(crate) logs_injection: Option<bool>,
+    pub(crate) keep_errors: Option<bool>,
+    pub(crate) keep_slow: Option<Duration>,
+    pub(crate) span_sampling_rules: Vec<super::SpanSamplingRule>,
 }
 
 /// Everything `init` needs, resolved.
@@ -75,6 +78,8 @@ pub(crate) struct Resolved {
     pub(crate) propagation_inject: Vec<PropagationStyle>,
     /// JSON logs with trace ids instead of human-readable logs.
     pub(crate) logs_injection: bool,
+    /// What is kept of the traces the sampler dropped.
+    pub(crate) keep: super::KeepSettings,
     pub(crate) flush_interval: Duration,
     pub(crate) shutdown_timeout: Duration,
 }
@@ -108,6 +113,7 @@ pub(crate) fn resolve(
             (None, Some(value)) => parse_bool(env::DD_LOGS_INJECTION, &value)?,
             (None, None) => false,
         },
+        keep: super::keep::resolve_keep(code.keep_errors, code.keep_slow, &code.span_sampling_rules, source)?,
         flush_interval,
         shutdown_timeout,
     })

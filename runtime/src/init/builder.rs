@@ -171,6 +171,40 @@ impl Builder {
         self
     }
 
+    /// Keeps whole local traces that contain an error (a span with an error status) even when
+    /// the trace sampler dropped them; `DD_INSTRUMENT_KEEP_ERRORS`. OTLP and console export.
+    ///
+    /// ```
+    /// // Sample 10% of traces, but never lose one with an error.
+    /// let _telemetry = dd_instrument::builder().sample_rate(0.1).keep_errors(true);
+    /// ```
+    pub fn keep_errors(mut self, keep: bool) -> Self {
+        self.code.keep_errors = Some(keep);
+        self
+    }
+
+    /// Keeps whole local traces whose local root lasted at least `threshold` even when the trace
+    /// sampler dropped them (zero turns it off); `DD_INSTRUMENT_KEEP_SLOW_MS`. OTLP and console
+    /// export.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// // Sample 10% of traces, but keep every request slower than half a second.
+    /// let _telemetry = dd_instrument::builder().sample_rate(0.1).keep_slow(Duration::from_millis(500));
+    /// ```
+    pub fn keep_slow(mut self, threshold: std::time::Duration) -> Self {
+        self.code.keep_slow = Some(threshold);
+        self
+    }
+
+    /// Adds a span sampling rule, after the ones added before; rules given in code replace
+    /// `DD_SPAN_SAMPLING_RULES`. See [`SpanSamplingRule`](crate::SpanSamplingRule).
+    pub fn span_sampling_rule(mut self, rule: crate::SpanSamplingRule) -> Self {
+        self.code.span_sampling_rules.push(rule);
+        self
+    }
+
     /// Most traces per second kept by sampling rules and the sample rate. Default: 100.
     pub fn rate_limit(mut self, traces_per_second: f64) -> Self {
         self.code.rate_limit = Some(traces_per_second);

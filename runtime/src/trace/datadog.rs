@@ -15,6 +15,13 @@ use crate::config::Resolved;
 /// The tracer provider exporting natively, and Datadog's propagator that goes with its sampler
 /// (it reads the sampling decisions the sampler records).
 pub(crate) fn provider(config: &Resolved, added: Vec<AddedProcessor>) -> super::Traces {
+    if config.keep.any() {
+        tracing::warn!(
+            target: "dd_instrument",
+            "keep-errors, keep-slow and span sampling rules apply to OTLP and console export only; with native \
+             export the Datadog Agent keeps error traces of dropped chunks (DD_APM_ERROR_TPS)"
+        );
+    }
     let mut builder = Config::builder();
     let service = &config.service;
     builder.set_service(service.service.clone());

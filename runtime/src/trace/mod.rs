@@ -10,8 +10,8 @@
 //!   the propagators.
 //!
 //! Spans travel through `tracing`, `tracing-opentelemetry`, then the processors of the provider:
-//! a different span pipeline (a processor that decides at the end of a trace, say) is a
-//! processor added in [`provider`], next to the exporter's.
+//! with keep-errors, keep-slow or span sampling rules, `sampling::TailProcessor` stands in front
+//! of them all and decides again at the end of each local trace.
 
 pub(crate) mod console;
 #[cfg(feature = "datadog")]
@@ -21,11 +21,13 @@ pub mod propagation;
 pub(crate) mod sampling;
 
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::trace::{
+    BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor, SpanExporter, SpanProcessor,
+};
 
 use crate::config::Resolved;
 use propagation::DdPropagator;
-use sampling::DatadogSampler;
+use sampling::{DatadogSampler, TailProcessor};
 
 /// Where spans go, as `init` decided from the configured [`TracesExporter`](crate::TracesExporter).
 #[derive(Debug)]
@@ -126,25 +128,36 @@ pub(crate) fn provider(config: &Resolved, export: SpanExport, added: Vec<AddedPr
     if let SpanExport::Datadog = export {
         return datadog::provider(config, added);
     }
-    let sampler = DatadogSampler::new(
+    let mut sampler = DatadogSampler::new(
         config.service.service.clone(),
         config.sampling_rules.clone(),
         config.sample_rate,
         config.rate_limit,
     );
-    let mut builder = SdkTracerProvider::builder().with_resource(config.service.otel_resource()).with_sampler(sampler);
-    let has_added = !added.is_empty();
-    for processor in added {
-        builder = builder.with_span_processor(processor);
+    let tail = config.keep.any();
+    if tail {
+        sampler = sampler.record_dropped();
     }
-    builder = match export {
-        SpanExport::None if !has_added => return Traces { provider: None, propagator: None },
-        SpanExport::None => builder,
+    let mut processors: Vec<Box<dyn SpanProcessor>> = added.into_iter().map(|added| added.0).collect();
+    match export {
+        SpanExport::None if processors.is_empty() => return Traces { provider: None, propagator: None },
+        SpanExport::None => {}
         #[cfg(feature = "datadog")]
-        SpanExport::Datadog => builder,
-        SpanExport::Console => builder.with_simple_exporter(console::ConsoleSpanExporter::stderr()),
-        SpanExport::Processor(processor) => builder.with_span_processor(processor),
-    };
+        SpanExport::Datadog => {}
+        SpanExport::Console => {
+            processors.push(Box::new(SimpleSpanProcessor::new(console::ConsoleSpanExporter::stderr())));
+        }
+        SpanExport::Processor(processor) => processors.push(processor.0),
+    }
+    let mut builder = SdkTracerProvider::builder().with_resource(config.service.otel_resource()).with_sampler(sampler);
+    if tail {
+        let service = config.service.service.clone();
+        builder = builder.with_span_processor(TailProcessor::new(processors, &config.keep, service, config.rate_limit));
+    } else {
+        for processor in processors {
+            builder = builder.with_span_processor(AddedProcessor(processor));
+        }
+    }
     let propagator = DdPropagator::new(config.propagation_extract.clone(), config.propagation_inject.clone());
     Traces { provider: Some(builder.build()), propagator: Some(Box::new(propagator)) }
 }

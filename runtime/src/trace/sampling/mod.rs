@@ -27,6 +27,9 @@
 //! `tracestate`, which the Agent records as `w3c.tracestate`.
 
 //!
+//! With keep-errors, keep-slow or span sampling rules configured, the spans of dropped traces
+//! are recorded and decided again when their local trace ends: [`tail`].
+//!
 //! Files: [`rule`] (what a rule matches on the root span), [`glob`] (Datadog's globs),
 //! [`limiter`] (the rate limiter), [`sampler`] (the decision and what it writes). The rules'
 //! type and their JSON syntax are configuration: `config::sampling_rule`.
@@ -35,5 +38,7 @@ mod glob;
 mod limiter;
 mod rule;
 mod sampler;
+mod tail;
 
 pub(crate) use sampler::DatadogSampler;
+pub(crate) use tail::TailProcessor;

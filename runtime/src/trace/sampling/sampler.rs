@@ -19,7 +19,7 @@ const MECHANISM_RULE: &str = "-3";
 const MECHANISM_DEFAULT: &str = "-0";
 
 /// Span attribute the Agent turns into the trace's sampling priority (`_sampling_priority_v1`).
-const ATTR_PRIORITY: &str = "sampling.priority";
+pub(super) const ATTR_PRIORITY: &str = "sampling.priority";
 /// Span metric: the rate of the rule that decided.
 const ATTR_RULE_RATE: &str = "_dd.rule_psr";
 /// Span metric: the effective rate of the rate limiter, when it was consulted.
@@ -30,6 +30,13 @@ const ATTR_KNUTH_RATE: &str = "_dd.p.ksr";
 /// Datadog's deterministic decision: keep when `low64(trace_id) * KNUTH_FACTOR (mod 2^64)` is at
 /// most `rate * 2^64`; rate 0 keeps nothing and rate 1 everything (libdd-sampling `RateSampler`).
 fn keeps(rate: f64, trace_id: TraceId) -> bool {
+    let mut low = [0; 8];
+    low.copy_from_slice(&trace_id.to_bytes()[8..]);
+    keeps_id(rate, u64::from_be_bytes(low))
+}
+
+/// The same decision on a 64-bit id (a span id, for span sampling rules).
+pub(crate) fn keeps_id(rate: f64, id: u64) -> bool {
     let rate = clamp_rate(rate);
     if rate <= 0.0 {
         return false;
@@ -37,12 +44,10 @@ fn keeps(rate: f64, trace_id: TraceId) -> bool {
     if rate >= 1.0 {
         return true;
     }
-    let mut low = [0; 8];
-    low.copy_from_slice(&trace_id.to_bytes()[8..]);
     // `u64::MAX as f64` is 2^64; below rate 1 the product fits in a u64.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
     let threshold = (rate * u64::MAX as f64) as u64;
-    u64::from_be_bytes(low).wrapping_mul(KNUTH_FACTOR) <= threshold
+    id.wrapping_mul(KNUTH_FACTOR) <= threshold
 }
 
 /// `_dd.p.ksr`: the rate with at most 6 decimals and no trailing zeros (`0.5`, `1`, `0`).
@@ -52,7 +57,7 @@ fn knuth_rate(rate: f64) -> String {
 }
 
 /// The sampling priority in a `tracestate`'s `dd=` member, read without allocating.
-fn dd_priority(trace_state: &TraceState) -> Option<i8> {
+pub(super) fn dd_priority(trace_state: &TraceState) -> Option<i8> {
     trace_state.get(DD_KEY)?.split(';').find_map(|entry| entry.strip_prefix("s:"))?.parse().ok()
 }
 
@@ -69,6 +74,9 @@ pub(crate) struct DatadogSampler {
     kept: TraceState,
     /// `tracestate` of a root rejected by a rule, prepared once.
     rejected: TraceState,
+    /// What a dropped trace's spans get: `Drop` (never recorded), or `RecordOnly` when
+    /// `trace::tail` decides again at the end of the local trace.
+    dropped: SamplingDecision,
 }
 
 impl DatadogSampler {
@@ -89,7 +97,15 @@ impl DatadogSampler {
             limiter: RateLimiter::new(rate_limit),
             kept: with_decision(&TraceState::NONE, USER_KEEP, MECHANISM_RULE),
             rejected: with_decision(&TraceState::NONE, USER_REJECT, MECHANISM_RULE),
+            dropped: SamplingDecision::Drop,
         }
+    }
+
+    /// Spans of dropped traces are recorded (not sampled) so that `trace::tail` can keep them.
+    #[must_use]
+    pub(crate) fn record_dropped(mut self) -> Self {
+        self.dropped = SamplingDecision::RecordOnly;
+        self
     }
 
     fn sample_root(&self, base: &TraceState, trace_id: TraceId, name: &str, attributes: &[KeyValue]) -> SamplingResult {
@@ -132,7 +148,7 @@ impl DatadogSampler {
             (false, _) => with_decision(base, priority, MECHANISM_RULE),
         };
         SamplingResult {
-            decision: if keep { SamplingDecision::RecordAndSample } else { SamplingDecision::Drop },
+            decision: if keep { SamplingDecision::RecordAndSample } else { self.dropped.clone() },
             attributes,
             trace_state,
         }
@@ -142,21 +158,21 @@ impl DatadogSampler {
 /// A span continuing a trace: the parent's sampled flag decides and its `tracestate` (with the
 /// `dd=` priority) goes on unchanged. Spans of user-kept traces repeat `sampling.priority`, since
 /// the Agent reads the priority per export request and a trace's spans may span several.
-fn follow_parent(parent: &SpanContext) -> SamplingResult {
+fn follow_parent(parent: &SpanContext, dropped: &SamplingDecision) -> SamplingResult {
     let sampled = parent.is_sampled();
     let mut attributes = Vec::new();
     if sampled && dd_priority(parent.trace_state()) == Some(USER_KEEP) {
         attributes.push(KeyValue::new(ATTR_PRIORITY, i64::from(USER_KEEP)));
     }
     SamplingResult {
-        decision: if sampled { SamplingDecision::RecordAndSample } else { SamplingDecision::Drop },
+        decision: if sampled { SamplingDecision::RecordAndSample } else { dropped.clone() },
         attributes,
         trace_state: parent.trace_state().clone(),
     }
 }
 
 /// `base` with its `dd=` member carrying `priority` and the mechanism `_dd.p.dm`.
-fn with_decision(base: &TraceState, priority: i8, mechanism: &str) -> TraceState {
+pub(super) fn with_decision(base: &TraceState, priority: i8, mechanism: &str) -> TraceState {
     let mut state = DdState::from_trace_state(base);
     state.priority = Some(priority);
     state.set_tag("dm", mechanism);
@@ -189,7 +205,7 @@ impl ShouldSample for DatadogSampler {
         if deferred {
             self.sample_root(parent.trace_state(), trace_id, name, attributes)
         } else {
-            follow_parent(parent)
+            follow_parent(parent, &self.dropped)
         }
     }
 }
