@@ -26,6 +26,7 @@
 use std::borrow::Cow;
 use std::fmt::Display;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -37,6 +38,8 @@ use tower_service::Service;
 use tracing::Instrument as _;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+use crate::per_call::outcome::panic_message;
 
 /// Operation name of server request spans (what Datadog names them without an integration).
 pub const SERVER_OPERATION: &str = "http.server.request";
@@ -52,6 +55,37 @@ pub const CLIENT_OPERATION: &str = "http.client.request";
 /// `http.route`, `http.response.status_code`; a 5xx response marks it as an error. The response
 /// gets a `server-timing: traceparent;desc=...` header so a browser page can link its RUM view to
 /// the trace (see [`rum_meta_tags`] for HTML pages).
+///
+/// A handler that panics is answered instead of unwinding into the server (which would drop the
+/// connection without a response): the span gets `error.type` `panic` and the panic's message,
+/// and the client `500 Internal Server Error` with an empty body (`ResBody::default()`, hence the
+/// `Default` bound on response bodies), or, for a gRPC request, `grpc-status: 13` (`INTERNAL`).
+///
+/// Route templates: with the `axum` feature (axum 0.8) or `axum07` (axum 0.7), from axum's
+/// `MatchedPath`, which exists only after routing: add the layer with `Router::route_layer`.
+/// Anything else: [`ServerLayer::route`].
+///
+/// ```
+/// use std::convert::Infallible;
+/// use http::{Request, Response, StatusCode};
+/// use tower::{Layer as _, ServiceExt as _, service_fn};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let handler = service_fn(|request: Request<String>| async move {
+///     if request.uri().path() == "/boom" {
+///         panic!("out of stock");
+///     }
+///     Ok::<_, Infallible>(Response::new(String::from("ok")))
+/// });
+/// let service = dd_instrument::http::server_layer()
+///     // Without axum: the route template from the request (here, a fixed one).
+///     .route(|_extensions| Some("/items/{id}".to_owned()))
+///     .layer(handler);
+/// let response = service.oneshot(Request::get("/boom").body(String::new()).unwrap()).await.unwrap();
+/// assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+/// # }
+/// ```
 pub fn server_layer() -> ServerLayer {
     ServerLayer { route: None, server_timing: true }
 }
@@ -63,6 +97,28 @@ pub fn server_layer() -> ServerLayer {
 /// type `http`, attributes `http.request.method`, `server.address`, `peer.service`,
 /// `http.response.status_code`; a 4xx response or a transport error marks it as an error (the
 /// server's span records its own 5xx), as Datadog's tracers do by default.
+///
+/// ```
+/// use std::convert::Infallible;
+/// use http::{Request, Response};
+/// use tower::{Layer as _, ServiceExt as _, service_fn};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // Any `tower` client: here, one that shows the headers it was given.
+/// let transport = service_fn(|request: Request<()>| async move {
+///     let traced = request.headers().contains_key("traceparent");
+///     Ok::<_, Infallible>(Response::new(traced))
+/// });
+/// let client = dd_instrument::http::client_layer("inventory")
+///     // A bounded resource: the route template, never the path with its ids.
+///     .resource(|parts| format!("{} /items/{{id}}", parts.method))
+///     .layer(transport);
+/// let response = client.oneshot(Request::get("http://inventory/items/7").body(()).unwrap()).await.unwrap();
+/// // Without a telemetry pipeline, spans are disabled: nothing to propagate.
+/// assert!(!*response.body());
+/// # }
+/// ```
 pub fn client_layer(peer_service: impl Into<Cow<'static, str>>) -> ClientLayer {
     ClientLayer { peer: peer_service.into(), resource: None }
 }
@@ -117,14 +173,39 @@ fn route_of(layer: &ServerLayer, extensions: &http::Extensions) -> Option<String
     if let Some(path) = extensions.get::<axum::extract::MatchedPath>() {
         return Some(path.as_str().to_owned());
     }
+    #[cfg(feature = "axum07")]
+    if let Some(path) = extensions.get::<axum07::extract::MatchedPath>() {
+        return Some(path.as_str().to_owned());
+    }
+    #[cfg(any(feature = "axum", feature = "axum07"))]
+    no_matched_path();
     let _ = extensions;
     None
+}
+
+/// Says once that requests reach the layer without a route template, which turns every
+/// resource into the bare method: the layer was added with `Router::layer` (before routing)
+/// instead of `route_layer`, or the router is of an axum version whose feature is not on.
+#[cfg(any(feature = "axum", feature = "axum07"))]
+#[cold]
+fn no_matched_path() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            target: "dd_instrument",
+            "dd-instrument: a request reached `http::server_layer` without axum's `MatchedPath`, so its resource is \
+             only its method. Add the layer with `Router::route_layer` (not `layer`), and enable the feature of \
+             your axum version (`axum` for 0.8, `axum07` for 0.7)."
+        );
+    }
 }
 
 impl<S, B, ResBody> Service<Request<B>> for ServerService<S>
 where
     S: Service<Request<B>, Response = Response<ResBody>>,
     S::Error: Display,
+    ResBody: Default,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -157,9 +238,24 @@ where
             let _ = span.set_parent(parent);
         }
         let server_timing = self.layer.server_timing;
-        let future = self.inner.call(request).instrument(span.clone());
-        ServerFuture { future, span, server_timing }
+        let grpc = is_grpc(&request);
+        // A handler may panic in `call` already (a service that is not `async`): answered like
+        // a panic while polling.
+        let state = match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
+            Ok(future) => State::Running { future: future.instrument(span.clone()) },
+            Err(payload) => State::Panicked { message: Some(panic_message(&*payload)) },
+        };
+        ServerFuture { state, span, server_timing, grpc }
     }
+}
+
+/// Whether a request is a gRPC call, which expects its errors as `grpc-status`, not as an HTTP
+/// status.
+fn is_grpc<B>(request: &Request<B>) -> bool {
+    request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/grpc"))
 }
 
 pin_project! {
@@ -167,9 +263,19 @@ pin_project! {
     #[must_use = "futures do nothing unless polled"]
     pub struct ServerFuture<F> {
         #[pin]
-        future: tracing::instrument::Instrumented<F>,
+        state: State<F>,
         span: tracing::Span,
         server_timing: bool,
+        grpc: bool,
+    }
+}
+
+pin_project! {
+    #[project = StateProjection]
+    enum State<F> {
+        Running { #[pin] future: tracing::instrument::Instrumented<F> },
+        // The handler panicked in `call`: the message, until the answer is made.
+        Panicked { message: Option<String> },
     }
 }
 
@@ -177,17 +283,31 @@ impl<F, ResBody, E> Future for ServerFuture<F>
 where
     F: Future<Output = Result<Response<ResBody>, E>>,
     E: Display,
+    ResBody: Default,
 {
     type Output = Result<Response<ResBody>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let mut result = std::task::ready!(this.future.poll(cx));
+        let polled = match this.state.project() {
+            // The handler runs inside this poll: a panic in it is caught here, recorded on the
+            // span, and answered, instead of unwinding into the server (which drops the
+            // connection without a response).
+            StateProjection::Running { future } => {
+                catch_unwind(AssertUnwindSafe(|| future.poll(cx))).map_err(|payload| panic_message(&*payload))
+            }
+            StateProjection::Panicked { message } => Err(message.take().unwrap_or_default()),
+        };
+        let (mut result, panicked) = match polled {
+            Ok(poll) => (std::task::ready!(poll), false),
+            Err(message) => (Ok(panic_response(this.span, &message, *this.grpc)), true),
+        };
         match &mut result {
             Ok(response) => {
                 let status = response.status();
                 this.span.record("http.response.status_code", i64::from(status.as_u16()));
-                if status.is_server_error() {
+                // After a panic the span already says why it failed.
+                if status.is_server_error() && !panicked {
                     record_status_error(this.span, status);
                 }
                 if *this.server_timing
@@ -200,6 +320,25 @@ where
         }
         Poll::Ready(result)
     }
+}
+
+/// Records a handler's panic on the server span (`error.type` `panic`, its message) and makes
+/// the answer: `500 Internal Server Error` with an empty body; for gRPC, `grpc-status` 13
+/// (`INTERNAL`) in a trailers-only response, as gRPC clients expect.
+#[cold]
+fn panic_response<ResBody: Default>(span: &tracing::Span, message: &str, grpc: bool) -> Response<ResBody> {
+    span.record("error.type", "panic");
+    span.record("error.message", message);
+    span.record("otel.status_description", message);
+    let mut response = Response::new(ResBody::default());
+    if grpc {
+        response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+        response.headers_mut().insert("grpc-status", HeaderValue::from_static("13"));
+        response.headers_mut().insert("grpc-message", HeaderValue::from_static("handler%20panicked"));
+    } else {
+        *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    response
 }
 
 /// The `traceparent` entry of a `Server-Timing` header for the span, which browsers expose to

@@ -116,6 +116,42 @@ fn dropped_futures_count_as_cancelled() {
     assert_eq!(summary(&captured), [point("metrics_counts.never_finishes.duration", &["outcome:cancelled"], 1)]);
 }
 
+#[dd_timed]
+#[dd_span]
+async fn never_polled() {}
+
+#[test]
+fn futures_dropped_before_their_first_poll_are_not_calls() {
+    // An `async fn`'s body, the call's start included, runs at the first poll: a future that is
+    // never polled (a losing `select!` branch built but never run) did no work and is no call.
+    let (((), spans), captured) = capture(|| dd_instrument_tests::spans::capture(|| drop(never_polled())));
+    assert_eq!(summary(&captured), []);
+    assert!(spans.is_empty(), "{spans:?}");
+}
+
+#[async_trait::async_trait]
+trait Store {
+    async fn load(&self) -> u8;
+}
+
+struct Db;
+
+#[async_trait::async_trait]
+impl Store for Db {
+    #[dd_timed]
+    async fn load(&self) -> u8 {
+        1
+    }
+}
+
+#[test]
+fn returned_futures_dropped_unpolled_count_as_cancelled() {
+    // A function that returns a future (`#[async_trait]`) is called, and its call starts, when
+    // the future is made: dropped unpolled, it counts as cancelled like one dropped later.
+    let ((), captured) = capture(|| drop(Db.load()));
+    assert_eq!(summary(&captured), [point("metrics_counts.load.duration", &["outcome:cancelled"], 1)]);
+}
+
 #[dd_slo(name = "checkout", target = 99.9, latency_ms = 30)]
 fn checkout(fail: bool, slow: bool) -> Result<(), Failure> {
     if slow {

@@ -311,10 +311,12 @@ impl Builder {
             Some(filter) => {
                 // Our spans carry Datadog attributes, not log context: keep them out of log lines.
                 let ours = filter_fn(|meta| !(meta.is_span() && meta.fields().field("operation.name").is_some()));
-                (
-                    Some(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter.and(ours))),
-                    None,
-                )
+                // Colours only for a person at a terminal: piped into a file or a log collector,
+                // escape codes are noise (and `NO_COLOR` turns them off, as everywhere).
+                let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+                    && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+                let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(ansi);
+                (Some(layer.with_filter(filter.and(ours))), None)
             }
         };
         tracing_subscriber::registry()

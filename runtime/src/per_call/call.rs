@@ -216,14 +216,25 @@ fn with_call_tags<T>(tags: impl FnOnce(&mut CallTags<'_>), then: impl FnOnce(&st
         tags(&mut CallTags { timer: timer_tags, slo: slo_tags });
         then(timer_tags, slo_tags)
     };
-    CALL_TAGS.with(|buffers| match buffers.try_borrow_mut() {
+    // `run` is called in exactly one of the branches; it moves through this `Option`.
+    let mut run = Some(run);
+    let warm = CALL_TAGS.try_with(|buffers| match buffers.try_borrow_mut() {
         Ok(mut buffers) => {
             let (timer_tags, slo_tags) = &mut *buffers;
-            run(timer_tags, slo_tags)
+            run.take().map(|run| run(timer_tags, slo_tags))
         }
-        // A tag value's `Display` called an instrumented function: the buffers are in use.
-        Err(_) => run(&mut String::new(), &mut String::new()),
-    })
+        // A tag value's `Display` (or `DdTags`) called an instrumented function: the buffers
+        // are in use by the outer call, which goes on with them afterwards.
+        Err(_) => None,
+    });
+    match (warm, run) {
+        (Ok(Some(value)), _) => value,
+        // The buffers are in use, or the thread's locals are being destroyed (a call from a
+        // thread-local destructor): buffers of the call's own.
+        (_, Some(run)) => run(&mut String::new(), &mut String::new()),
+        // `run` was taken only by the first arm's branch, which returned its value.
+        (_, None) => unreachable!("the thread's buffers ran the call's tags"),
+    }
 }
 
 /// Collects the run-time tags of a call's metrics.

@@ -81,15 +81,19 @@ thread_local! {
 /// The shard of the current thread.
 #[inline]
 fn current_shard() -> usize {
-    SHARD.with(|shard| {
-        let index = shard.get();
-        if index != usize::MAX {
-            return index;
-        }
-        let index = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
-        shard.set(index);
-        index
-    })
+    SHARD
+        .try_with(|shard| {
+            let index = shard.get();
+            if index != usize::MAX {
+                return index;
+            }
+            let index = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
+            shard.set(index);
+            index
+        })
+        // The thread's locals are being destroyed (a call from a thread-local destructor): any
+        // shard counts right, the first is as good as another.
+        .unwrap_or(0)
 }
 
 /// Counts of one timer context: a histogram per shard and outcome.

@@ -1,7 +1,8 @@
 //! A span exporter that prints each finished local trace as an indented tree.
 //!
 //! Spans wait until their local root (a span without a parent in this process) finishes, then the
-//! whole tree prints at once with duration, kind, resource, peer and error of each span. Meant for
+//! whole tree prints at once with duration, kind, resource, type, peer, the span's own tags
+//! (`key=value`) and error of each span. Meant for
 //! development and for the examples on a machine without a Datadog Agent.
 
 use std::collections::HashMap;
@@ -142,9 +143,102 @@ fn describe(span: &SpanData) -> String {
     if let Some(peer) = attr("peer.service") {
         let _ = write!(text, "  peer={peer}");
     }
+    for attribute in span.attributes.iter().filter(|kv| is_own_tag(kv.key.as_str())) {
+        let _ = write!(text, "  {}={}", attribute.key, attribute.value);
+    }
     if let Status::Error { description } = &span.status {
         let kind = attr("error.type").map_or_else(|| "error".to_owned(), Value::to_string);
         let _ = write!(text, "  ERROR {kind}: {description}");
     }
     text
+}
+
+/// Whether an attribute is one of the span's own tags (the macro's `tags(..)`, HTTP attributes,
+/// anything the code set), as opposed to what every span has or the line already shows: the
+/// names, the error, the code location, the thread, timings.
+fn is_own_tag(key: &str) -> bool {
+    const SHOWN: [&str; 7] =
+        ["operation.name", "resource.name", "span.type", "peer.service", "error.type", "error.message", "error.stack"];
+    const EVERY_SPAN: [&str; 6] = ["code.", "thread.", "otel.", "busy_ns", "idle_ns", "_dd."];
+    !SHOWN.contains(&key) && !EVERY_SPAN.iter().any(|prefix| key.starts_with(prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::time::{Duration, SystemTime};
+
+    use opentelemetry::trace::{SpanContext, TraceFlags, TraceState};
+    use opentelemetry::{InstrumentationScope, KeyValue};
+    use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+
+    use super::*;
+
+    fn span(id: u64, parent: u64, name: &'static str, attributes: Vec<KeyValue>, status: Status) -> SpanData {
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000) + Duration::from_millis(id);
+        SpanData {
+            span_context: SpanContext::new(
+                TraceId::from(7_u128),
+                SpanId::from(id),
+                TraceFlags::SAMPLED,
+                false,
+                TraceState::NONE,
+            ),
+            parent_span_id: SpanId::from(parent),
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: Cow::Borrowed(name),
+            start_time: start,
+            end_time: start + Duration::from_micros(1500),
+            attributes,
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status,
+            instrumentation_scope: InstrumentationScope::default(),
+        }
+    }
+
+    #[test]
+    fn the_tree_shows_each_spans_own_tags_and_no_escape_codes() {
+        let root = span(
+            1,
+            0,
+            "checkout",
+            vec![
+                KeyValue::new("operation.name", "shop.checkout"),
+                KeyValue::new("resource.name", "POST /cart"),
+                KeyValue::new("code.file.path", "src/main.rs"),
+                KeyValue::new("code.line.number", 12),
+                KeyValue::new("thread.id", 1),
+                KeyValue::new("tenant", "acme"),
+                KeyValue::new("items", 3),
+            ],
+            Status::Unset,
+        );
+        let child = span(
+            2,
+            1,
+            "charge",
+            vec![
+                KeyValue::new("operation.name", "shop.charge"),
+                KeyValue::new("span.type", "http"),
+                KeyValue::new("peer.service", "payments"),
+                KeyValue::new("error.type", "Declined"),
+                KeyValue::new("error.message", "card declined"),
+                KeyValue::new("otel.status_description", "card declined"),
+                KeyValue::new("card.brand", "visa"),
+            ],
+            Status::error("card declined"),
+        );
+        let text = render_trace(TraceId::from(7_u128), &[child, root]);
+        assert_eq!(
+            text,
+            "trace 00000000000000000000000000000007\n\
+             └─ shop.checkout [internal] 1.500 ms  resource=POST /cart  tenant=acme  items=3\n   \
+             └─ shop.charge [internal] 1.500 ms  type=http  peer=payments  card.brand=visa  \
+             ERROR Declined: card declined\n"
+        );
+        assert!(!text.contains('\u{1b}'));
+    }
 }
