@@ -36,7 +36,7 @@ impl Transport {
     pub(crate) fn span_exporter(&mut self, target: &OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, InitError> {
         let failed = |e: opentelemetry_otlp::ExporterBuildError| InitError::Exporter {
             exporter: "OTLP span",
-            message: e.to_string(),
+            message: target_error(target, &e.to_string()),
         };
         match target.protocol {
             OtlpProtocol::HttpProtobuf => opentelemetry_otlp::SpanExporter::builder()
@@ -65,7 +65,10 @@ impl Transport {
                 let runtime = self.grpc()?;
                 let _entered = runtime.enter();
                 let channel = tonic::transport::Endpoint::from_shared(target.endpoint.clone())
-                    .map_err(|e| InitError::Exporter { exporter: "OTLP metric", message: e.to_string() })?
+                    .map_err(|e| InitError::Exporter {
+                        exporter: "OTLP metric",
+                        message: target_error(target, &e.to_string()),
+                    })?
                     .timeout(REQUEST_TIMEOUT)
                     .connect_lazy();
                 Connection::Grpc { client: MetricsServiceClient::new(channel), runtime: runtime.handle().clone() }
@@ -89,6 +92,11 @@ impl Transport {
         };
         Ok(self.grpc.insert(runtime))
     }
+}
+
+/// An exporter's complaint about `target`, naming the endpoint and where it came from.
+fn target_error(target: &OtlpTarget, error: &str) -> String {
+    format!("{error} (endpoint `{}`, from {})", crate::config::shorten(&target.endpoint), target.origin)
 }
 
 impl Drop for Transport {

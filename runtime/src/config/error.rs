@@ -52,6 +52,52 @@ pub enum InitError {
     },
 }
 
+/// Longest part of a value echoed in a message, in characters; the rest is replaced by its size.
+const ECHO_CHARS: usize = 80;
+/// Longest explanation kept in a message, in characters (explanations may quote parts of the
+/// value).
+const REASON_CHARS: usize = 400;
+
+/// The error for `variable` set to `value`, with the value cut to a readable length.
 pub(crate) fn invalid_env(variable: &'static str, value: &str, reason: impl Into<String>) -> InitError {
-    InitError::InvalidEnv { variable, value: value.to_owned(), reason: reason.into() }
+    InitError::InvalidEnv { variable, value: shorten(value), reason: cut(&reason.into(), REASON_CHARS) }
+}
+
+/// The error for the builder `setting` given `value`, with the value cut to a readable length.
+pub(crate) fn invalid_setting(setting: &'static str, value: &str, reason: impl Into<String>) -> InitError {
+    InitError::InvalidSetting { setting, value: shorten(value), reason: cut(&reason.into(), REASON_CHARS) }
+}
+
+/// `text` as echoed in a message: whole when short, else its first 80 characters and
+/// `…(N bytes)`, N the size of the whole.
+pub(crate) fn shorten(text: &str) -> String {
+    cut(text, ECHO_CHARS)
+}
+
+fn cut(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}…({} bytes)", &text[..end], text.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_to_a_readable_length() {
+        assert_eq!(shorten("short"), "short");
+        let exact = "a".repeat(80);
+        assert_eq!(shorten(&exact), exact);
+        let long = "é".repeat(1 << 19);
+        assert_eq!(shorten(&long), format!("{}…(1048576 bytes)", "é".repeat(80)));
+        let error = invalid_env("DD_TAGS", &"x".repeat(1 << 20), format!("entry `{}` is bad", "y".repeat(1000)));
+        let message = error.to_string();
+        assert!(message.len() < 600, "{} bytes: {message}", message.len());
+        assert!(
+            message
+                .starts_with(&format!("invalid value \"{}…(1048576 bytes)\" for DD_TAGS: entry `yyy", "x".repeat(80)))
+        );
+    }
 }

@@ -25,6 +25,7 @@ mod service;
 mod tests;
 
 pub use error::InitError;
+pub(crate) use error::shorten;
 pub use exporters::{DogStatsdAddr, MetricsExporter, OtlpProtocol, ParseDogStatsdAddrError, TracesExporter};
 pub use keep::SpanSamplingRule;
 pub use propagation_style::{DEFAULT_STYLES, PropagationStyle};
@@ -33,7 +34,6 @@ pub use service::ServiceInfo;
 
 pub(crate) use env::EnvSource;
 pub(crate) use keep::KeepSettings;
-#[cfg(feature = "otlp")]
 pub(crate) use resolve::OtlpTarget;
 pub(crate) use resolve::{CodeSettings, Resolved, resolve};
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Reading the text of configuration values: lists of tags and attributes, booleans, URLs.
 
 use super::env::{self, EnvSource};
-use super::error::{InitError, invalid_env};
+use super::error::{InitError, invalid_env, shorten};
 use crate::tags::normalize_tag;
 
 /// `host:port` or `[v6]:port`.
@@ -24,7 +24,7 @@ pub(super) fn parse_dd_tags(source: &dyn EnvSource) -> Result<Vec<(String, Strin
             invalid_env(
                 env::DD_TAGS,
                 &raw,
-                format!("entry `{entry}` has no letter to start a tag key; entries are `key:value`"),
+                format!("entry `{}` has no letter to start a tag key; entries are `key:value`", shorten(entry)),
             )
         })?;
         let (key, value) = normalized.split_once(':').unwrap_or((&normalized, ""));
@@ -40,7 +40,9 @@ pub(super) fn parse_resource_attributes(source: &dyn EnvSource) -> Result<Vec<(S
         .map(str::trim)
         .filter(|e| !e.is_empty())
         .map(|entry| {
-            let bad = |why: &str| invalid_env(env::OTEL_RESOURCE_ATTRIBUTES, &raw, format!("entry `{entry}` {why}"));
+            let bad = |why: &str| {
+                invalid_env(env::OTEL_RESOURCE_ATTRIBUTES, &raw, format!("entry `{}` {why}", shorten(entry)))
+            };
             let (key, value) = entry.split_once('=').ok_or_else(|| bad("is not `key=value`"))?;
             let key = key.trim();
             if key.is_empty() {
@@ -90,9 +92,40 @@ pub(super) fn check_url(url: &str) -> Result<(), String> {
     if let Some((host, port)) = split_host_port(authority)
         && (host.is_empty() || port.parse::<u16>().is_err())
     {
-        return Err(format!("`{authority}` is not `host:port` with a port from 0 to 65535"));
+        return Err(format!("`{}` is not `host:port` with a port from 0 to 65535", shorten(authority)));
+    }
+    if authority.starts_with('[') && !authority.contains(']') {
+        return Err(format!("`{}` opens an IPv6 address with `[` and never closes it", shorten(authority)));
+    }
+    let uri: http::Uri = url.parse().map_err(|e| format!("not a valid URL ({e})"))?;
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("the URL has no host".to_owned());
     }
     Ok(())
+}
+
+/// Accepts a host name or an IP address, as in `DD_AGENT_HOST`: no scheme, port or path.
+pub(super) fn check_host(host: &str) -> Result<(), String> {
+    if host.contains("://") {
+        return Err(
+            "expected a host name or IP address, not a URL: set the host alone (`agent`, `10.0.0.7`)".to_owned()
+        );
+    }
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    if let Some((_, port)) = split_host_port(host)
+        && port.parse::<u16>().is_ok()
+    {
+        return Err("expected a host name or IP address without a port: ports have variables of their own".to_owned());
+    }
+    let valid =
+        |label: &str| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if host.len() <= 253 && host.trim_end_matches('.').split('.').all(valid) {
+        Ok(())
+    } else {
+        Err("expected a host name (letters, digits, `-`, `.`) or an IP address".to_owned())
+    }
 }
 
 pub(super) fn parse_headers(source: &dyn EnvSource) -> Result<Vec<(String, String)>, InitError> {
@@ -101,9 +134,14 @@ pub(super) fn parse_headers(source: &dyn EnvSource) -> Result<Vec<(String, Strin
         .map(str::trim)
         .filter(|e| !e.is_empty())
         .map(|entry| {
-            let bad = |why: &str| invalid_env(env::OTEL_EXPORTER_OTLP_HEADERS, &raw, format!("entry `{entry}` {why}"));
+            let bad = |why: &str| {
+                invalid_env(env::OTEL_EXPORTER_OTLP_HEADERS, &raw, format!("entry `{}` {why}", shorten(entry)))
+            };
             let (key, value) = entry.split_once('=').ok_or_else(|| bad("is not `key=value`"))?;
             let value = percent_decode(value.trim()).ok_or_else(|| bad("has an invalid percent-encoding"))?;
+            if http::HeaderValue::from_str(&value).is_err() {
+                return Err(bad("has a value with a control character, which no HTTP or gRPC request can carry"));
+            }
             let key = key.trim().to_ascii_lowercase();
             if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
                 return Err(bad("has a key that is not a valid header name"));

@@ -7,9 +7,11 @@
 use std::time::Duration;
 
 use super::env::{self, EnvSource};
-use super::error::{InitError, invalid_env};
+use super::error::{InitError, invalid_env, invalid_setting};
 use super::exporters::{DogStatsdAddr, MetricsExporter, OtlpProtocol, TracesExporter};
-use super::parse::{check_url, parse_bool, parse_dd_tags, parse_headers, parse_resource_attributes};
+use super::parse::{
+    check_host, check_url, parse_bool, parse_dd_tags, parse_headers, parse_resource_attributes, split_host_port,
+};
 use super::propagation_style::{DEFAULT_STYLES, PropagationStyle, parse_styles};
 use super::sampling_rule::{DEFAULT_RATE_LIMIT, SamplingRule, parse_rules};
 use super::service::ServiceInfo;
@@ -17,6 +19,7 @@ use crate::tags::{RESERVED_TAG_KEYS, normalize_tag};
 
 /// Where and how OTLP data is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(feature = "otlp"), allow(dead_code, reason = "headers and origin are read by OTLP export only"))]
 pub(crate) struct OtlpTarget {
     /// Full URL of the signal (with `/v1/traces` or `/v1/metrics` for HTTP).
     pub(crate) endpoint: String,
@@ -24,6 +27,9 @@ pub(crate) struct OtlpTarget {
     pub(crate) protocol: OtlpProtocol,
     /// Extra request headers: lowercase names, decoded values.
     pub(crate) headers: Vec<(String, String)>,
+    /// What the endpoint came from (a variable, a builder method, or the default), for
+    /// messages.
+    pub(crate) origin: &'static str,
 }
 
 /// What the builder says in code; every field overrides the environment.
@@ -82,6 +88,12 @@ pub(crate) struct Resolved {
     pub(crate) keep: super::KeepSettings,
     pub(crate) flush_interval: Duration,
     pub(crate) shutdown_timeout: Duration,
+    /// Whether the environment or the code names an Agent, a collector or an address; when
+    /// not, telemetry goes to the defaults on `localhost`.
+    pub(crate) destination_configured: bool,
+    /// What `init` must warn about: settings it could not follow as given and what it did
+    /// instead.
+    pub(crate) notices: Vec<String>,
 }
 
 pub(crate) fn resolve(
@@ -93,16 +105,37 @@ pub(crate) fn resolve(
     let service = resolve_service(code, source)?;
     // A malformed Agent URL is reported as such before any "needs the `datadog` feature".
     let trace_agent_url = resolve_trace_agent_url(code, source)?;
-    let traces = resolve_traces_exporter(code, source)?;
+    // A trace Agent URL given as such: its host also receives OTLP when no endpoint is set.
+    let named_agent = match (&code.trace_agent_url, env::read(source, env::DD_TRACE_AGENT_URL)) {
+        (Some(url), _) => Some((url.clone(), "the builder's trace_agent_url")),
+        (None, Some(url)) => Some((url, env::DD_TRACE_AGENT_URL)),
+        (None, None) => None,
+    };
+    let mut fell_back = None;
+    let traces = resolve_traces_exporter(code, source, &mut fell_back)?;
     let metrics = resolve_metrics_exporter(code, source)?;
+    let otlp_traces = resolve_otlp(code, source, Signal::Traces, named_agent.as_ref())?;
+    let mut notices = Vec::new();
+    if let Some(variable) = fell_back {
+        notices.push(format!(
+            "{variable} is set, but native trace export needs the `datadog` feature of dd-instrument, which this \
+             build lacks: traces go {} instead",
+            match traces {
+                TracesExporter::Otlp => {
+                    format!("over OTLP to {} (the Agent's OTLP receiver must be enabled)", otlp_traces.endpoint)
+                }
+                _ => "nowhere (this build has neither the `datadog` nor the `otlp` feature)".to_owned(),
+            }
+        ));
+    }
     Ok(Resolved {
         service,
         traces,
         metrics,
         sample_rate: resolve_sample_rate(code, source)?,
         dogstatsd: resolve_dogstatsd(code, source)?,
-        otlp_traces: resolve_otlp(code, source, Signal::Traces)?,
-        otlp_metrics: resolve_otlp(code, source, Signal::Metrics)?,
+        otlp_traces,
+        otlp_metrics: resolve_otlp(code, source, Signal::Metrics, named_agent.as_ref())?,
         trace_agent_url,
         sampling_rules: resolve_sampling_rules(code, source)?,
         rate_limit: resolve_rate_limit(code, source)?,
@@ -116,6 +149,11 @@ pub(crate) fn resolve(
         keep: super::keep::resolve_keep(code.keep_errors, code.keep_slow, &code.span_sampling_rules, source)?,
         flush_interval,
         shutdown_timeout,
+        destination_configured: agent_configured(source)
+            || code.dogstatsd.is_some()
+            || code.otlp_endpoint.is_some()
+            || code.trace_agent_url.is_some(),
+        notices,
     })
 }
 
@@ -125,14 +163,32 @@ fn resolve_service(code: &CodeSettings, source: &dyn EnvSource) -> Result<Servic
     let from_otel = |keys: &[&str]| otel.iter().find(|(k, _)| keys.contains(&k.as_str())).map(|(_, v)| v.clone());
     let from_dd_tags = |key: &str| dd_tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
 
-    let service = code
+    let named = code
         .service
         .clone()
-        .or_else(|| env::read(source, env::DD_SERVICE))
-        .or_else(|| from_dd_tags("service"))
-        .or_else(|| env::read(source, env::OTEL_SERVICE_NAME))
-        .or_else(|| from_otel(&["service.name"]))
-        .unwrap_or_else(default_service_name);
+        .map(|name| (name, "service"))
+        .or_else(|| env::read(source, env::DD_SERVICE).map(|name| (name, env::DD_SERVICE)))
+        .or_else(|| from_dd_tags("service").map(|name| (name, env::DD_TAGS)))
+        .or_else(|| env::read(source, env::OTEL_SERVICE_NAME).map(|name| (name, env::OTEL_SERVICE_NAME)))
+        .or_else(|| from_otel(&["service.name"]).map(|name| (name, env::OTEL_RESOURCE_ATTRIBUTES)));
+    let service = match named {
+        Some((name, origin)) => {
+            let service = normalize_service(&name);
+            if service.is_empty() {
+                let reason = "a service name needs a letter or digit Datadog keeps (`a-z`, `0-9`; \
+                              also `_`, `-`, `.`, `/`); other characters become `_`";
+                return Err(if origin == "service" {
+                    invalid_setting(origin, &name, reason)
+                } else {
+                    invalid_env(origin, &name, reason)
+                });
+            }
+            service
+        }
+        None => Some(normalize_service(&default_service_name()))
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "unnamed-rust-service".to_owned()),
+    };
     let env_name = code
         .env
         .clone()
@@ -152,10 +208,8 @@ fn resolve_service(code: &CodeSettings, source: &dyn EnvSource) -> Result<Servic
         .map(|(key, value)| if value.is_empty() { key.clone() } else { format!("{key}:{value}") })
         .collect();
     for tag in &code.tags {
-        let normalized = normalize_tag(tag).ok_or_else(|| InitError::InvalidSetting {
-            setting: "tag",
-            value: tag.clone(),
-            reason: "a tag must contain a letter; it is `key:value` with Datadog's tag characters".to_owned(),
+        let normalized = normalize_tag(tag).ok_or_else(|| {
+            invalid_setting("tag", tag, "a tag must contain a letter; it is `key:value` with Datadog's tag characters")
         })?;
         tags.push(normalized);
     }
@@ -185,6 +239,21 @@ fn system_hostname() -> Option<String> {
     hostname::get().ok()?.into_string().ok().filter(|name| !name.is_empty())
 }
 
+/// Longest service name Datadog keeps, in bytes.
+const MAX_SERVICE_LEN: usize = 100;
+
+/// A service name by Datadog's rules, the same on spans, metrics and logs: lowercase, tag
+/// characters (`a-z`, `0-9`, `_`, `-`, `:`, `.`, `/`; others become `_`), at most 100 bytes.
+/// Empty when nothing remains.
+fn normalize_service(name: &str) -> String {
+    let mut service = dd_instrument_rules::normalize_tag_value(name);
+    service.truncate(MAX_SERVICE_LEN);
+    while service.ends_with(['_', ':']) {
+        service.pop();
+    }
+    service
+}
+
 /// The executable's file name, as Datadog's tracers default to.
 fn default_service_name() -> String {
     std::env::current_exe()
@@ -193,7 +262,11 @@ fn default_service_name() -> String {
         .unwrap_or_else(|| "unnamed-rust-service".to_owned())
 }
 
-fn resolve_traces_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Result<TracesExporter, InitError> {
+fn resolve_traces_exporter(
+    code: &CodeSettings,
+    source: &dyn EnvSource,
+    fell_back: &mut Option<&'static str>,
+) -> Result<TracesExporter, InitError> {
     if let Some(exporter) = &code.traces {
         return Ok(exporter.clone());
     }
@@ -204,11 +277,19 @@ fn resolve_traces_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Resul
     }
     let exporter = if let Some(value) = env::read(source, env::OTEL_TRACES_EXPORTER) {
         TracesExporter::parse(&value)?
-    } else if code.trace_agent_url.is_some()
-        || env::read(source, env::DD_TRACE_AGENT_URL).is_some()
-        || env::read(source, env::DD_TRACE_AGENT_PORT).is_some()
-    {
+    } else if code.trace_agent_url.is_some() {
         TracesExporter::Datadog
+    } else if let Some(variable) =
+        [env::DD_TRACE_AGENT_URL, env::DD_TRACE_AGENT_PORT].into_iter().find(|name| env::read(source, name).is_some())
+    {
+        if cfg!(feature = "datadog") {
+            TracesExporter::Datadog
+        } else {
+            // Platforms inject these (Datadog's admission controller sets DD_TRACE_AGENT_URL in
+            // every pod): a build without native export must not crash-loop on them.
+            *fell_back = Some(variable);
+            default_without_native()
+        }
     } else if [env::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env::OTEL_EXPORTER_OTLP_ENDPOINT]
         .iter()
         .any(|name| env::read(source, name).is_some())
@@ -220,7 +301,7 @@ fn resolve_traces_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Resul
     } else if cfg!(feature = "datadog") {
         TracesExporter::Datadog
     } else {
-        TracesExporter::Otlp
+        default_without_native()
     };
     if exporter == TracesExporter::Datadog && !cfg!(feature = "datadog") {
         return Err(InitError::FeatureDisabled {
@@ -229,6 +310,11 @@ fn resolve_traces_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Resul
         });
     }
     Ok(exporter)
+}
+
+/// The trace export of a build without the `datadog` feature: OTLP if built in, else none.
+fn default_without_native() -> TracesExporter {
+    if cfg!(feature = "otlp") { TracesExporter::Otlp } else { TracesExporter::None }
 }
 
 fn resolve_metrics_exporter(code: &CodeSettings, source: &dyn EnvSource) -> Result<MetricsExporter, InitError> {
@@ -268,11 +354,7 @@ fn resolve_sample_rate(code: &CodeSettings, source: &dyn EnvSource) -> Result<Op
         return if (0.0..=1.0).contains(&rate) {
             Ok(Some(rate))
         } else {
-            Err(InitError::InvalidSetting {
-                setting: "sample_rate",
-                value: rate.to_string(),
-                reason: "expected a number from 0.0 to 1.0".to_owned(),
-            })
+            Err(invalid_setting("sample_rate", &rate.to_string(), "expected a number from 0.0 to 1.0"))
         };
     }
     let Some(value) = env::read(source, env::DD_TRACE_SAMPLE_RATE) else { return Ok(None) };
@@ -282,6 +364,25 @@ fn resolve_sample_rate(code: &CodeSettings, source: &dyn EnvSource) -> Result<Op
     }
 }
 
+/// `DD_AGENT_HOST`, checked: a host name or IP address.
+fn agent_host(source: &dyn EnvSource) -> Result<Option<String>, InitError> {
+    host_var(source, env::DD_AGENT_HOST)
+}
+
+fn host_var(source: &dyn EnvSource, variable: &'static str) -> Result<Option<String>, InitError> {
+    match env::read(source, variable) {
+        None => Ok(None),
+        Some(host) => {
+            check_host(&host).map(|()| Some(host.clone())).map_err(|reason| invalid_env(variable, &host, reason))
+        }
+    }
+}
+
+/// A host for a URL: IPv6 addresses in brackets.
+fn url_host(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_owned() }
+}
+
 fn resolve_dogstatsd(code: &CodeSettings, source: &dyn EnvSource) -> Result<DogStatsdAddr, InitError> {
     if let Some(addr) = &code.dogstatsd {
         return Ok(addr.clone());
@@ -289,9 +390,10 @@ fn resolve_dogstatsd(code: &CodeSettings, source: &dyn EnvSource) -> Result<DogS
     if let Some(url) = env::read(source, env::DD_DOGSTATSD_URL) {
         return url.parse::<DogStatsdAddr>().map_err(|e| invalid_env(env::DD_DOGSTATSD_URL, &url, e.to_string()));
     }
-    let host = env::read(source, env::DD_DOGSTATSD_HOST)
-        .or_else(|| env::read(source, env::DD_AGENT_HOST))
-        .unwrap_or_else(|| "localhost".to_owned());
+    let host = match host_var(source, env::DD_DOGSTATSD_HOST)? {
+        Some(host) => host,
+        None => agent_host(source)?.unwrap_or_else(|| "localhost".to_owned()),
+    };
     let port = match env::read(source, env::DD_DOGSTATSD_PORT) {
         None => 8125,
         Some(port) => port
@@ -319,11 +421,7 @@ fn resolve_rate_limit(code: &CodeSettings, source: &dyn EnvSource) -> Result<f64
         return if valid(limit) {
             Ok(limit)
         } else {
-            Err(InitError::InvalidSetting {
-                setting: "rate_limit",
-                value: limit.to_string(),
-                reason: "expected a number of traces per second, 0 or more".to_owned(),
-            })
+            Err(invalid_setting("rate_limit", &limit.to_string(), "expected a number of traces per second, 0 or more"))
         };
     }
     match env::read(source, env::DD_TRACE_RATE_LIMIT) {
@@ -341,12 +439,20 @@ fn resolve_propagation(
     source: &dyn EnvSource,
     specific: &'static str,
 ) -> Result<Vec<PropagationStyle>, InitError> {
+    const NO_STYLE: &str = "no style is listed; write `none` to turn propagation off";
     if let Some(styles) = &code.propagation {
+        if styles.is_empty() {
+            return Err(invalid_setting("propagation", "[]", NO_STYLE));
+        }
         return Ok(styles.clone());
     }
     for variable in [specific, env::DD_TRACE_PROPAGATION_STYLE] {
         if let Some(value) = env::read(source, variable) {
-            return parse_styles(&value).map_err(|reason| invalid_env(variable, &value, reason));
+            let styles = parse_styles(&value).map_err(|reason| invalid_env(variable, &value, reason))?;
+            if styles.is_empty() {
+                return Err(invalid_env(variable, &value, NO_STYLE));
+            }
+            return Ok(styles);
         }
     }
     Ok(DEFAULT_STYLES.to_vec())
@@ -361,11 +467,7 @@ fn resolve_trace_agent_url(code: &CodeSettings, source: &dyn EnvSource) -> Resul
         check_url(url).map_err(|reason| format!("{reason}, or `unix:///path` for the Agent's socket"))
     };
     if let Some(url) = &code.trace_agent_url {
-        check(url).map_err(|reason| InitError::InvalidSetting {
-            setting: "trace_agent_url",
-            value: url.clone(),
-            reason,
-        })?;
+        check(url).map_err(|reason| invalid_setting("trace_agent_url", url, reason))?;
         return Ok(Some(url.clone()));
     }
     if let Some(url) = env::read(source, env::DD_TRACE_AGENT_URL) {
@@ -379,13 +481,23 @@ fn resolve_trace_agent_url(code: &CodeSettings, source: &dyn EnvSource) -> Resul
                 invalid_env(env::DD_TRACE_AGENT_PORT, &port, "expected a port number from 1 to 65535")
             })?),
         };
-    let host = env::read(source, env::DD_AGENT_HOST);
+    let host = agent_host(source)?;
     if host.is_none() && port.is_none() {
         return Ok(None);
     }
-    let host = host.unwrap_or_else(|| "localhost".to_owned());
-    let host = if host.contains(':') { format!("[{host}]") } else { host };
+    let host = url_host(host.as_deref().unwrap_or("localhost"));
     Ok(Some(format!("http://{host}:{}", port.unwrap_or(8126))))
+}
+
+/// The host of an `http://host:port` URL (`[v6]` kept in brackets); `None` for Unix sockets.
+fn http_host(url: &str) -> Option<&str> {
+    let authority = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"))?.split('/').next()?;
+    let host = match split_host_port(authority) {
+        Some((host, _)) if authority.starts_with('[') => &authority[..=host.len() + 1],
+        Some((host, _)) => host,
+        None => authority,
+    };
+    (!host.is_empty()).then_some(host)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -394,7 +506,14 @@ enum Signal {
     Metrics,
 }
 
-fn resolve_otlp(code: &CodeSettings, source: &dyn EnvSource, signal: Signal) -> Result<OtlpTarget, InitError> {
+/// The OTLP target of `signal`. `trace_agent`: the trace Agent named for native export, whose
+/// host receives OTLP when native export is not available and no OTLP endpoint is set.
+fn resolve_otlp(
+    code: &CodeSettings,
+    source: &dyn EnvSource,
+    signal: Signal,
+    trace_agent: Option<&(String, &'static str)>,
+) -> Result<OtlpTarget, InitError> {
     let (endpoint_var, protocol_var, path) = match signal {
         Signal::Traces => {
             (env::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env::OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, "/v1/traces")
@@ -415,23 +534,21 @@ fn resolve_otlp(code: &CodeSettings, source: &dyn EnvSource, signal: Signal) -> 
         OtlpProtocol::Grpc => base.to_owned(),
         OtlpProtocol::HttpProtobuf => format!("{}{path}", base.trim_end_matches('/')),
     };
-    let endpoint = if let Some(base) = &code.otlp_endpoint {
-        check_url(base).map_err(|reason| InitError::InvalidSetting {
-            setting: "otlp_endpoint",
-            value: base.clone(),
-            reason,
-        })?;
-        with_path(base)
+    let (endpoint, origin) = if let Some(base) = &code.otlp_endpoint {
+        check_url(base).map_err(|reason| invalid_setting("otlp_endpoint", base, reason))?;
+        (with_path(base), "the builder's otlp_endpoint")
     } else if let Some(url) = env::read(source, endpoint_var) {
         check_url(&url).map_err(|reason| invalid_env(endpoint_var, &url, reason))?;
-        url
+        (url, endpoint_var)
     } else if let Some(base) = env::read(source, env::OTEL_EXPORTER_OTLP_ENDPOINT) {
         check_url(&base).map_err(|reason| invalid_env(env::OTEL_EXPORTER_OTLP_ENDPOINT, &base, reason))?;
-        with_path(&base)
+        (with_path(&base), env::OTEL_EXPORTER_OTLP_ENDPOINT)
+    } else if let Some((host, origin)) = trace_agent.and_then(|(url, origin)| Some((http_host(url)?, *origin))) {
+        (with_path(&format!("http://{host}:{}", protocol.default_port())), origin)
+    } else if let Some(host) = agent_host(source)? {
+        (with_path(&format!("http://{}:{}", url_host(&host), protocol.default_port())), env::DD_AGENT_HOST)
     } else {
-        let host = env::read(source, env::DD_AGENT_HOST).unwrap_or_else(|| "localhost".to_owned());
-        let host = if host.contains(':') { format!("[{host}]") } else { host };
-        with_path(&format!("http://{host}:{}", protocol.default_port()))
+        (with_path(&format!("http://localhost:{}", protocol.default_port())), "the default")
     };
-    Ok(OtlpTarget { endpoint, protocol, headers: parse_headers(source)? })
+    Ok(OtlpTarget { endpoint, protocol, headers: parse_headers(source)?, origin })
 }

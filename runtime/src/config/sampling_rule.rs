@@ -84,8 +84,9 @@ impl SamplingRule {
 /// Parses `DD_TRACE_SAMPLING_RULES`: a JSON array of objects with a `sample_rate` from 0.0 to
 /// 1.0 and optional `service`, `name`, `resource` globs and a `tags` object of key -> glob.
 ///
-/// Other keys are ignored, as Datadog's tracers ignore them (`provenance`, `max_per_second`,
-/// ...); `null` counts as absent. Blank input is no rules. Errors name the rule by its index in
+/// `provenance` (written by remote configuration) is ignored; any other key is an error, with a
+/// suggestion for a likely typo (`sevice`), since a misspelt key would silently widen the rule
+/// to every trace. `null` counts as absent. Blank input is no rules. Errors name the rule by its index in
 /// the array, from 0, and show it.
 pub(crate) fn parse_rules(json: &str) -> Result<Vec<SamplingRule>, String> {
     if json.trim().is_empty() {
@@ -99,7 +100,9 @@ pub(crate) fn parse_rules(json: &str) -> Result<Vec<SamplingRule>, String> {
     items
         .iter()
         .enumerate()
-        .map(|(index, item)| parse_rule(item).map_err(|e| format!("rule {index} `{item}`: {e}")))
+        .map(|(index, item)| {
+            parse_rule(item).map_err(|e| format!("rule {index} `{}`: {e}", super::error::shorten(&item.to_string())))
+        })
         .collect()
 }
 
@@ -108,6 +111,9 @@ fn parse_rule(item: &Json) -> Result<SamplingRule, String> {
     let Json::Object(fields) = item else {
         return Err(format!("a rule must be a JSON object, found {}", json_kind(item)));
     };
+    for key in fields.keys() {
+        check_key(key)?;
+    }
     let rate = match fields.get("sample_rate") {
         None | Some(Json::Null) => return Err(format!("`sample_rate` is missing; it must be {RANGE}")),
         Some(value) => value
@@ -145,6 +151,32 @@ fn parse_rule(item: &Json) -> Result<SamplingRule, String> {
     Ok(rule)
 }
 
+/// The keys a rule may have.
+const KEYS: [&str; 5] = ["sample_rate", "service", "name", "resource", "tags"];
+
+fn check_key(key: &str) -> Result<(), String> {
+    if KEYS.contains(&key) || key == "provenance" {
+        return Ok(());
+    }
+    if key == "max_per_second" {
+        return Err("`max_per_second` belongs to span sampling rules (DD_SPAN_SAMPLING_RULES); \
+                    trace rules are limited by DD_TRACE_RATE_LIMIT"
+            .to_owned());
+    }
+    let expected = "expected `sample_rate`, `service`, `name`, `resource` or `tags`";
+    let lower = key.to_ascii_lowercase();
+    let closest = KEYS
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(&lower, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance);
+    let key = super::error::shorten(key);
+    Err(match closest {
+        Some((_, close)) => format!("unknown key `{key}`: did you mean `{close}`? ({expected})"),
+        None => format!("unknown key `{key}`: {expected}"),
+    })
+}
+
 fn json_kind(value: &Json) -> &'static str {
     match value {
         Json::Null => "null",
@@ -171,7 +203,7 @@ mod tests {
             r#"[
                 {"service": "checkout", "name": "http.*", "resource": "GET /cart*",
                  "tags": {"env": "prod", "region": "eu-*"}, "sample_rate": 0.25},
-                {"sample_rate": 1, "provenance": "customer", "max_per_second": 5, "name": null}
+                {"sample_rate": 1, "provenance": "customer", "name": null}
             ]"#,
         )
         .unwrap();
@@ -230,6 +262,35 @@ mod tests {
             (
                 r#"[{"sample_rate": 1, "tags": {"error": true}}]"#,
                 "rule 0 `{\"sample_rate\":1,\"tags\":{\"error\":true}}`: tag `error` must be a string glob, found a boolean",
+            ),
+        ];
+        for (json, message) in cases {
+            assert_eq!(parse_rules(json).unwrap_err(), message, "input {json}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_a_suggestion() {
+        let cases = [
+            (
+                r#"[{"sample_rate": 0, "sevice": "checkout"}]"#,
+                "rule 0 `{\"sample_rate\":0,\"sevice\":\"checkout\"}`: unknown key `sevice`: did you mean `service`? \
+                 (expected `sample_rate`, `service`, `name`, `resource` or `tags`)",
+            ),
+            (
+                r#"[{"Resource": "GET /health", "sample_rate": 0}]"#,
+                "rule 0 `{\"Resource\":\"GET /health\",\"sample_rate\":0}`: unknown key `Resource`: did you mean \
+                 `resource`? (expected `sample_rate`, `service`, `name`, `resource` or `tags`)",
+            ),
+            (
+                r#"[{"operation": "x", "sample_rate": 0.5}]"#,
+                "rule 0 `{\"operation\":\"x\",\"sample_rate\":0.5}`: unknown key `operation`: \
+                 expected `sample_rate`, `service`, `name`, `resource` or `tags`",
+            ),
+            (
+                r#"[{"max_per_second": 5, "sample_rate": 0.5}]"#,
+                "rule 0 `{\"max_per_second\":5,\"sample_rate\":0.5}`: `max_per_second` belongs to span sampling \
+                 rules (DD_SPAN_SAMPLING_RULES); trace rules are limited by DD_TRACE_RATE_LIMIT",
             ),
         ];
         for (json, message) in cases {

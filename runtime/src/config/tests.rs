@@ -96,10 +96,29 @@ fn trace_agent_url_selects_native_export() {
         assert_eq!(native.traces, TracesExporter::Datadog);
         assert_eq!(native.trace_agent_url.as_deref(), Some("unix:///var/run/datadog/apm.socket"));
     } else {
+        // Platforms inject the variable: without the feature, a warning and OTLP, never a failure.
+        let fallback = native.unwrap();
+        assert_eq!(fallback.traces, TracesExporter::Otlp);
+        assert_eq!(fallback.otlp_traces.endpoint, "http://localhost:4318/v1/traces");
         assert_eq!(
-            native.unwrap_err().to_string(),
-            "native trace export to the Datadog Agent (OTEL_TRACES_EXPORTER=datadog, DD_TRACE_AGENT_URL or DD_TRACE_AGENT_PORT) needs the `datadog` feature of dd-instrument"
+            fallback.notices,
+            ["DD_TRACE_AGENT_URL is set, but native trace export needs the `datadog` feature of dd-instrument, \
+              which this build lacks: traces go over OTLP to http://localhost:4318/v1/traces (the Agent's OTLP \
+              receiver must be enabled) instead"]
         );
+        let on_the_node = resolved(&[("DD_TRACE_AGENT_URL", "http://10.0.0.7:8126")]).unwrap();
+        assert_eq!(on_the_node.traces, TracesExporter::Otlp);
+        assert_eq!(on_the_node.otlp_traces.endpoint, "http://10.0.0.7:4318/v1/traces");
+        assert_eq!(on_the_node.otlp_metrics.endpoint, "http://10.0.0.7:4318/v1/metrics");
+        assert_eq!(on_the_node.otlp_traces.origin, "DD_TRACE_AGENT_URL");
+        let by_port = resolved(&[("DD_AGENT_HOST", "10.0.0.8"), ("DD_TRACE_AGENT_PORT", "8126")]).unwrap();
+        assert_eq!(
+            (&by_port.traces, by_port.otlp_traces.endpoint.as_str()),
+            (&TracesExporter::Otlp, "http://10.0.0.8:4318/v1/traces")
+        );
+        assert!(by_port.notices[0].starts_with("DD_TRACE_AGENT_PORT is set, but native"), "{:?}", by_port.notices);
+        // Asked for by name, native export without the feature stays an error.
+        assert!(error_of(&[("OTEL_TRACES_EXPORTER", "datadog")]).contains("needs the `datadog` feature"));
     }
     let config =
         resolved(&[("DD_AGENT_HOST", "10.0.0.7"), ("DD_TRACE_AGENT_PORT", "9126"), ("OTEL_TRACES_EXPORTER", "otlp")])
@@ -308,14 +327,102 @@ fn kubernetes_uds_manifest_resolves_to_the_agents_sockets() {
     let vars = pod_env(manifest, POD_UID);
     assert!(!vars.contains_key("DD_AGENT_HOST"));
     let result = resolve(&CodeSettings::default(), &vars, Duration::from_secs(1), Duration::from_secs(1));
+    let config = result.unwrap();
     if !cfg!(feature = "datadog") {
-        // A trace Agent URL asks for native export, which this build lacks: said, not ignored.
-        assert!(matches!(result, Err(InitError::FeatureDisabled { feature: "datadog", .. })), "{result:?}");
+        // A trace Agent URL asks for native export, which this build lacks: said, and OTLP instead.
+        assert_eq!(config.traces, TracesExporter::Otlp);
+        assert_eq!(config.notices.len(), 1, "{:?}", config.notices);
         return;
     }
-    let config = result.unwrap();
     assert_eq!((config.service.service(), config.service.env()), ("checkout", Some("prod")));
     assert_eq!(config.traces, TracesExporter::Datadog);
     assert_eq!(config.trace_agent_url.as_deref(), Some("unix:///var/run/datadog/apm.socket"));
     assert_eq!(config.dogstatsd, DogStatsdAddr::Unix("/var/run/datadog/dsd.socket".into()));
+}
+
+#[test]
+fn every_bad_value_names_its_variable() {
+    let cases: [(&[(&'static str, &'static str)], &str); 8] = [
+        (
+            &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1")],
+            r#"invalid value "http://[::1" for OTEL_EXPORTER_OTLP_ENDPOINT: `[::1` opens an IPv6 address with `[` and never closes it"#,
+        ),
+        (
+            &[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://exa mple:4318")],
+            r#"invalid value "http://exa mple:4318" for OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: not a valid URL (invalid uri character)"#,
+        ),
+        (
+            &[("DD_AGENT_HOST", "http://agent:8126")],
+            r#"invalid value "http://agent:8126" for DD_AGENT_HOST: expected a host name or IP address, not a URL: set the host alone (`agent`, `10.0.0.7`)"#,
+        ),
+        (
+            &[("DD_AGENT_HOST", "agent:8126")],
+            r#"invalid value "agent:8126" for DD_AGENT_HOST: expected a host name or IP address without a port: ports have variables of their own"#,
+        ),
+        (
+            &[("DD_DOGSTATSD_HOST", "agent/8125")],
+            r#"invalid value "agent/8125" for DD_DOGSTATSD_HOST: expected a host name (letters, digits, `-`, `.`) or an IP address"#,
+        ),
+        (
+            &[("OTEL_EXPORTER_OTLP_HEADERS", "dd-api-key=abc%0A")],
+            "invalid value \"dd-api-key=abc%0A\" for OTEL_EXPORTER_OTLP_HEADERS: entry `dd-api-key=abc%0A` has a value \
+             with a control character, which no HTTP or gRPC request can carry",
+        ),
+        (
+            &[("DD_TRACE_PROPAGATION_STYLE", ",")],
+            r#"invalid value "," for DD_TRACE_PROPAGATION_STYLE: no style is listed; write `none` to turn propagation off"#,
+        ),
+        (
+            &[("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate": 0, "sevice": "checkout"}]"#)],
+            "invalid value \"[{\\\"sample_rate\\\": 0, \\\"sevice\\\": \\\"checkout\\\"}]\" for DD_TRACE_SAMPLING_RULES: \
+             rule 0 `{\"sample_rate\":0,\"sevice\":\"checkout\"}`: unknown key `sevice`: did you mean `service`? \
+             (expected `sample_rate`, `service`, `name`, `resource` or `tags`)",
+        ),
+    ];
+    for (vars, message) in cases {
+        assert_eq!(error_of(vars), message, "{vars:?}");
+    }
+    // Good values next to them still resolve.
+    let config = resolved(&[("DD_AGENT_HOST", "::1"), ("DD_DOGSTATSD_HOST", "dsd.local.")]).unwrap();
+    assert_eq!(config.otlp_traces.endpoint, "http://[::1]:4318/v1/traces");
+    assert_eq!(config.otlp_traces.origin, "DD_AGENT_HOST");
+    assert_eq!(config.dogstatsd, DogStatsdAddr::Udp { host: "dsd.local.".into(), port: 8125 });
+    let code = CodeSettings { propagation: Some(Vec::new()), ..CodeSettings::default() };
+    let error = resolve(&code, &env(&[]), Duration::ZERO, Duration::ZERO).unwrap_err().to_string();
+    assert_eq!(error, "invalid propagation \"[]\": no style is listed; write `none` to turn propagation off");
+}
+
+#[test]
+fn huge_bad_values_are_echoed_cut() {
+    let huge = format!("{}:1,{}", "a".repeat(100), "1".repeat(1 << 20));
+    let error = resolve(&CodeSettings::default(), &env(&[("DD_TAGS", &huge)]), Duration::ZERO, Duration::ZERO)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        format!(
+            "invalid value \"{}…(1048679 bytes)\" for DD_TAGS: entry `{}…(1048576 bytes)` has no letter to \
+             start a tag key; entries are `key:value`",
+            "a".repeat(80),
+            "1".repeat(80)
+        )
+    );
+}
+
+#[test]
+fn service_names_follow_datadogs_rules_on_every_signal() {
+    let config = resolved(&[("DD_SERVICE", "Check Out Café")]).unwrap();
+    assert_eq!(config.service.service, "check_out_caf");
+    assert_eq!(config.service.metric_tags(), ["service:check_out_caf"]);
+    assert_eq!(config.service.resource_attributes()[0], ("service.name".to_owned(), "check_out_caf".to_owned()));
+    let long = resolved(&[("OTEL_SERVICE_NAME", &*"s".repeat(150).leak())]).unwrap();
+    assert_eq!(long.service.service, "s".repeat(100));
+    assert_eq!(
+        error_of(&[("DD_SERVICE", "サービス")]),
+        "invalid value \"サービス\" for DD_SERVICE: a service name needs a letter or digit Datadog keeps (`a-z`, \
+         `0-9`; also `_`, `-`, `.`, `/`); other characters become `_`"
+    );
+    let code = CodeSettings { service: Some("サービス".into()), ..CodeSettings::default() };
+    let error = resolve(&code, &env(&[]), Duration::ZERO, Duration::ZERO).unwrap_err().to_string();
+    assert!(error.starts_with("invalid service \"サービス\": a service name needs"), "{error}");
 }

@@ -270,9 +270,8 @@ impl Builder {
     /// ```
     pub fn build(self) -> Result<Guard, InitError> {
         let (guard, propagator) = self.start()?;
-        if let Some(propagator) = propagator {
-            opentelemetry::global::set_text_map_propagator(InstalledPropagator(propagator));
-        }
+        install_propagator(propagator);
+        guard.announce();
         Ok(guard)
     }
 
@@ -299,7 +298,9 @@ impl Builder {
         use tracing_subscriber::filter::{FilterExt as _, filter_fn};
 
         let log_filter = if self.logs { Some(log_filter()?) } else { None };
-        let guard = self.build()?;
+        // Nothing global changes unless everything succeeds: the propagator is installed last,
+        // once the subscriber is.
+        let (guard, propagator) = self.start()?;
         let (human, json) = match log_filter {
             None => (None, None),
             Some(filter) if guard.logs_injection() => {
@@ -325,7 +326,17 @@ impl Builder {
             .with(json)
             .try_init()
             .map_err(|_| InitError::SubscriberAlreadySet)?;
+        install_propagator(propagator);
+        guard.announce();
         Ok(guard)
+    }
+}
+
+/// Makes `propagator` the global one (used by `propagation::inject*`/`extract*` and the HTTP
+/// layers), if trace export made one.
+fn install_propagator(propagator: Option<crate::trace::BoxedPropagator>) {
+    if let Some(propagator) = propagator {
+        opentelemetry::global::set_text_map_propagator(InstalledPropagator(propagator));
     }
 }
 

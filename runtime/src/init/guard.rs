@@ -1,5 +1,6 @@
 //! [`Guard`]: what runs, and its orderly stop.
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use opentelemetry::trace::TracerProvider as _;
@@ -51,6 +52,54 @@ impl Guard {
             otlp,
         };
         Self { inner: Some(inner), config }
+    }
+
+    /// Logs where telemetry goes (one `INFO` line) and what `init` could not follow as
+    /// configured (a `WARN` each), under the target `dd_instrument`.
+    pub(super) fn announce(&self) {
+        for notice in &self.config.notices {
+            tracing::warn!(target: "dd_instrument", "{notice}");
+        }
+        tracing::info!(target: "dd_instrument", "{}", self.destinations());
+    }
+
+    /// The line saying where telemetry goes.
+    pub(super) fn destinations(&self) -> String {
+        let config = &self.config;
+        let traces = match &config.traces {
+            TracesExporter::Otlp => otlp_destination(&config.otlp_traces),
+            TracesExporter::Datadog => format!(
+                "the Datadog Agent at {}",
+                config.trace_agent_url.as_deref().unwrap_or("http://localhost:8126 (or its socket, if present)")
+            ),
+            TracesExporter::Console => "the console (standard error)".to_owned(),
+            TracesExporter::None => "nowhere".to_owned(),
+        };
+        let metrics = match &config.metrics {
+            MetricsExporter::DogStatsd => format!("DogStatsD {}", config.dogstatsd),
+            MetricsExporter::Otlp => otlp_destination(&config.otlp_metrics),
+            MetricsExporter::Console => "the console (standard error)".to_owned(),
+            MetricsExporter::None => "nowhere".to_owned(),
+        };
+        let service = &config.service;
+        let mut line = format!("dd-instrument: service `{}`", service.service);
+        if let Some(env) = &service.env {
+            let _ = write!(line, ", env `{env}`");
+        }
+        if let Some(version) = &service.version {
+            let _ = write!(line, ", version `{version}`");
+        }
+        let _ = write!(line, "; traces to {traces}; metrics to {metrics}");
+        let local = matches!(config.traces, TracesExporter::Otlp | TracesExporter::Datadog)
+            || config.metrics == MetricsExporter::DogStatsd
+            || config.metrics == MetricsExporter::Otlp;
+        if local && !config.destination_configured {
+            line.push_str(
+                " (no Agent is configured, so these are the local defaults; without an Agent, \
+                 OTEL_TRACES_EXPORTER=console and OTEL_METRICS_EXPORTER=console print telemetry instead)",
+            );
+        }
+        line
     }
 
     /// Whether `init` logs JSON lines with trace ids (`DD_LOGS_INJECTION`).
@@ -123,6 +172,15 @@ impl Guard {
         let metrics = inner.metrics.as_ref().is_none_or(metrics::Pipeline::flush);
         spans && metrics
     }
+}
+
+/// `OTLP/HTTP http://localhost:4318/v1/traces`.
+fn otlp_destination(target: &crate::config::OtlpTarget) -> String {
+    let protocol = match target.protocol {
+        crate::config::OtlpProtocol::Grpc => "gRPC",
+        crate::config::OtlpProtocol::HttpProtobuf => "HTTP",
+    };
+    format!("OTLP/{protocol} {}", target.endpoint)
 }
 
 impl Drop for Guard {
