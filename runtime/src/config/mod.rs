@@ -25,6 +25,7 @@ mod service;
 mod tests;
 
 pub use error::InitError;
+#[cfg(feature = "otlp")]
 pub(crate) use error::shorten;
 pub use exporters::{DogStatsdAddr, MetricsExporter, OtlpProtocol, ParseDogStatsdAddrError, TracesExporter};
 pub use keep::SpanSamplingRule;
