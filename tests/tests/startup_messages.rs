@@ -28,11 +28,9 @@ fn startup_lines(vars: &[(&str, &str)]) -> Vec<String> {
 fn the_defaults_are_named_with_the_console_hint() {
     assert_eq!(
         startup_lines(&[("OTEL_TRACES_EXPORTER", "otlp")]),
-        [
-            "INFO dd-instrument: service `shop`; traces to OTLP/HTTP http://localhost:4318/v1/traces; metrics to \
+        ["INFO dd-instrument: service `shop`; traces to OTLP/HTTP http://localhost:4318/v1/traces; metrics to \
              DogStatsD udp://localhost:8125 (no Agent is configured, so these are the local defaults; without an \
-             Agent, OTEL_TRACES_EXPORTER=console and OTEL_METRICS_EXPORTER=console print telemetry instead)"
-        ]
+             Agent, OTEL_TRACES_EXPORTER=console and OTEL_METRICS_EXPORTER=console print telemetry instead)"]
     );
 }
 
@@ -47,14 +45,14 @@ fn a_configured_agent_is_named_without_a_hint() {
             ("OTEL_METRICS_EXPORTER", "otlp"),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ]),
-        [
-            "INFO dd-instrument: service `shop`, env `prod`, version `1.4.2`; traces to OTLP/gRPC \
-             http://10.1.2.3:4317; metrics to OTLP/gRPC http://10.1.2.3:4317"
-        ]
+        ["INFO dd-instrument: service `shop`, env `prod`, version `1.4.2`; traces to OTLP/gRPC \
+             http://10.1.2.3:4317; metrics to OTLP/gRPC http://10.1.2.3:4317"]
     );
     assert_eq!(
         startup_lines(&[("DD_DOGSTATSD_URL", "unix:///var/run/datadog/dsd.socket"), ("OTEL_TRACES_EXPORTER", "none")]),
-        ["INFO dd-instrument: service `shop`; traces to nowhere; metrics to DogStatsD unix:///var/run/datadog/dsd.socket"]
+        [
+            "INFO dd-instrument: service `shop`; traces to nowhere; metrics to DogStatsD unix:///var/run/datadog/dsd.socket"
+        ]
     );
 }
 
@@ -62,6 +60,8 @@ fn a_configured_agent_is_named_without_a_hint() {
 fn the_console_is_named() {
     assert_eq!(
         startup_lines(&[("OTEL_TRACES_EXPORTER", "console"), ("OTEL_METRICS_EXPORTER", "console")]),
-        ["INFO dd-instrument: service `shop`; traces to the console (standard error); metrics to the console (standard error)"]
+        [
+            "INFO dd-instrument: service `shop`; traces to the console (standard error); metrics to the console (standard error)"
+        ]
     );
 }
