@@ -17,6 +17,22 @@ pub(crate) const DEFAULT_RATE_LIMIT: f64 = 100.0;
 /// Globs, as in Datadog's tracers: `*` matches any run of characters (none included), `?`
 /// exactly one character, everything else itself; matching ignores case and covers the whole
 /// value. An absent glob, or an empty one, matches anything.
+///
+/// ```
+/// use dd_instrument::SamplingRule;
+///
+/// // The same as DD_TRACE_SAMPLING_RULES='[{"resource":"POST /checkout","sample_rate":1},
+/// //   {"service":"shop","tags":{"http.route":"/health*"},"sample_rate":0.01}]'
+/// let builder = dd_instrument::builder()
+///     // Every checkout trace...
+///     .sampling_rule(SamplingRule::new(1.0).resource("POST /checkout"))
+///     // ...one health check in a hundred; other traces: the sample rate, else the Agent's rates.
+///     .sampling_rule(SamplingRule::new(0.01).service("shop").tag("http.route", "/health*"));
+/// # drop(builder);
+///
+/// let rule = SamplingRule::new(1.5).name("http.*");
+/// assert_eq!((rule.sample_rate, rule.name.as_deref()), (1.0, Some("http.*")), "rates are clamped");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SamplingRule {

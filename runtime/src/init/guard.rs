@@ -14,6 +14,33 @@ use crate::metrics;
 
 /// Keeps the exporters running; dropping it flushes spans and metrics and shuts everything down
 /// within the shutdown timeout, even when the Agent is unreachable.
+///
+/// Keep it in `main` for the life of the program (`let _ = dd_instrument::init()?` drops it at
+/// once, and with it the exporters):
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use dd_instrument::{MetricsExporter, TracesExporter};
+/// use tracing_subscriber::prelude::*;
+///
+/// #[dd_instrument::dd_span]
+/// fn handle() {}
+///
+/// # fn main() -> Result<(), dd_instrument::InitError> {
+/// // In a program: `let guard = dd_instrument::init()?;`, which also installs the subscriber.
+/// let guard = dd_instrument::builder()
+///     .env_source(BTreeMap::new())
+///     .traces_exporter(TracesExporter::Console)
+///     .metrics_exporter(MetricsExporter::None)
+///     .build()?;
+/// tracing::subscriber::with_default(tracing_subscriber::registry().with(guard.layer()), handle);
+/// // Sends what was recorded so far (before a process exits without dropping the guard).
+/// assert!(guard.flush());
+/// // Flushes again and shuts down, within the shutdown timeout.
+/// drop(guard);
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "dropping the guard shuts telemetry down"]
 pub struct Guard {
     inner: Option<Inner>,
