@@ -2,7 +2,9 @@
 //!
 //! The acceptance tests read the agent's addresses from the environment that
 //! `scripts/test-agent start` prints (and `scripts/test` exports). Without them the tests say they
-//! are skipped and why, and pass: plain `cargo test` works without Python.
+//! are skipped and why, and pass: plain `cargo test` works without Python. Under CI (`CI` set, as
+//! `.ci/run` does) a missing agent fails the test instead: a skipped acceptance test must never
+//! pass for a checked run.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -28,11 +30,16 @@ pub fn test_agent(test: &str) -> Option<TestAgent> {
     {
         return Some(TestAgent { url, otlp_http, otlp_grpc });
     }
-    eprintln!(
-        "SKIPPED {test}: Datadog's test agent is not running (DD_TEST_AGENT_URL is unset). \
-         Run `scripts/test`, or `scripts/test-agent start` and export what it prints."
-    );
+    let why = "Datadog's test agent is not running (DD_TEST_AGENT_URL is unset). \
+               Run `scripts/test`, or `scripts/test-agent start` and export what it prints.";
+    assert!(!under_ci(), "{test} cannot run under CI (CI is set): {why}");
+    eprintln!("SKIPPED {test}: {why}");
     None
+}
+
+/// Whether this is a CI run: `CI` set to anything but empty, `0` or `false`.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| !matches!(value.trim(), "" | "0" | "false"))
 }
 
 impl TestAgent {

@@ -118,8 +118,8 @@ pub fn parse(line: &str) -> Line {
 
 /// Asserts `line` is a valid DogStatsD metric datagram line: `name:v[:v...]|type[|@rate][|#tags]`
 /// with a Datadog metric name (a letter first, then ASCII letters, digits, `_` and `.`, at most
-/// 200 characters), a known type, numeric values, a rate in (0, 1], and tags that Datadog's rules
-/// leave unchanged.
+/// 200 characters), a known type, numeric values, a rate in (0, 1], and tags that follow Datadog's
+/// rules ([`datadog_tag_problem`]).
 pub fn assert_valid_datagram(line: &str) {
     let parsed = parse(line);
     let mut name = parsed.name.chars();
@@ -140,10 +140,59 @@ pub fn assert_valid_datagram(line: &str) {
         assert!(rate > 0.0 && rate <= 1.0, "rate out of (0, 1] in `{line}`");
     }
     for tag in &parsed.tags {
-        assert_eq!(
-            dd_instrument::normalize_tag(tag).as_deref(),
-            Some(tag.as_str()),
-            "tag `{tag}` of `{line}` is not normalized"
-        );
+        if let Some(problem) = datadog_tag_problem(tag) {
+            panic!("tag `{tag}` of `{line}` breaks Datadog's tag rules: {problem}");
+        }
+    }
+}
+
+/// What is wrong with `tag` by Datadog's tag rules, stated here independently of the library's
+/// own normalizer (Datadog's "Getting started with tags"): a tag starts with a letter; it holds
+/// only lowercase letters, digits, `_`, `-`, `:`, `.` and `/` (Datadog lowercases and replaces
+/// anything else, so a tag sent otherwise is not the tag that was meant); it is at most 200
+/// characters long; it does not end with `:`.
+pub fn datadog_tag_problem(tag: &str) -> Option<&'static str> {
+    let first = tag.chars().next()?;
+    if !first.is_ascii_alphabetic() {
+        return Some("it does not start with a letter");
+    }
+    if let Some(bad) = tag.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '_' | '-' | ':' | '.' | '/')) {
+        return Some(if bad.is_ascii_uppercase() {
+            "it has an uppercase letter"
+        } else {
+            "it has a character outside `a-z0-9_-:./`"
+        });
+    }
+    if tag.chars().count() > 200 {
+        return Some("it is longer than 200 characters");
+    }
+    if tag.ends_with(':') {
+        return Some("it ends with `:`");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::datadog_tag_problem;
+
+    #[test]
+    fn the_tag_rules_accept_and_reject_what_datadog_does() {
+        for good in ["env:prod", "a", "url:http://x/y", "dd.internal.entity_id:3f1c-2a9e", "k:v:w", "team_a-b"] {
+            assert_eq!(datadog_tag_problem(good), None, "{good}");
+        }
+        let bad = [
+            ("Env:prod", "it has an uppercase letter"),
+            ("1abc", "it does not start with a letter"),
+            ("_x", "it does not start with a letter"),
+            ("region:eu west", "it has a character outside `a-z0-9_-:./`"),
+            ("name:café", "it has a character outside `a-z0-9_-:./`"),
+            ("key:", "it ends with `:`"),
+        ];
+        for (tag, problem) in bad {
+            assert_eq!(datadog_tag_problem(tag), Some(problem), "{tag}");
+        }
+        assert_eq!(datadog_tag_problem(&format!("k:{}", "v".repeat(199))), Some("it is longer than 200 characters"));
+        assert_eq!(datadog_tag_problem(&format!("k:{}", "v".repeat(198))), None);
     }
 }

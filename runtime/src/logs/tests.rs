@@ -242,21 +242,41 @@ fn reserved_names_are_prefixed() {
 }
 
 #[test]
-fn failed_writes_are_ignored() {
-    struct Failing(bool);
-    impl io::Write for Failing {
-        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-            if self.0 { Err(io::Error::other("disk full")) } else { Ok(0) }
+fn failed_writes_lose_their_line_only() {
+    /// Fails the writes of the first event (with an error, or by writing nothing), then
+    /// records.
+    #[derive(Clone)]
+    struct Flaky {
+        failures: Arc<Mutex<usize>>,
+        error: bool,
+        capture: Capture,
+    }
+    impl io::Write for Flaky {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+            if *failures == 0 {
+                return self.capture.write(buf);
+            }
+            *failures -= 1;
+            if self.error { Err(io::Error::other("disk full")) } else { Ok(0) }
         }
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
     }
     for error in [true, false] {
-        let layer = json_layer(&service(None, None)).with_writer(move || Failing(error));
+        let capture = Capture::default();
+        let flaky = Flaky { failures: Arc::new(Mutex::new(1)), error, capture: capture.clone() };
+        let layer = json_layer(&service(None, None)).with_writer(move || flaky.clone());
         tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
-            tracing::info!("lost");
+            tracing::info!(n = 1, "lost");
+            tracing::info!(n = 2, "kept");
         });
+        // The failed line is dropped whole (no partial line, nothing carried into the next),
+        // and the next event is written as one complete line.
+        let lines = capture.lines();
+        assert_eq!(lines.len(), 1, "error {error}: {}", capture.text());
+        assert_eq!((&lines[0]["message"], &lines[0]["n"]), (&json!("kept"), &json!(2)), "error {error}");
     }
 }
 
