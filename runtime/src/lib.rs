@@ -64,7 +64,7 @@ pub mod definitions;
 pub mod http;
 mod init;
 pub mod logs;
-mod metrics;
+pub mod metrics;
 #[cfg(feature = "otlp")]
 mod otlp;
 mod per_call;

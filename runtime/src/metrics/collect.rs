@@ -25,7 +25,11 @@ pub(crate) fn collect() -> Vec<Point> {
             site.slo_dynamic.for_each(|tags, cells| drain_slo(slo, tags, cells, &mut points));
         }
     });
-    merge_duplicates(points)
+    super::instruments::collect(&mut points);
+    let mut points = merge_duplicates(points);
+    // Events and checks are not series: never merged, sent in the order they were queued.
+    super::events::collect(&mut points);
+    points
 }
 
 /// Drains what a capture counted into the points an exporter would have been given.
@@ -94,6 +98,17 @@ fn merge_duplicates(points: Vec<Point>) -> Vec<Point> {
                 (Value::Distribution(buckets), Value::Distribution(more)) => {
                     buckets.extend(more);
                     merge_buckets(buckets);
+                }
+                // Two handles of one name and tags: one series, as the Agent would make it.
+                (Value::Gauge(level), Value::Gauge(later)) => *level = later,
+                (Value::Values(buckets), Value::Values(more)) => {
+                    buckets.extend(more);
+                    super::values::sort(buckets);
+                }
+                (Value::Set(members), Value::Set(more)) => {
+                    members.extend(more);
+                    members.sort_unstable();
+                    members.dedup();
                 }
                 // A name used both as a counter and a distribution cannot come from the macros.
                 (_, other) => merged.push(Point { name: point.name, tags: point.tags, value: other }),

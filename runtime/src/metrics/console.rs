@@ -34,37 +34,65 @@ pub(crate) fn render(batch: &Batch, global_tags: &str) -> String {
         if global_tags.is_empty() { "none" } else { global_tags }
     );
     for point in &batch.points {
+        match &point.value {
+            Value::Event(event) => {
+                let _ = writeln!(out, "  event {}", super::events::render_event(event, ""));
+                continue;
+            }
+            Value::ServiceCheck(check) => {
+                let _ = writeln!(out, "  service check {}", super::events::render_service_check(check, ""));
+                continue;
+            }
+            _ => {}
+        }
         let _ = write!(out, "  {}{{{}}} ", point.name, point.tags.join(","));
         match &point.value {
             Value::Count(n) => {
                 let _ = writeln!(out, "count {n}");
             }
             Value::Distribution(buckets) => {
-                let count: u64 = buckets.iter().map(|(_, n)| n).sum();
-                let quantile = |q: f64| {
-                    // Nearest-rank quantile: the smallest value with at least `q` of the calls at or below it.
-                    let rank = (1..=count).find(|&r| r as f64 >= count as f64 * q).unwrap_or(count).max(1);
-                    let mut seen = 0;
-                    buckets
-                        .iter()
-                        .find(|(_, n)| {
-                            seen += n;
-                            seen >= rank
-                        })
-                        .map_or(0.0, |(bucket, _)| bucket.representative_ms())
-                };
-                let _ = writeln!(
-                    out,
-                    "distribution n={count} min={}ms p50={}ms p99={}ms max={}ms",
-                    quantile(0.0),
-                    quantile(0.5),
-                    quantile(0.99),
-                    quantile(1.0)
-                );
+                let values: Vec<(f64, u64)> = buckets.iter().map(|&(b, n)| (b.representative_ms(), n)).collect();
+                summarize(&mut out, &values, "ms");
             }
+            Value::Values(buckets) => {
+                let values: Vec<(f64, u64)> = buckets.iter().map(|&(b, n)| (b.representative(), n)).collect();
+                summarize(&mut out, &values, "");
+            }
+            Value::Gauge(level) => {
+                let _ = writeln!(out, "gauge {level}");
+            }
+            Value::Set(members) => {
+                let _ = writeln!(out, "set {} distinct", members.len());
+            }
+            Value::Event(_) | Value::ServiceCheck(_) => {}
         }
     }
     out
+}
+
+/// `distribution n=.. min=.. p50=.. p99=.. max=..` of values (in order) and their counts.
+fn summarize(out: &mut String, values: &[(f64, u64)], unit: &str) {
+    let count: u64 = values.iter().map(|(_, n)| n).sum();
+    let quantile = |q: f64| {
+        // Nearest-rank quantile: the smallest value with at least `q` of the calls at or below it.
+        let rank = (1..=count).find(|&r| r as f64 >= count as f64 * q).unwrap_or(count).max(1);
+        let mut seen = 0;
+        values
+            .iter()
+            .find(|(_, n)| {
+                seen += n;
+                seen >= rank
+            })
+            .map_or(0.0, |(value, _)| *value)
+    };
+    let _ = writeln!(
+        out,
+        "distribution n={count} min={}{unit} p50={}{unit} p99={}{unit} max={}{unit}",
+        quantile(0.0),
+        quantile(0.5),
+        quantile(0.99),
+        quantile(1.0)
+    );
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use super::{Batch, Point, Sink, Value};
 use crate::config::DogStatsdAddr;
-use crate::per_call::histogram::Bucket;
 
 /// Largest UDP payload: fits a 1500-byte MTU with room for headers (Datadog's default).
 pub(crate) const MAX_UDP_PAYLOAD: usize = 1432;
@@ -46,7 +45,24 @@ impl Encoder {
             let suffix = self.suffix(point);
             match &point.value {
                 Value::Count(n) => packer.push(&format!("{}:{n}|c{suffix}", point.name)),
-                Value::Distribution(buckets) => self.encode_distribution(&mut packer, point.name, buckets, &suffix),
+                Value::Distribution(buckets) => {
+                    let values = buckets.iter().map(|&(bucket, n)| (bucket.representative_ms(), n));
+                    self.encode_distribution(&mut packer, point.name, values, &suffix);
+                }
+                Value::Values(buckets) => {
+                    let values = buckets.iter().map(|&(bucket, n)| (bucket.representative(), n));
+                    self.encode_distribution(&mut packer, point.name, values, &suffix);
+                }
+                Value::Gauge(value) => packer.push(&format!("{}:{}|g{suffix}", point.name, format_value(*value))),
+                Value::Set(members) => {
+                    for member in members {
+                        packer.push(&format!("{}:{member}|s{suffix}", point.name));
+                    }
+                }
+                Value::Event(event) => packer.push(&super::events::render_event(event, &self.global_tags)),
+                Value::ServiceCheck(check) => {
+                    packer.push(&super::events::render_service_check(check, &self.global_tags));
+                }
             }
         }
         packer.finish()
@@ -64,13 +80,19 @@ impl Encoder {
         if tags.is_empty() { String::new() } else { format!("|#{tags}") }
     }
 
-    fn encode_distribution(&self, packer: &mut Packer, name: &str, buckets: &[(Bucket, u64)], suffix: &str) {
+    fn encode_distribution(
+        &self,
+        packer: &mut Packer,
+        name: &str,
+        values: impl Iterator<Item = (f64, u64)>,
+        suffix: &str,
+    ) {
         let type_and_tags = format!("|d{suffix}");
         // Room for values in one line; a line always takes at least one value.
         let budget = self.max_payload.saturating_sub(name.len() + type_and_tags.len());
         let mut line = String::new();
-        for &(bucket, count) in buckets {
-            let value = format_value(bucket.representative_ms());
+        for (value, count) in values {
+            let value = format_value(value);
             if count > MAX_REPEAT {
                 packer.push(&format!("{name}:{value}|d|@{}{suffix}", format_rate(count)));
                 continue;
@@ -247,7 +269,7 @@ impl Transport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::per_call::histogram::Histogram;
+    use crate::per_call::histogram::{Bucket, Histogram};
 
     fn buckets(values_nanos: &[u64]) -> Vec<(Bucket, u64)> {
         let h = Histogram::new();

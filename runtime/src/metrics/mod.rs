@@ -1,15 +1,47 @@
-//! Metrics: the background thread that drains the call sites into points and hands them to a
-//! sink.
+//! The application's own metrics, events and service checks, sent with everything else.
 //!
-//! Calls only touch atomics in their site ([`per_call::site`](crate::per_call::site)). A
-//! flusher thread ([`flusher`]) wakes every flush interval, drains every site into a [`Batch`]
-//! of points ([`collect`]) and hands it to the sink: DogStatsD ([`dogstatsd`]), OTLP ([`otlp`],
-//! sent by [`crate::otlp`]) or the console ([`console`]). [`Pipeline`] is the one running
-//! exporter of the process; [`Pipeline::flush`] and its shutdown drain synchronously, so a
-//! short-lived job's counts are exact.
+//! | type | for | DogStatsD | OTLP |
+//! |---|---|---|---|
+//! | [`Counter`] | how many times something happened (requests, bytes, retries) | count `c` | monotonic delta sum |
+//! | [`UpDownCounter`] | a level the code changes by steps (open connections, jobs in flight) | gauge `g` | gauge |
+//! | [`Gauge`] | a level read as a whole (queue depth, cache size), last value per interval | gauge `g` | gauge |
+//! | [`Distribution`] | every value, for global percentiles (sizes, hand-measured latencies) | distribution `d` | delta histogram |
+//! | [`Set`] | how many distinct values (users, tenants) | set `s` | gauge of distinct members |
 //!
-//! New kinds of points (gauges, runtime metrics) are new [`Value`]s, produced next to the site
-//! drains in [`collect`] and encoded by each sink.
+//! Handles are `static`s. A call is a few relaxed atomic operations in the calling thread's
+//! shard: no lock, no allocation, no syscall (the first use of a handle, and the first use of
+//! each run-time tag set, allocate once). While no metrics exporter runs, calls do nothing.
+//!
+//! ```
+//! use dd_instrument::metrics::{Counter, Distribution};
+//!
+//! static REQUESTS: Counter = Counter::new("shop.requests").with_tags(&["team:checkout"]);
+//! static PAYLOAD: Distribution = Distribution::new("shop.payload.bytes");
+//!
+//! fn handle(route: &'static str, body: &[u8]) {
+//!     REQUESTS.add_with(1, &[("route", route)]);
+//!     PAYLOAD.record(body.len() as f64);
+//! }
+//! # handle("/cart", b"{}");
+//! ```
+//!
+//! [`Event`]s and [`ServiceCheck`]s (deploy markers, health checks) go out with the next flush,
+//! on DogStatsD only.
+
+// How it works (crate-internal):
+//
+// The background thread that drains the call sites into points and hands them to a
+// sink.
+//
+// Calls only touch atomics in their site ([`per_call::site`](crate::per_call::site)). A
+// flusher thread ([`flusher`]) wakes every flush interval, drains every site into a [`Batch`]
+// of points ([`collect`]) and hands it to the sink: DogStatsD ([`dogstatsd`]), OTLP ([`otlp`],
+// sent by [`crate::otlp`]) or the console ([`console`]). [`Pipeline`] is the one running
+// exporter of the process; [`Pipeline::flush`] and its shutdown drain synchronously, so a
+// short-lived job's counts are exact.
+//
+// New kinds of points (gauges, runtime metrics) are new [`Value`]s, produced next to the site
+// drains in [`collect`] and encoded by each sink.
 
 // Counts and nanoseconds become `f64` milliseconds on the wire; they stay far below 2^52.
 #![allow(clippy::cast_precision_loss)]
@@ -17,13 +49,23 @@
 pub(crate) mod collect;
 pub(crate) mod console;
 pub(crate) mod dogstatsd;
+mod events;
 mod flusher;
+mod instruments;
 #[cfg(feature = "otlp")]
 pub(crate) mod otlp;
 mod pipeline;
+mod values;
 
 use std::time::SystemTime;
 
+pub use events::{
+    AlertType, Event, MAX_DATAGRAM, MAX_EVENT_TEXT, MAX_EVENT_TITLE, Priority, QUEUE_CAPACITY, SendError, ServiceCheck,
+    Status,
+};
+pub use instruments::{
+    Counter, DEFAULT_MAX_SERIES, Distribution, Gauge, MAX_SERIES_LIMIT, SET_CAPACITY, Set, UpDownCounter,
+};
 pub(crate) use pipeline::Pipeline;
 
 use crate::per_call::histogram::Bucket;
@@ -35,6 +77,16 @@ pub(crate) enum Value {
     Count(u64),
     /// Latencies since the last flush: buckets and how many calls fell in each.
     Distribution(Vec<(Bucket, u64)>),
+    /// A level: a gauge's last value, an up-down counter's total.
+    Gauge(f64),
+    /// The application's distribution: buckets of values and their counts, by value.
+    Values(Vec<(values::ValueBucket, u64)>),
+    /// The distinct members of a set in the interval, as hashes, sorted.
+    Set(Vec<u64>),
+    /// An event (the point has no name or tags of its own).
+    Event(Box<Event>),
+    /// A service check (the point has no name or tags of its own).
+    ServiceCheck(Box<ServiceCheck>),
 }
 
 /// One metric point: a name, its own tags (normalized `key:value`, without the global tags),

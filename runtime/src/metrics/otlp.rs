@@ -10,15 +10,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::{
-    AggregationTemporality, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum,
-    metric, number_data_point,
+    AggregationTemporality, Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics,
+    ScopeMetrics, Sum, metric, number_data_point,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 
 use super::{Batch, Point, Sink, Value};
 use crate::config::ServiceInfo;
 use crate::otlp::MetricsClient;
-use crate::per_call::histogram::Bucket;
+use crate::slo::{FAST_METRIC, SUCCESS_METRIC, TOTAL_METRIC};
 
 /// Encodes each flush as one request and sends it with the transport's client.
 #[derive(Debug)]
@@ -27,6 +27,8 @@ pub(crate) struct OtlpSink {
     resource: Resource,
     /// Requests that failed.
     pub(crate) failed: u64,
+    /// Events and service checks dropped: OTLP cannot carry them.
+    pub(crate) dropped_events: u64,
 }
 
 impl OtlpSink {
@@ -40,12 +42,27 @@ impl OtlpSink {
                 .collect(),
             ..Resource::default()
         };
-        Self { client, resource, failed: 0 }
+        Self { client, resource, failed: 0, dropped_events: 0 }
     }
 }
 
 impl Sink for OtlpSink {
     fn export(&mut self, batch: &Batch) {
+        let events =
+            batch.points.iter().filter(|p| matches!(p.value, Value::Event(_) | Value::ServiceCheck(_))).count();
+        if events > 0 {
+            if self.dropped_events == 0 {
+                tracing::warn!(
+                    target: "dd_instrument",
+                    "dd-instrument: events and service checks need DogStatsD (DD_METRICS_EXPORTER=dogstatsd); \
+                     OTLP cannot carry them, so they are dropped (this warning is shown once)"
+                );
+            }
+            self.dropped_events += events as u64;
+            if events == batch.points.len() {
+                return;
+            }
+        }
         let request = request(&self.resource, batch);
         if self.client.send(&request).is_err() {
             self.failed += 1;
@@ -73,11 +90,45 @@ pub(crate) fn request(resource: &Resource, batch: &Batch) -> ExportMetricsServic
                 is_monotonic: true,
             }),
             Value::Distribution(buckets) => metric::Data::Histogram(Histogram {
-                data_points: vec![histogram_point(buckets, attributes, start, end)],
+                data_points: vec![histogram_point(
+                    buckets.iter().map(|&(bucket, n)| {
+                        let ms = |nanos: u64| nanos as f64 / 1e6;
+                        let lower = bucket.lower_nanos();
+                        (ms(lower), ms(lower + bucket.width_nanos()), bucket.representative_ms(), n)
+                    }),
+                    attributes,
+                    start,
+                    end,
+                )],
                 aggregation_temporality: AggregationTemporality::Delta as i32,
             }),
+            Value::Values(buckets) => metric::Data::Histogram(Histogram {
+                data_points: vec![histogram_point(
+                    buckets.iter().map(|&(bucket, n)| {
+                        let (lower, upper) = bucket.bounds();
+                        (lower, upper, bucket.representative(), n)
+                    }),
+                    attributes,
+                    start,
+                    end,
+                )],
+                aggregation_temporality: AggregationTemporality::Delta as i32,
+            }),
+            Value::Gauge(level) => gauge(number_data_point::Value::AsDouble(*level), attributes, start, end),
+            Value::Set(members) => gauge(
+                number_data_point::Value::AsInt(i64::try_from(members.len()).unwrap_or(i64::MAX)),
+                attributes,
+                start,
+                end,
+            ),
+            // OTLP has no events or service checks; the sink counts and reports them.
+            Value::Event(_) | Value::ServiceCheck(_) => continue,
         };
-        let unit = if matches!(point.value, Value::Distribution(_)) { "ms" } else { "{call}" };
+        let unit = match point.value {
+            Value::Distribution(_) => "ms",
+            Value::Count(_) if [TOTAL_METRIC, SUCCESS_METRIC, FAST_METRIC].contains(&point.name) => "{call}",
+            _ => "",
+        };
         // Points of one name (different tags) share one metric.
         match metrics.iter_mut().find(|m| m.name == point.name) {
             Some(existing) => match (&mut existing.data, data) {
@@ -85,6 +136,7 @@ pub(crate) fn request(resource: &Resource, batch: &Batch) -> ExportMetricsServic
                 (Some(metric::Data::Histogram(h)), metric::Data::Histogram(more)) => {
                     h.data_points.extend(more.data_points);
                 }
+                (Some(metric::Data::Gauge(g)), metric::Data::Gauge(more)) => g.data_points.extend(more.data_points),
                 _ => {}
             },
             None => metrics.push(Metric {
@@ -112,24 +164,48 @@ pub(crate) fn request(resource: &Resource, batch: &Batch) -> ExportMetricsServic
     }
 }
 
+/// A gauge metric of one point.
+fn gauge(value: number_data_point::Value, attributes: Vec<KeyValue>, start: u64, end: u64) -> metric::Data {
+    metric::Data::Gauge(Gauge {
+        data_points: vec![NumberDataPoint {
+            attributes,
+            start_time_unix_nano: start,
+            time_unix_nano: end,
+            value: Some(value),
+            ..NumberDataPoint::default()
+        }],
+    })
+}
+
 /// A histogram point whose bounds are the edges of the non-empty buckets, with empty buckets
-/// for the gaps between them.
-fn histogram_point(buckets: &[(Bucket, u64)], attributes: Vec<KeyValue>, start: u64, end: u64) -> HistogramDataPoint {
-    let ms = |nanos: u64| nanos as f64 / 1e6;
+/// for the gaps between them. Buckets come as `(lower, upper, representative, count)`, by value.
+fn histogram_point(
+    buckets: impl Iterator<Item = (f64, f64, f64, u64)>,
+    attributes: Vec<KeyValue>,
+    start: u64,
+    end: u64,
+) -> HistogramDataPoint {
     let mut bounds: Vec<f64> = Vec::new();
     let mut counts: Vec<u64> = Vec::new();
     let (mut count, mut sum) = (0, 0.0);
-    for &(bucket, n) in buckets {
-        let lower = ms(bucket.lower_nanos());
-        let upper = ms(bucket.lower_nanos() + bucket.width_nanos());
+    let (mut min, mut max) = (None, None);
+    for (lower, upper, representative, n) in buckets {
         if bounds.last().is_none_or(|&last| last < lower) {
             bounds.push(lower);
             counts.push(0);
         }
-        bounds.push(upper);
-        counts.push(n);
+        if bounds.last().is_none_or(|&last| last < upper) {
+            bounds.push(upper);
+            counts.push(n);
+        } else if let Some(last) = counts.last_mut() {
+            // The zero bucket of a distribution is empty as an interval: its count joins the
+            // bucket that ends at 0 (or starts the list).
+            *last += n;
+        }
         count += n;
-        sum += bucket.representative_ms() * n as f64;
+        sum += representative * n as f64;
+        min = min.or(Some(representative));
+        max = Some(representative);
     }
     counts.push(0);
     HistogramDataPoint {
@@ -140,8 +216,8 @@ fn histogram_point(buckets: &[(Bucket, u64)], attributes: Vec<KeyValue>, start: 
         sum: Some(sum),
         bucket_counts: counts,
         explicit_bounds: bounds,
-        min: buckets.first().map(|(b, _)| b.representative_ms()),
-        max: buckets.last().map(|(b, _)| b.representative_ms()),
+        min,
+        max,
         ..HistogramDataPoint::default()
     }
 }
@@ -182,7 +258,11 @@ mod tests {
         }
         let mut buckets = Vec::new();
         h.drain(|b, n| buckets.push((b, n)));
-        let point = histogram_point(&buckets, Vec::new(), 1, 2);
+        let buckets = buckets.iter().map(|&(b, n)| {
+            let ms = |nanos: u64| nanos as f64 / 1e6;
+            (ms(b.lower_nanos()), ms(b.lower_nanos() + b.width_nanos()), b.representative_ms(), n)
+        });
+        let point = histogram_point(buckets, Vec::new(), 1, 2);
         assert_eq!(point.count, 3);
         assert_eq!(point.bucket_counts, [0, 2, 0, 1, 0]);
         assert_eq!(point.explicit_bounds.len(), 4);

@@ -80,7 +80,7 @@ thread_local! {
 
 /// The shard of the current thread.
 #[inline]
-fn current_shard() -> usize {
+pub(crate) fn current_shard() -> usize {
     SHARD
         .try_with(|shard| {
             let index = shard.get();

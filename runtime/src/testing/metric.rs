@@ -23,11 +23,21 @@ pub enum MetricValue {
     Count(u64),
     /// A distribution in milliseconds: one value per call, in increasing order, as sent. Each
     /// is the midpoint of the histogram bucket the call's latency fell in, within 0.4 % of it.
+    /// For a [`metrics::Distribution`](crate::metrics::Distribution): the values recorded, in
+    /// the application's unit, each within 0.8 % (integers below 256 exact).
     Distribution(Vec<f64>),
+    /// A [`metrics::Gauge`](crate::metrics::Gauge)'s last value or an
+    /// [`metrics::UpDownCounter`](crate::metrics::UpDownCounter)'s level.
+    Gauge(f64),
+    /// How many distinct members a [`metrics::Set`](crate::metrics::Set) saw.
+    Set(usize),
 }
 
 impl MetricPoint {
-    pub(super) fn new(point: Point) -> Self {
+    /// The point as a test sees it; `None` for events and service checks, which are not
+    /// metric points.
+    pub(super) fn new(point: Point) -> Option<Self> {
+        let repeat = |value: f64, count: u64| std::iter::repeat_n(value, usize::try_from(count).unwrap_or(usize::MAX));
         let value = match point.value {
             Value::Count(count) => MetricValue::Count(count),
             Value::Distribution(buckets) => MetricValue::Distribution(
@@ -38,8 +48,14 @@ impl MetricPoint {
                     })
                     .collect(),
             ),
+            Value::Values(buckets) => MetricValue::Distribution(
+                buckets.iter().flat_map(|&(bucket, count)| repeat(bucket.representative(), count)).collect(),
+            ),
+            Value::Gauge(level) => MetricValue::Gauge(level),
+            Value::Set(members) => MetricValue::Set(members.len()),
+            Value::Event(_) | Value::ServiceCheck(_) => return None,
         };
-        Self { name: point.name, tags: point.tags, value }
+        Some(Self { name: point.name, tags: point.tags, value })
     }
 
     /// The metric name.
@@ -61,7 +77,7 @@ impl MetricPoint {
     pub fn count(&self) -> Option<u64> {
         match self.value {
             MetricValue::Count(count) => Some(count),
-            MetricValue::Distribution(_) => None,
+            _ => None,
         }
     }
 
@@ -69,7 +85,7 @@ impl MetricPoint {
     pub fn values_ms(&self) -> Option<&[f64]> {
         match &self.value {
             MetricValue::Distribution(values) => Some(values),
-            MetricValue::Count(_) => None,
+            _ => None,
         }
     }
 

@@ -238,7 +238,7 @@ impl Session {
         let spans = std::mem::take(&mut *spans.0.lock().unwrap_or_else(PoisonError::into_inner));
         Captured {
             spans: spans.into_iter().map(CapturedSpan::new).collect(),
-            metrics: points.into_iter().map(MetricPoint::new).collect(),
+            metrics: points.into_iter().filter_map(MetricPoint::new).collect(),
         }
     }
 }
