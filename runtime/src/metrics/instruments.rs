@@ -325,7 +325,7 @@ fn registry() -> std::sync::MutexGuard<'static, Vec<Registered>> {
 }
 
 /// Adds a state shared with handles made at run time (the `metrics` facade, OpenTelemetry).
-#[allow(dead_code, reason = "used by the `metrics` facade, next")]
+#[cfg_attr(not(feature = "metrics-facade"), allow(dead_code))]
 pub(crate) fn register_shared(state: Arc<dyn Drain>) {
     registry().push(Registered::Shared(state));
 }
@@ -384,7 +384,8 @@ struct Series<C: Cells> {
     key: Box<[(Box<str>, Box<str>)]>,
     /// The tags as sent.
     tags: Box<[String]>,
-    cells: C,
+    /// Shared with the handles of the `metrics` facade, which keep their series.
+    cells: Arc<C>,
 }
 
 impl<C: Cells> Series<C> {
@@ -433,7 +434,9 @@ impl<C: Cells> State<C> {
         if tags.is_empty() { &self.plain } else { self.tagged(tags) }
     }
 
-    fn tagged(&self, tags: &[(&str, &str)]) -> &C {
+    /// The cells of the series of `tags` (not empty), found (or added) in the table, else the
+    /// overflow series.
+    pub(crate) fn tagged(&self, tags: &[(&str, &str)]) -> &Arc<C> {
         let table = match self.table.get() {
             Some(table) => table,
             None => self.allocate_table(),
@@ -483,7 +486,7 @@ impl<C: Cells> State<C> {
                     hash: 0,
                     key: Box::default(),
                     tags: Box::new([OVERFLOW_TAG.to_owned()]),
-                    cells: C::new(),
+                    cells: Arc::new(C::new()),
                 })
             })
             .cells
@@ -511,7 +514,7 @@ impl<C: Cells> State<C> {
             }
         }
         let key = tags.iter().map(|(k, v)| (Box::from(*k), Box::from(*v))).collect();
-        Series { hash, key, tags: sent.into(), cells: C::new() }
+        Series { hash, key, tags: sent.into(), cells: Arc::new(C::new()) }
     }
 }
 

@@ -50,6 +50,9 @@ pub(crate) mod collect;
 pub(crate) mod console;
 pub(crate) mod dogstatsd;
 mod events;
+#[cfg(feature = "metrics-facade")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics-facade")))]
+pub mod facade;
 mod flusher;
 mod instruments;
 #[cfg(feature = "otlp")]
