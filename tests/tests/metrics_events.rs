@@ -29,7 +29,7 @@ fn events_and_checks_leave_with_the_next_flush_in_order_after_the_metrics() {
         .unwrap();
 
     Event::new("Deployed shop 1.4.2", "Rolled out to eu-west-1.\nAll green.")
-        .timestamp(UNIX_EPOCH + Duration::from_secs(1_764_633_600))
+        .timestamp(UNIX_EPOCH + Duration::from_hours(490_176))
         .hostname("web-1")
         .aggregation_key("deploy-shop")
         .priority(Priority::Normal)
