@@ -60,6 +60,7 @@ mod config;
 #[doc(hidden)]
 pub mod db;
 mod dd_error;
+mod health;
 pub mod definitions;
 pub mod http;
 mod init;
@@ -84,6 +85,7 @@ pub use config::{
     SpanSamplingRule, TracesExporter,
 };
 pub use dd_error::DdError;
+pub use health::{DestinationStats, ExportStats};
 pub use definitions::definitions;
 pub use init::{Builder, DEFAULT_FLUSH_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, Guard, builder, init};
 pub use redact::{Detector, Redaction, RedactionError};

@@ -102,7 +102,8 @@ pub(crate) fn resolve(
     flush_interval: Duration,
     shutdown_timeout: Duration,
 ) -> Result<Resolved, InitError> {
-    let service = resolve_service(code, source)?;
+    let mut notices = Vec::new();
+    let service = resolve_service(code, source, &mut notices)?;
     // A malformed Agent URL is reported as such before any "needs the `datadog` feature".
     let trace_agent_url = resolve_trace_agent_url(code, source)?;
     // A trace Agent URL given as such: its host also receives OTLP when no endpoint is set.
@@ -115,7 +116,6 @@ pub(crate) fn resolve(
     let traces = resolve_traces_exporter(code, source, &mut fell_back)?;
     let metrics = resolve_metrics_exporter(code, source)?;
     let otlp_traces = resolve_otlp(code, source, Signal::Traces, named_agent.as_ref())?;
-    let mut notices = Vec::new();
     if let Some(variable) = fell_back {
         notices.push(format!(
             "{variable} is set, but native trace export needs the `datadog` feature of dd-instrument, which this \
@@ -157,7 +157,11 @@ pub(crate) fn resolve(
     })
 }
 
-fn resolve_service(code: &CodeSettings, source: &dyn EnvSource) -> Result<ServiceInfo, InitError> {
+fn resolve_service(
+    code: &CodeSettings,
+    source: &dyn EnvSource,
+    notices: &mut Vec<String>,
+) -> Result<ServiceInfo, InitError> {
     let dd_tags = parse_dd_tags(source)?;
     let otel = parse_resource_attributes(source)?;
     let from_otel = |keys: &[&str]| otel.iter().find(|(k, _)| keys.contains(&k.as_str())).map(|(_, v)| v.clone());
@@ -213,6 +217,12 @@ fn resolve_service(code: &CodeSettings, source: &dyn EnvSource) -> Result<Servic
         })?;
         tags.push(normalized);
     }
+    let entity_id = env::read(source, env::DD_ENTITY_ID);
+    let mut unified = vec![format!("service:{service}")];
+    unified.extend(env_name.iter().map(|env| format!("env:{env}")));
+    unified.extend(version.iter().map(|version| format!("version:{version}")));
+    unified.extend(entity_id.iter().map(|id| format!("dd.internal.entity_id:{id}")));
+    let tags = bound_tags(tags, unified.iter().map(|tag| tag.len() + 1).sum(), notices);
     let otel_attributes = otel
         .into_iter()
         .filter(|(key, _)| {
@@ -228,9 +238,46 @@ fn resolve_service(code: &CodeSettings, source: &dyn EnvSource) -> Result<Servic
         version,
         tags,
         otel_attributes,
-        entity_id: env::read(source, env::DD_ENTITY_ID),
+        entity_id,
         hostname: env::read(source, env::DD_HOSTNAME).or_else(system_hostname),
     })
+}
+
+/// Most bytes the tags of every DogStatsD line may take (`env`, `service`, `version`, the entity
+/// id, `DD_TAGS` and the builder's tags, with their commas): half of a UDP datagram, leaving the
+/// other half for the metric's name, values and own tags.
+pub(crate) const MAX_GLOBAL_TAG_BYTES: usize = 716;
+
+/// `tags` without repeats, and cut so that, after `unified_bytes` of unified service tags, they
+/// fit in [`MAX_GLOBAL_TAG_BYTES`]; what is cut is said in a notice.
+fn bound_tags(tags: Vec<String>, unified_bytes: usize, notices: &mut Vec<String>) -> Vec<String> {
+    let given = tags.len();
+    let mut seen = std::collections::HashSet::new();
+    let unique: Vec<String> = tags.into_iter().filter(|tag| seen.insert(tag.clone())).collect();
+    let mut used = unified_bytes;
+    let kept = unique
+        .iter()
+        .take_while(|tag| {
+            used += tag.len() + 1;
+            used <= MAX_GLOBAL_TAG_BYTES
+        })
+        .count();
+    if kept < unique.len() {
+        let dropped = &unique[kept..];
+        let mut shown: Vec<&str> = dropped.iter().take(3).map(String::as_str).collect();
+        if dropped.len() > shown.len() {
+            shown.push("...");
+        }
+        notices.push(format!(
+            "DD_TAGS and the builder's tags hold {given} tags ({} distinct); every DogStatsD datagram carries them and \
+             must fit in 1432 bytes, so only the first {kept} are kept (at most {MAX_GLOBAL_TAG_BYTES} bytes of tags \
+             with env, service and version), on spans as on metrics: {} dropped ({})",
+            unique.len(),
+            dropped.len(),
+            super::error::shorten(&shown.join(", "))
+        ));
+    }
+    unique.into_iter().take(kept).collect()
 }
 
 /// The system's host name, as the Agent would report it without `DD_HOSTNAME`; read once per
