@@ -161,6 +161,23 @@ impl Destination {
     }
 }
 
+/// The kind of an export error, from its text: what the warnings group failures by.
+pub(crate) fn kind_of(error: &str) -> &'static str {
+    let error = error.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|word| error.contains(word));
+    if has(&["timed out", "timeout", "deadline"]) {
+        "no answer in time"
+    } else if has(&["dns", "resolve", "lookup", "name or service not known", "no address"]) {
+        "the host name does not resolve"
+    } else if has(&["http 4", "http 5", "status code", "status:"]) {
+        "refused by the receiver"
+    } else if has(&["refused", "connect", "unreachable", "unavailable", "no such file", "not found"]) {
+        "unreachable"
+    } else {
+        "export error"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

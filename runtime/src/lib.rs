@@ -60,8 +60,8 @@ mod config;
 #[doc(hidden)]
 pub mod db;
 mod dd_error;
-mod health;
 pub mod definitions;
+mod health;
 pub mod http;
 mod init;
 pub mod logs;
@@ -85,8 +85,8 @@ pub use config::{
     SpanSamplingRule, TracesExporter,
 };
 pub use dd_error::DdError;
-pub use health::{DestinationStats, ExportStats};
 pub use definitions::definitions;
+pub use health::{DestinationStats, ExportStats};
 pub use init::{Builder, DEFAULT_FLUSH_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, Guard, builder, init};
 pub use redact::{Detector, Redaction, RedactionError};
 pub use tags::{DdTags, TagValue, TagVisitor, is_valid_tag_key, normalize_tag};

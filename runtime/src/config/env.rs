@@ -76,6 +76,12 @@ pub const DD_ENTITY_ID: &str = "DD_ENTITY_ID";
 /// Host name reported with logs (`host`) and profiles (`host` tag). Default: the system's host
 /// name, read once by `init`.
 pub const DD_HOSTNAME: &str = "DD_HOSTNAME";
+/// `true` sends the exporters' own counters as metrics through the metrics exporter, each
+/// flush: `datadog.dd_instrument.spans.{sent,dropped,failed}` and
+/// `datadog.dd_instrument.points.{sent,dropped,failed}` (counts since the previous flush; zero
+/// counts are left out). The same counters are read in code with `Guard::stats`. Default:
+/// `false`.
+pub const DD_INSTRUMENT_HEALTH_METRICS: &str = "DD_INSTRUMENT_HEALTH_METRICS";
 /// Service name, when `DD_SERVICE` is unset.
 pub const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
 /// Resource attributes: `key=value` pairs separated by commas, values percent-encoded.

@@ -52,6 +52,7 @@ pub(crate) struct CodeSettings {
     pub(crate) rate_limit: Option<f64>,
     pub(crate) propagation: Option<Vec<PropagationStyle>>,
     pub(crate) logs_injection: Option<bool>,
+    pub(crate) health_metrics: Option<bool>,
     pub(crate) keep_errors: Option<bool>,
     pub(crate) keep_slow: Option<Duration>,
     pub(crate) span_sampling_rules: Vec<super::SpanSamplingRule>,
@@ -84,6 +85,8 @@ pub(crate) struct Resolved {
     pub(crate) propagation_inject: Vec<PropagationStyle>,
     /// JSON logs with trace ids instead of human-readable logs.
     pub(crate) logs_injection: bool,
+    /// The exporters' counters as self-metrics (`datadog.dd_instrument.*`).
+    pub(crate) health_metrics: bool,
     /// What is kept of the traces the sampler dropped.
     pub(crate) keep: super::KeepSettings,
     pub(crate) flush_interval: Duration,
@@ -147,6 +150,11 @@ pub(crate) fn resolve(
             (None, None) => false,
         },
         keep: super::keep::resolve_keep(code.keep_errors, code.keep_slow, &code.span_sampling_rules, source)?,
+        health_metrics: match (code.health_metrics, env::read(source, env::DD_INSTRUMENT_HEALTH_METRICS)) {
+            (Some(enabled), _) => enabled,
+            (None, Some(value)) => parse_bool(env::DD_INSTRUMENT_HEALTH_METRICS, &value)?,
+            (None, None) => false,
+        },
         flush_interval,
         shutdown_timeout,
         destination_configured: agent_configured(source)

@@ -225,6 +225,14 @@ impl Builder {
         self
     }
 
+    /// Whether the exporters' own counters (what [`Guard::stats`] returns) are also sent as
+    /// metrics, `datadog.dd_instrument.spans.*` and `datadog.dd_instrument.points.*`, through
+    /// the metrics exporter. Default: `DD_INSTRUMENT_HEALTH_METRICS`, else `false`.
+    pub fn health_metrics(mut self, enabled: bool) -> Self {
+        self.code.health_metrics = Some(enabled);
+        self
+    }
+
     /// Time between two metric flushes. Default: [`DEFAULT_FLUSH_INTERVAL`].
     pub fn flush_interval(mut self, interval: Duration) -> Self {
         self.flush_interval = interval;

@@ -9,7 +9,10 @@ use tracing::Subscriber;
 use tracing_subscriber::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
+use std::sync::Arc;
+
 use crate::config::{MetricsExporter, Resolved, ServiceInfo, TracesExporter};
+use crate::health::{Destination, ExportStats};
 use crate::metrics;
 
 /// Keeps the exporters running; dropping it flushes spans and metrics and shuts everything down
@@ -45,6 +48,31 @@ use crate::metrics;
 pub struct Guard {
     inner: Option<Inner>,
     config: Resolved,
+    health: Health,
+}
+
+/// The counters of the exporters a guard started.
+#[derive(Debug, Default)]
+pub(super) struct Health {
+    pub(super) spans: Option<Arc<Destination>>,
+    pub(super) metrics: Option<Arc<Destination>>,
+}
+
+impl Health {
+    /// The self-metrics (`datadog.dd_instrument.*`) of these counters.
+    pub(super) fn self_metrics(&self) -> metrics::SelfMetrics {
+        metrics::SelfMetrics::new(self.spans.clone(), self.metrics.clone())
+    }
+
+    fn stats(&self) -> ExportStats {
+        let of = |destination: &Option<Arc<Destination>>| destination.as_ref().map(|d| d.stats()).unwrap_or_default();
+        ExportStats { spans: of(&self.spans), metrics: of(&self.metrics) }
+    }
+
+    /// Items lost so far, over every destination.
+    fn lost(&self) -> u64 {
+        [&self.spans, &self.metrics].into_iter().flatten().map(|d| d.lost()).sum()
+    }
 }
 
 struct Inner {
@@ -70,6 +98,7 @@ impl Guard {
         config: Resolved,
         tracer_provider: Option<SdkTracerProvider>,
         metrics: Option<metrics::Pipeline>,
+        health: Health,
         #[cfg(feature = "otlp")] otlp: crate::otlp::Transport,
     ) -> Self {
         let inner = Inner {
@@ -78,7 +107,7 @@ impl Guard {
             #[cfg(feature = "otlp")]
             otlp,
         };
-        Self { inner: Some(inner), config }
+        Self { inner: Some(inner), config, health }
     }
 
     /// Logs where telemetry goes (one `INFO` line) and what `init` could not follow as
@@ -93,21 +122,8 @@ impl Guard {
     /// The line saying where telemetry goes.
     pub(super) fn destinations(&self) -> String {
         let config = &self.config;
-        let traces = match &config.traces {
-            TracesExporter::Otlp => otlp_destination(&config.otlp_traces),
-            TracesExporter::Datadog => format!(
-                "the Datadog Agent at {}",
-                config.trace_agent_url.as_deref().unwrap_or("http://localhost:8126 (or its socket, if present)")
-            ),
-            TracesExporter::Console => "the console (standard error)".to_owned(),
-            TracesExporter::None => "nowhere".to_owned(),
-        };
-        let metrics = match &config.metrics {
-            MetricsExporter::DogStatsd => format!("DogStatsD {}", config.dogstatsd),
-            MetricsExporter::Otlp => otlp_destination(&config.otlp_metrics),
-            MetricsExporter::Console => "the console (standard error)".to_owned(),
-            MetricsExporter::None => "nowhere".to_owned(),
-        };
+        let traces = super::start::traces_destination(config);
+        let metrics = super::start::metrics_destination(config);
         let service = &config.service;
         let mut line = format!("dd-instrument: service `{}`", service.service);
         if let Some(env) = &service.env {
@@ -174,7 +190,8 @@ impl Guard {
     }
 
     /// Exports finished spans and pending metrics now, waiting at most the shutdown timeout.
-    /// Returns `false` if something could not be exported in time.
+    /// Returns `false` if something could not be exported in time, or if something was not
+    /// delivered since the flush began (see [`stats`](Self::stats)).
     ///
     /// Code far from `main` that must flush (the end of a serverless invocation, say) reaches
     /// the guard through a `static`: it is `Send + Sync`.
@@ -195,33 +212,47 @@ impl Guard {
     /// ```
     pub fn flush(&self) -> bool {
         let Some(inner) = &self.inner else { return true };
+        let lost = self.health.lost();
         let spans = inner.tracer_provider.as_ref().is_none_or(|p| p.force_flush().is_ok());
         let metrics = inner.metrics.as_ref().is_none_or(metrics::Pipeline::flush);
-        spans && metrics
+        spans && metrics && self.health.lost() == lost
+    }
+
+    /// What the exporters delivered, dropped and failed so far, per destination (see
+    /// [`ExportStats`]). Failures are also logged: a `WARN` under the target `dd_instrument` for
+    /// each new kind of failure, then at most one per minute per destination.
+    ///
+    /// ```no_run
+    /// let telemetry = dd_instrument::init()?;
+    /// if !telemetry.flush() {
+    ///     let stats = telemetry.stats();
+    ///     eprintln!("spans lost: {}, metric points lost: {}",
+    ///         stats.spans.failed + stats.spans.dropped, stats.metrics.failed + stats.metrics.dropped);
+    /// }
+    /// # Ok::<(), dd_instrument::InitError>(())
+    /// ```
+    pub fn stats(&self) -> ExportStats {
+        self.health.stats()
     }
 }
 
-/// `OTLP/HTTP http://localhost:4318/v1/traces`.
-fn otlp_destination(target: &crate::config::OtlpTarget) -> String {
-    let protocol = match target.protocol {
-        crate::config::OtlpProtocol::Grpc => "gRPC",
-        crate::config::OtlpProtocol::HttpProtobuf => "HTTP",
-    };
-    format!("OTLP/{protocol} {}", target.endpoint)
-}
+/// The part of the shutdown budget kept for metrics (at most a quarter of it).
+const METRICS_RESERVE: Duration = Duration::from_millis(500);
 
 impl Drop for Guard {
     fn drop(&mut self) {
         let Some(inner) = self.inner.take() else { return };
-        // One budget for everything: spans, then metrics with what is left (at least a little,
-        // since metric counts are what short-lived jobs are judged by).
-        let deadline = Instant::now() + self.config.shutdown_timeout;
+        // One deadline for everything: spans, then metrics with what is left. A part of the
+        // budget is kept for metrics (counts are what short-lived jobs are judged by), so
+        // black-holed spans cannot take it all; nothing waits past the deadline.
+        let timeout = self.config.shutdown_timeout;
+        let deadline = Instant::now() + timeout;
+        let reserve = if inner.metrics.is_some() { (timeout / 4).min(METRICS_RESERVE) } else { Duration::ZERO };
         if let Some(provider) = inner.tracer_provider {
-            let _ = provider.shutdown_with_timeout(self.config.shutdown_timeout);
+            let _ = provider.shutdown_with_timeout(timeout.saturating_sub(reserve));
         }
         if let Some(metrics) = inner.metrics {
-            let left = deadline.saturating_duration_since(Instant::now());
-            metrics.shutdown(left.max(Duration::from_millis(200)));
+            metrics.shutdown(deadline.saturating_duration_since(Instant::now()));
         }
         // Then the OTLP transport, last: its runtime carried the exports above.
         #[cfg(feature = "otlp")]

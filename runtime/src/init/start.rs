@@ -1,9 +1,48 @@
 //! Starting what the resolved configuration asks for: the assembly of the parts.
 
-use super::guard::Guard;
-use crate::config::{InitError, MetricsExporter, Resolved, TracesExporter};
+use std::sync::Arc;
+
+use super::guard::{Guard, Health};
+use crate::config::{InitError, MetricsExporter, OtlpTarget, Resolved, TracesExporter};
+use crate::health::Destination;
 use crate::metrics::{self, Sink};
 use crate::trace::{self, AddedProcessor, BoxedPropagator, SpanExport};
+
+/// What warnings about an unreachable destination add when no Agent is configured.
+const CONSOLE_HINT: &str = "no Agent is configured, so this is the local default; without an Agent, \
+                            OTEL_TRACES_EXPORTER=console and OTEL_METRICS_EXPORTER=console print telemetry instead";
+
+/// Where traces go, as said at start and in warnings.
+pub(super) fn traces_destination(config: &Resolved) -> String {
+    match &config.traces {
+        TracesExporter::Otlp => otlp_destination(&config.otlp_traces),
+        TracesExporter::Datadog => format!(
+            "the Datadog Agent at {}",
+            config.trace_agent_url.as_deref().unwrap_or("http://localhost:8126 (or its socket, if present)")
+        ),
+        TracesExporter::Console => "the console (standard error)".to_owned(),
+        TracesExporter::None => "nowhere".to_owned(),
+    }
+}
+
+/// Where metrics go, as said at start and in warnings.
+pub(super) fn metrics_destination(config: &Resolved) -> String {
+    match &config.metrics {
+        MetricsExporter::DogStatsd => format!("DogStatsD {}", config.dogstatsd),
+        MetricsExporter::Otlp => otlp_destination(&config.otlp_metrics),
+        MetricsExporter::Console => "the console (standard error)".to_owned(),
+        MetricsExporter::None => "nowhere".to_owned(),
+    }
+}
+
+/// `OTLP/HTTP http://localhost:4318/v1/traces`.
+fn otlp_destination(target: &OtlpTarget) -> String {
+    let protocol = match target.protocol {
+        crate::config::OtlpProtocol::Grpc => "gRPC",
+        crate::config::OtlpProtocol::HttpProtobuf => "HTTP",
+    };
+    format!("OTLP/{protocol} {}", target.endpoint)
+}
 
 /// Starts the trace export, with `added` processors, and the metrics pipeline (`console_out`:
 /// the sink of [`Builder::console_output`](crate::Builder::console_output), if set). Returns
@@ -15,6 +54,8 @@ pub(super) fn start(
 ) -> Result<(Guard, Option<BoxedPropagator>), InitError> {
     #[cfg(feature = "otlp")]
     let mut otlp = crate::otlp::Transport::default();
+    let hint = (!config.destination_configured).then(|| CONSOLE_HINT.to_owned());
+    let mut health = Health::default();
     let export = match &config.traces {
         TracesExporter::None => SpanExport::None,
         TracesExporter::Console => SpanExport::Console,
@@ -31,7 +72,9 @@ pub(super) fn start(
             #[cfg(feature = "otlp")]
             {
                 let exporter = otlp.span_exporter(&config.otlp_traces)?;
-                SpanExport::Processor(AddedProcessor::exporter(exporter))
+                let destination = Destination::new("spans", traces_destination(&config), hint.clone());
+                health.spans = Some(Arc::clone(&destination));
+                SpanExport::Processor(AddedProcessor::exporter(trace::Counted::new(exporter, destination)))
             }
             #[cfg(not(feature = "otlp"))]
             {
@@ -40,11 +83,18 @@ pub(super) fn start(
         }
     };
     let traces = trace::provider(&config, export, added);
+    let mut metrics_health = || {
+        let destination = Destination::new("metric points", metrics_destination(&config), hint.clone());
+        health.metrics = Some(Arc::clone(&destination));
+        destination
+    };
     let sink: Option<Box<dyn Sink>> = match &config.metrics {
         MetricsExporter::None => None,
-        MetricsExporter::DogStatsd => {
-            Some(Box::new(metrics::dogstatsd::DogStatsdSink::new(&config.dogstatsd, &config.service.metric_tags())))
-        }
+        MetricsExporter::DogStatsd => Some(Box::new(metrics::dogstatsd::DogStatsdSink::new(
+            &config.dogstatsd,
+            &config.service.metric_tags(),
+            metrics_health(),
+        ))),
         MetricsExporter::Console => Some(console_out.unwrap_or_else(|| {
             Box::new(metrics::console::ConsoleSink::new(Box::new(std::io::stderr()), &config.service.metric_tags()))
         })),
@@ -52,7 +102,7 @@ pub(super) fn start(
             #[cfg(feature = "otlp")]
             {
                 let client = otlp.metrics_client(&config.otlp_metrics)?;
-                Some(Box::new(metrics::otlp::OtlpSink::new(client, &config.service)))
+                Some(Box::new(metrics::otlp::OtlpSink::new(client, &config.service, metrics_health())))
             }
             #[cfg(not(feature = "otlp"))]
             {
@@ -60,13 +110,16 @@ pub(super) fn start(
             }
         }
     };
+    let self_metrics = config.health_metrics.then(|| health.self_metrics());
     let metrics = match sink {
-        Some(sink) => Some(metrics::Pipeline::start(sink, config.flush_interval, config.shutdown_timeout)?),
+        Some(sink) => {
+            Some(metrics::Pipeline::start(sink, config.flush_interval, config.shutdown_timeout, self_metrics)?)
+        }
         None => None,
     };
     #[cfg(feature = "otlp")]
-    let guard = Guard::new(config, traces.provider, metrics, otlp);
+    let guard = Guard::new(config, traces.provider, metrics, health, otlp);
     #[cfg(not(feature = "otlp"))]
-    let guard = Guard::new(config, traces.provider, metrics);
+    let guard = Guard::new(config, traces.provider, metrics, health);
     Ok((guard, traces.propagator))
 }

@@ -14,8 +14,11 @@ use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use super::{Batch, Point, Sink, Value};
 use crate::config::DogStatsdAddr;
+use crate::health::Destination;
 
 /// Largest UDP payload: fits a 1500-byte MTU with room for headers (Datadog's default).
 pub(crate) const MAX_UDP_PAYLOAD: usize = 1432;
@@ -39,9 +42,22 @@ impl Encoder {
     }
 
     /// The payloads for `points`, in order.
+    #[cfg(test)]
     pub(crate) fn encode(&self, points: &[Point]) -> Vec<String> {
-        let mut packer = Packer { max: self.max_payload, payloads: Vec::new(), current: String::new() };
-        for point in points {
+        self.encode_counted(points).payloads.into_iter().map(|payload| payload.text).collect()
+    }
+
+    /// The payloads for `points`, with the points each carries and the points left out.
+    pub(crate) fn encode_counted(&self, points: &[Point]) -> Encoded {
+        let mut packer = Packer {
+            max: self.max_payload,
+            encoded: Encoded::default(),
+            current: Payload::default(),
+            point: 0,
+            point_dropped: false,
+        };
+        for (index, point) in points.iter().enumerate() {
+            packer.start_point(index);
             let suffix = self.suffix(point);
             match &point.value {
                 Value::Count(n) => packer.push(&format!("{}:{n}|c{suffix}", point.name)),
@@ -65,7 +81,7 @@ impl Encoder {
                 }
             }
         }
-        packer.finish()
+        packer.finish(points.len())
     }
 
     /// `|#tags` with the global tags first, or nothing.
@@ -112,31 +128,79 @@ impl Encoder {
     }
 }
 
+/// What [`Encoder::encode_counted`] made of a batch.
+#[derive(Debug, Default)]
+pub(crate) struct Encoded {
+    pub(crate) payloads: Vec<Payload>,
+    /// Points with a line longer than a payload: left out (the Agent would cut it).
+    pub(crate) oversized: u64,
+    /// The longest line left out, in bytes.
+    pub(crate) longest: usize,
+    /// The points that reach a payload.
+    pub(crate) points: u64,
+}
+
+/// One payload and the points it carries (lines of a point may span several payloads).
+#[derive(Debug, Default)]
+pub(crate) struct Payload {
+    pub(crate) text: String,
+    /// Index of the first and the last point with a line in it.
+    pub(crate) first: usize,
+    pub(crate) last: usize,
+}
+
 /// Packs lines into payloads separated by `\n`.
 struct Packer {
     max: usize,
-    payloads: Vec<String>,
-    current: String,
+    encoded: Encoded,
+    current: Payload,
+    /// The point whose lines are being pushed.
+    point: usize,
+    /// Whether a line of that point was too long.
+    point_dropped: bool,
 }
 
 impl Packer {
-    fn push(&mut self, line: &str) {
-        if !self.current.is_empty() && self.current.len() + 1 + line.len() > self.max {
-            self.payloads.push(std::mem::take(&mut self.current));
-        }
-        if !self.current.is_empty() {
-            self.current.push('\n');
-        }
-        // A single line longer than a payload (huge tags) still goes out alone; the Agent
-        // truncates it rather than us dropping the point.
-        self.current.push_str(line);
+    fn start_point(&mut self, index: usize) {
+        self.end_point();
+        self.point = index;
+        self.point_dropped = false;
     }
 
-    fn finish(mut self) -> Vec<String> {
-        if !self.current.is_empty() {
-            self.payloads.push(self.current);
+    fn end_point(&mut self) {
+        if self.point_dropped {
+            self.encoded.oversized += 1;
         }
-        self.payloads
+    }
+
+    fn push(&mut self, line: &str) {
+        if line.len() > self.max {
+            // Every datagram stays within the limit: a line that cannot fit (huge tags) is left
+            // out and counted, never sent for the Agent to cut or drop.
+            self.point_dropped = true;
+            self.encoded.longest = self.encoded.longest.max(line.len());
+            return;
+        }
+        if !self.current.text.is_empty() && self.current.text.len() + 1 + line.len() > self.max {
+            let next = Payload { text: String::new(), first: self.point, last: self.point };
+            self.encoded.payloads.push(std::mem::replace(&mut self.current, next));
+        }
+        if self.current.text.is_empty() {
+            self.current.first = self.point;
+        } else {
+            self.current.text.push('\n');
+        }
+        self.current.last = self.point;
+        self.current.text.push_str(line);
+    }
+
+    fn finish(mut self, points: usize) -> Encoded {
+        self.end_point();
+        if !self.current.text.is_empty() {
+            self.encoded.payloads.push(self.current);
+        }
+        self.encoded.points = points as u64 - self.encoded.oversized;
+        self.encoded
     }
 }
 
@@ -165,8 +229,7 @@ pub(crate) fn format_rate(count: u64) -> String {
 pub(crate) struct DogStatsdSink {
     encoder: Encoder,
     transport: Transport,
-    /// Payloads that could not be sent.
-    pub(crate) dropped: u64,
+    destination: Arc<Destination>,
 }
 
 #[derive(Debug)]
@@ -177,7 +240,7 @@ enum Transport {
 }
 
 impl DogStatsdSink {
-    pub(crate) fn new(addr: &DogStatsdAddr, global_tags: &[String]) -> Self {
+    pub(crate) fn new(addr: &DogStatsdAddr, global_tags: &[String], destination: Arc<Destination>) -> Self {
         let (transport, max) = match addr {
             DogStatsdAddr::Udp { host, port } => {
                 (Transport::Udp { host: host.clone(), port: *port, target: None, socket: None }, MAX_UDP_PAYLOAD)
@@ -187,37 +250,85 @@ impl DogStatsdSink {
                 (Transport::UnixStream { path: path.clone(), stream: None }, MAX_UDS_PAYLOAD)
             }
         };
-        Self { encoder: Encoder::new(global_tags, max), transport, dropped: 0 }
+        Self { encoder: Encoder::new(global_tags, max), transport, destination }
     }
 }
 
 impl Sink for DogStatsdSink {
     fn export(&mut self, batch: &Batch) {
-        for payload in self.encoder.encode(&batch.points) {
-            if self.transport.send(payload.as_bytes()).is_err() {
-                self.dropped += 1;
+        let encoded = self.encoder.encode_counted(&batch.points);
+        if encoded.oversized > 0 {
+            let detail = format!(
+                "a line of {} bytes cannot fit in a datagram of {} bytes: fewer or shorter tags",
+                encoded.longest, self.encoder.max_payload
+            );
+            self.destination.dropped(encoded.oversized, "line longer than a datagram", &detail);
+        }
+        // A point fails with the first payload carrying one of its lines that fails.
+        let mut failed = vec![false; batch.points.len()];
+        let mut failures: Option<(io::Error, u64)> = None;
+        let mut full: u64 = 0;
+        for payload in &encoded.payloads {
+            if let Err(error) = self.transport.send(payload.text.as_bytes()) {
+                let newly = failed[payload.first..=payload.last].iter().filter(|f| !**f).count() as u64;
+                failed[payload.first..=payload.last].fill(true);
+                if error.kind() == io::ErrorKind::WouldBlock {
+                    full += newly;
+                } else {
+                    let count = failures.as_ref().map_or(0, |(_, n)| *n) + newly;
+                    failures = Some((error, count));
+                }
             }
         }
+        if full > 0 {
+            self.destination.dropped(full, "the socket buffer is full", &"the Agent does not read fast enough");
+        }
+        let mut lost = full;
+        if let Some((error, count)) = failures {
+            lost += count;
+            self.destination.failed(count, self.transport.kind_of(&error), &error);
+        }
+        self.destination.sent(encoded.points.saturating_sub(lost));
     }
 }
 
 impl Transport {
+    /// The kind of a send error, for warnings.
+    fn kind_of(&self, error: &io::Error) -> &'static str {
+        match (self, error.kind()) {
+            (Self::Udp { .. }, io::ErrorKind::NotFound) => "the host name does not resolve",
+            (Self::Udp { .. }, io::ErrorKind::ConnectionRefused) => "nothing listens on the port (no Agent?)",
+            (Self::Unix { .. } | Self::UnixStream { .. }, io::ErrorKind::NotFound) => {
+                "the socket does not exist (no Agent, or not mounted?)"
+            }
+            (_, io::ErrorKind::ConnectionRefused) => "nothing listens on the socket (no Agent?)",
+            (_, io::ErrorKind::PermissionDenied) => "permission denied",
+            _ => "send error",
+        }
+    }
+
     fn send(&mut self, payload: &[u8]) -> io::Result<()> {
         match self {
             Self::Udp { host, port, target, socket } => {
                 let addr = match *target {
                     Some((addr, at)) if at.elapsed() < RESOLVE_EVERY => addr,
                     _ => {
-                        let addr = (host.as_str(), *port).to_socket_addrs()?.next().ok_or_else(|| {
-                            io::Error::new(io::ErrorKind::NotFound, "no address for the DogStatsD host")
+                        let resolved = (host.as_str(), *port).to_socket_addrs().map_err(|e| {
+                            io::Error::new(io::ErrorKind::NotFound, format!("`{host}` does not resolve: {e}"))
                         })?;
+                        let addr = resolved.into_iter().next().ok_or_else(|| {
+                            io::Error::new(io::ErrorKind::NotFound, format!("`{host}` has no address"))
+                        })?;
+                        if target.is_none_or(|(known, _)| known != addr) {
+                            *socket = None;
+                        }
                         *target = Some((addr, Instant::now()));
                         addr
                     }
                 };
                 let socket = match socket {
-                    Some(socket) if socket.local_addr().is_ok_and(|local| local.is_ipv4() == addr.is_ipv4()) => socket,
-                    _ => {
+                    Some(socket) => socket,
+                    None => {
                         let any: SocketAddr = if addr.is_ipv4() {
                             ([0, 0, 0, 0], 0).into()
                         } else {
@@ -225,10 +336,13 @@ impl Transport {
                         };
                         let fresh = UdpSocket::bind(any)?;
                         fresh.set_nonblocking(true)?;
+                        // Connected, so that the system reports a refused port (no Agent) on a
+                        // later send instead of discarding the report.
+                        fresh.connect(addr)?;
                         socket.insert(fresh)
                     }
                 };
-                socket.send_to(payload, addr).map(drop)
+                socket.send(payload).map(drop)
             }
             Self::Unix { path, socket: slot } => {
                 let socket = if let Some(socket) = slot {
@@ -269,7 +383,56 @@ impl Transport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::health::DestinationStats;
     use crate::per_call::histogram::{Bucket, Histogram};
+
+    fn destination() -> Arc<Destination> {
+        Destination::new("metric points", "test".into(), None)
+    }
+
+    #[test]
+    fn a_line_longer_than_a_datagram_is_left_out_and_counted() {
+        let encoder = Encoder::new(&["env:prod".into()], 100);
+        let points = vec![
+            Point { name: "a", tags: vec![], value: Value::Count(1) },
+            Point { name: "b", tags: vec![format!("t:{}", "x".repeat(120))], value: Value::Count(2) },
+            Point { name: "c", tags: vec![], value: Value::Count(3) },
+        ];
+        let encoded = encoder.encode_counted(&points);
+        let texts: Vec<&str> = encoded.payloads.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, ["a:1|c|#env:prod\nc:3|c|#env:prod"]);
+        assert_eq!((encoded.oversized, encoded.longest, encoded.points), (1, 138, 2));
+        assert_eq!((encoded.payloads[0].first, encoded.payloads[0].last), (0, 2));
+    }
+
+    #[test]
+    fn unreachable_agents_are_counted_per_point() {
+        // A connected UDP socket learns that nothing listens (a refused port) on a later send.
+        let closed = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let refused = destination();
+        let mut sink =
+            DogStatsdSink::new(&DogStatsdAddr::Udp { host: "127.0.0.1".into(), port }, &[], Arc::clone(&refused));
+        let now = std::time::SystemTime::now();
+        let batch =
+            Batch { points: vec![Point { name: "x", tags: vec![], value: Value::Count(1) }], start: now, end: now };
+        for _ in 0..4 {
+            sink.export(&batch);
+        }
+        let stats = refused.stats();
+        assert_eq!(stats.sent + stats.failed, 4, "{stats:?}");
+        assert!(stats.failed >= 1, "a refused port is noticed: {stats:?}");
+
+        let unresolved = destination();
+        let mut sink = DogStatsdSink::new(
+            &DogStatsdAddr::Udp { host: "no-such-host.invalid".into(), port: 8125 },
+            &[],
+            Arc::clone(&unresolved),
+        );
+        sink.export(&batch);
+        assert_eq!(unresolved.stats(), DestinationStats { sent: 0, dropped: 0, failed: 1 });
+    }
 
     fn buckets(values_nanos: &[u64]) -> Vec<(Bucket, u64)> {
         let h = Histogram::new();
@@ -350,7 +513,12 @@ mod tests {
         let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
         receiver.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let port = receiver.local_addr().unwrap().port();
-        let mut sink = DogStatsdSink::new(&DogStatsdAddr::Udp { host: "127.0.0.1".into(), port }, &["env:test".into()]);
+        let destination = Destination::new("metric points", "test".into(), None);
+        let mut sink = DogStatsdSink::new(
+            &DogStatsdAddr::Udp { host: "127.0.0.1".into(), port },
+            &["env:test".into()],
+            Arc::clone(&destination),
+        );
         let now = std::time::SystemTime::now();
         sink.export(&Batch {
             points: vec![Point { name: "x", tags: vec![], value: Value::Count(2) }],
@@ -360,7 +528,7 @@ mod tests {
         let mut buf = [0u8; 2048];
         let n = receiver.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"x:2|c|#env:test");
-        assert_eq!(sink.dropped, 0);
+        assert_eq!(destination.stats(), DestinationStats { sent: 1, dropped: 0, failed: 0 });
     }
 
     #[test]
@@ -374,7 +542,7 @@ mod tests {
         let dgram_path = dir.join("dsd.socket");
         let _ = std::fs::remove_file(&dgram_path);
         let receiver = UnixDatagram::bind(&dgram_path).unwrap();
-        let mut sink = DogStatsdSink::new(&DogStatsdAddr::Unix(dgram_path.clone()), &[]);
+        let mut sink = DogStatsdSink::new(&DogStatsdAddr::Unix(dgram_path.clone()), &[], destination());
         sink.export(&batch);
         let mut buf = [0u8; 64];
         let n = receiver.recv(&mut buf).unwrap();
@@ -383,7 +551,7 @@ mod tests {
         let stream_path = dir.join("dsd.stream");
         let _ = std::fs::remove_file(&stream_path);
         let listener = std::os::unix::net::UnixListener::bind(&stream_path).unwrap();
-        let mut sink = DogStatsdSink::new(&DogStatsdAddr::UnixStream(stream_path.clone()), &[]);
+        let mut sink = DogStatsdSink::new(&DogStatsdAddr::UnixStream(stream_path.clone()), &[], destination());
         sink.export(&batch);
         let (mut conn, _) = listener.accept().unwrap();
         let mut framed = [0u8; 9];
@@ -394,13 +562,15 @@ mod tests {
 
     #[test]
     fn a_missing_agent_drops_instead_of_failing() {
-        let mut sink = DogStatsdSink::new(&DogStatsdAddr::Unix("/nonexistent/dsd.socket".into()), &[]);
+        let destination = destination();
+        let mut sink =
+            DogStatsdSink::new(&DogStatsdAddr::Unix("/nonexistent/dsd.socket".into()), &[], Arc::clone(&destination));
         let now = std::time::SystemTime::now();
         sink.export(&Batch {
             points: vec![Point { name: "z", tags: vec![], value: Value::Count(1) }],
             start: now,
             end: now,
         });
-        assert_eq!(sink.dropped, 1);
+        assert_eq!(destination.stats(), DestinationStats { sent: 0, dropped: 0, failed: 1 });
     }
 }

@@ -6,7 +6,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::collect::collect;
-use super::{Batch, Sink};
+use super::{Batch, SelfMetrics, Sink};
 
 /// The background thread that drains sites into a sink.
 #[derive(Debug)]
@@ -31,7 +31,11 @@ struct State {
 
 impl Flusher {
     /// Starts the flusher thread.
-    pub(crate) fn start(mut sink: Box<dyn Sink>, interval: Duration) -> std::io::Result<Self> {
+    pub(crate) fn start(
+        mut sink: Box<dyn Sink>,
+        interval: Duration,
+        mut self_metrics: Option<SelfMetrics>,
+    ) -> std::io::Result<Self> {
         let shared = Arc::new(Shared::default());
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new().name("dd-instrument-metrics".into()).spawn(move || {
@@ -58,7 +62,11 @@ impl Flusher {
                     (state.requested, state.stop)
                 };
                 let end = SystemTime::now();
-                let batch = Batch { points: collect(), start: interval_start, end };
+                let mut points = collect();
+                if let Some(self_metrics) = &mut self_metrics {
+                    points.extend(self_metrics.points());
+                }
+                let batch = Batch { points, start: interval_start, end };
                 interval_start = end;
                 if !batch.points.is_empty() {
                     sink.export(&batch);

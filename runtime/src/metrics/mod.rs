@@ -69,7 +69,7 @@ pub use events::{
 pub use instruments::{
     Counter, DEFAULT_MAX_SERIES, Distribution, Gauge, MAX_SERIES_LIMIT, SET_CAPACITY, Set, UpDownCounter,
 };
-pub(crate) use pipeline::Pipeline;
+pub(crate) use pipeline::{Pipeline, SelfMetrics};
 
 use crate::per_call::histogram::Bucket;
 

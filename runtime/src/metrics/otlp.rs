@@ -15,8 +15,11 @@ use opentelemetry_proto::tonic::metrics::v1::{
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 
+use std::sync::Arc;
+
 use super::{Batch, Point, Sink, Value};
 use crate::config::ServiceInfo;
+use crate::health::Destination;
 use crate::otlp::MetricsClient;
 use crate::slo::{FAST_METRIC, SUCCESS_METRIC, TOTAL_METRIC};
 
@@ -25,15 +28,14 @@ use crate::slo::{FAST_METRIC, SUCCESS_METRIC, TOTAL_METRIC};
 pub(crate) struct OtlpSink {
     client: MetricsClient,
     resource: Resource,
-    /// Requests that failed.
-    pub(crate) failed: u64,
+    destination: Arc<Destination>,
     /// Events and service checks dropped: OTLP cannot carry them.
     pub(crate) dropped_events: u64,
 }
 
 impl OtlpSink {
     /// A sink sending through `client`, with `service`'s resource attributes on every request.
-    pub(crate) fn new(client: MetricsClient, service: &ServiceInfo) -> Self {
+    pub(crate) fn new(client: MetricsClient, service: &ServiceInfo, destination: Arc<Destination>) -> Self {
         let resource = Resource {
             attributes: service
                 .otel_resource()
@@ -42,7 +44,7 @@ impl OtlpSink {
                 .collect(),
             ..Resource::default()
         };
-        Self { client, resource, failed: 0, dropped_events: 0 }
+        Self { client, resource, destination, dropped_events: 0 }
     }
 }
 
@@ -64,8 +66,10 @@ impl Sink for OtlpSink {
             }
         }
         let request = request(&self.resource, batch);
-        if self.client.send(&request).is_err() {
-            self.failed += 1;
+        let points = (batch.points.len() - events) as u64;
+        match self.client.send(&request) {
+            Ok(()) => self.destination.sent(points),
+            Err(error) => self.destination.failed(points, crate::health::kind_of(&error), &error),
         }
     }
 }

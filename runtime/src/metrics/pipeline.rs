@@ -3,12 +3,13 @@
 //! Call sites are `static`s shared by the whole program, so only one pipeline may drain them:
 //! starting a second while one runs is [`InitError::AlreadyRunning`].
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::Sink;
 use super::flusher::Flusher;
+use super::{Point, Sink, Value};
 use crate::config::InitError;
+use crate::health::{Destination, DestinationStats};
 use crate::per_call::site::{self, PIPELINE};
 
 /// Whether a [`Pipeline`] runs.
@@ -27,12 +28,19 @@ pub(crate) struct Pipeline {
 
 impl Pipeline {
     /// Starts flushing to `sink` every `interval`.
-    pub(crate) fn start(sink: Box<dyn Sink>, interval: Duration, timeout: Duration) -> Result<Self, InitError> {
+    /// With `self_metrics`, each flush also sends what the exporters delivered, dropped and
+    /// failed since the previous one.
+    pub(crate) fn start(
+        sink: Box<dyn Sink>,
+        interval: Duration,
+        timeout: Duration,
+        self_metrics: Option<SelfMetrics>,
+    ) -> Result<Self, InitError> {
         let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
         if *running {
             return Err(InitError::AlreadyRunning);
         }
-        let flusher = Flusher::start(sink, interval).map_err(|e| InitError::Exporter {
+        let flusher = Flusher::start(sink, interval, self_metrics).map_err(|e| InitError::Exporter {
             exporter: "metrics",
             message: format!("could not start the flush thread: {e}"),
         })?;
@@ -68,5 +76,49 @@ impl Drop for Pipeline {
         if !self.stopped {
             self.stop(self.timeout);
         }
+    }
+}
+
+/// Names of the self-metrics of spans: sent, dropped, failed.
+const SPAN_NAMES: [&str; 3] =
+    ["datadog.dd_instrument.spans.sent", "datadog.dd_instrument.spans.dropped", "datadog.dd_instrument.spans.failed"];
+/// Names of the self-metrics of metric points: sent, dropped, failed.
+const POINT_NAMES: [&str; 3] = [
+    "datadog.dd_instrument.points.sent",
+    "datadog.dd_instrument.points.dropped",
+    "datadog.dd_instrument.points.failed",
+];
+
+/// The exporters' own counters as metric points (`datadog.dd_instrument.*`, counts since the
+/// previous flush), like the health metrics of Datadog's tracers. Off by default
+/// (`DD_INSTRUMENT_HEALTH_METRICS`).
+#[derive(Debug)]
+pub(crate) struct SelfMetrics {
+    sources: Vec<(&'static [&'static str; 3], Arc<Destination>, DestinationStats)>,
+}
+
+impl SelfMetrics {
+    pub(crate) fn new(spans: Option<Arc<Destination>>, points: Option<Arc<Destination>>) -> Self {
+        let sources = [(&SPAN_NAMES, spans), (&POINT_NAMES, points)]
+            .into_iter()
+            .filter_map(|(names, destination)| Some((names, destination?, DestinationStats::default())))
+            .collect();
+        Self { sources }
+    }
+
+    /// The counts since the last call, as points; counters that did not move are left out.
+    pub(crate) fn points(&mut self) -> Vec<Point> {
+        let mut points = Vec::new();
+        for (names, destination, last) in &mut self.sources {
+            let now = destination.stats();
+            let deltas = [now.sent - last.sent, now.dropped - last.dropped, now.failed - last.failed];
+            *last = now;
+            for (name, delta) in names.iter().zip(deltas) {
+                if delta > 0 {
+                    points.push(Point { name, tags: Vec::new(), value: Value::Count(delta) });
+                }
+            }
+        }
+        points
     }
 }

@@ -85,6 +85,44 @@ impl SpanProcessor for AddedProcessor {
     }
 }
 
+/// A span exporter whose results are counted (and failures reported) in a
+/// [`Destination`](crate::health::Destination).
+#[derive(Debug)]
+pub(crate) struct Counted<E> {
+    inner: E,
+    destination: std::sync::Arc<crate::health::Destination>,
+}
+
+impl<E> Counted<E> {
+    pub(crate) fn new(inner: E, destination: std::sync::Arc<crate::health::Destination>) -> Self {
+        Self { inner, destination }
+    }
+}
+
+impl<E: SpanExporter> SpanExporter for Counted<E> {
+    async fn export(&self, batch: Vec<opentelemetry_sdk::trace::SpanData>) -> OTelSdkResult {
+        let spans = batch.len() as u64;
+        let result = self.inner.export(batch).await;
+        match &result {
+            Ok(()) => self.destination.sent(spans),
+            Err(error) => self.destination.failed(spans, crate::health::kind_of(&error.to_string()), error),
+        }
+        result
+    }
+
+    fn shutdown_with_timeout(&self, timeout: std::time::Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
 /// A propagator chosen at run time.
 pub(crate) type BoxedPropagator = Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>;
 
