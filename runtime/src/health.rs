@@ -56,7 +56,7 @@ pub struct ExportStats {
 }
 
 /// Time between two warnings about one destination, once each kind of failure was reported.
-const REPORT_EVERY: Duration = Duration::from_secs(60);
+const REPORT_EVERY: Duration = Duration::from_mins(1);
 
 /// One destination: its counters and its warnings.
 #[derive(Debug)]
@@ -162,6 +162,7 @@ impl Destination {
 }
 
 /// The kind of an export error, from its text: what the warnings group failures by.
+#[cfg(feature = "otlp")]
 pub(crate) fn kind_of(error: &str) -> &'static str {
     let error = error.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|word| error.contains(word));
@@ -212,7 +213,7 @@ mod tests {
             "metric points",
             "DogStatsD udp://localhost:8125".into(),
             Some("hint".into()),
-            Duration::from_secs(3600),
+            Duration::from_hours(1),
         );
         let logged = warnings(|| {
             destination.failed(3, "connection refused", &"os error 111");

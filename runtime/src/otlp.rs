@@ -152,7 +152,7 @@ impl MetricsClient {
                 for (key, value) in &self.target.headers {
                     post = post.header(key, value);
                 }
-                let response = post.send().map_err(|e| e.to_string())?;
+                let response = post.send().map_err(|e| with_causes(&e))?;
                 if response.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", response.status())) }
             }
             Connection::Grpc { client, runtime } => {
@@ -167,6 +167,18 @@ impl MetricsClient {
             }
         }
     }
+}
+
+/// `error: cause: cause...`: reqwest's own text leaves out why a request failed.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
 }
 
 /// Configured request headers as gRPC metadata. Headers are validated when they are read

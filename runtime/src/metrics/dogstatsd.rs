@@ -326,21 +326,20 @@ impl Transport {
                         addr
                     }
                 };
-                let socket = match socket {
-                    Some(socket) => socket,
-                    None => {
-                        let any: SocketAddr = if addr.is_ipv4() {
-                            ([0, 0, 0, 0], 0).into()
-                        } else {
-                            (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-                        };
-                        let fresh = UdpSocket::bind(any)?;
-                        fresh.set_nonblocking(true)?;
-                        // Connected, so that the system reports a refused port (no Agent) on a
-                        // later send instead of discarding the report.
-                        fresh.connect(addr)?;
-                        socket.insert(fresh)
-                    }
+                let socket = if let Some(socket) = socket {
+                    socket
+                } else {
+                    let any: SocketAddr = if addr.is_ipv4() {
+                        ([0, 0, 0, 0], 0).into()
+                    } else {
+                        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+                    };
+                    let fresh = UdpSocket::bind(any)?;
+                    fresh.set_nonblocking(true)?;
+                    // Connected, so that the system reports a refused port (no Agent) on a later
+                    // send instead of discarding the report.
+                    fresh.connect(addr)?;
+                    socket.insert(fresh)
                 };
                 socket.send(payload).map(drop)
             }
@@ -398,11 +397,11 @@ mod tests {
             Point { name: "b", tags: vec![format!("t:{}", "x".repeat(120))], value: Value::Count(2) },
             Point { name: "c", tags: vec![], value: Value::Count(3) },
         ];
-        let encoded = encoder.encode_counted(&points);
-        let texts: Vec<&str> = encoded.payloads.iter().map(|p| p.text.as_str()).collect();
+        let packed = encoder.encode_counted(&points);
+        let texts: Vec<&str> = packed.payloads.iter().map(|p| p.text.as_str()).collect();
         assert_eq!(texts, ["a:1|c|#env:prod\nc:3|c|#env:prod"]);
-        assert_eq!((encoded.oversized, encoded.longest, encoded.points), (1, 138, 2));
-        assert_eq!((encoded.payloads[0].first, encoded.payloads[0].last), (0, 2));
+        assert_eq!((packed.oversized, packed.longest, packed.points), (1, 138, 2));
+        assert_eq!((packed.payloads[0].first, packed.payloads[0].last), (0, 2));
     }
 
     #[test]

@@ -88,17 +88,20 @@ impl SpanProcessor for AddedProcessor {
 /// A span exporter whose results are counted (and failures reported) in a
 /// [`Destination`](crate::health::Destination).
 #[derive(Debug)]
+#[cfg(feature = "otlp")]
 pub(crate) struct Counted<E> {
     inner: E,
     destination: std::sync::Arc<crate::health::Destination>,
 }
 
+#[cfg(feature = "otlp")]
 impl<E> Counted<E> {
     pub(crate) fn new(inner: E, destination: std::sync::Arc<crate::health::Destination>) -> Self {
         Self { inner, destination }
     }
 }
 
+#[cfg(feature = "otlp")]
 impl<E: SpanExporter> SpanExporter for Counted<E> {
     async fn export(&self, batch: Vec<opentelemetry_sdk::trace::SpanData>) -> OTelSdkResult {
         let spans = batch.len() as u64;
