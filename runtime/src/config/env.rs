@@ -49,7 +49,9 @@ pub const DD_TRACE_SAMPLING_RULES: &str = "DD_TRACE_SAMPLING_RULES";
 /// Most traces per second kept by sampling rules and `DD_TRACE_SAMPLE_RATE`. Default: `100`.
 pub const DD_TRACE_RATE_LIMIT: &str = "DD_TRACE_RATE_LIMIT";
 /// Trace context header styles, in order: `datadog`, `tracecontext`, `baggage`, `none`, comma
-/// separated. Default: `datadog,tracecontext`.
+/// separated. Datadog's `b3multi` and `b3` are skipped with a warning (the default is used if
+/// nothing else is listed); an empty list is an error (`none` turns propagation off). Default:
+/// `datadog,tracecontext`.
 pub const DD_TRACE_PROPAGATION_STYLE: &str = "DD_TRACE_PROPAGATION_STYLE";
 /// Styles read from incoming requests. Default: `DD_TRACE_PROPAGATION_STYLE`.
 pub const DD_TRACE_PROPAGATION_STYLE_EXTRACT: &str = "DD_TRACE_PROPAGATION_STYLE_EXTRACT";

@@ -45,9 +45,25 @@ pub const DEFAULT_STYLES: [PropagationStyle; 2] = [PropagationStyle::Datadog, Pr
 /// Blanks around entries and empty entries are ignored, and so are repeated styles (the first
 /// occurrence keeps its place). An empty list parses to no styles: callers that treat an empty
 /// variable as unset check for that first.
+#[cfg(test)]
 pub(crate) fn parse_styles(value: &str) -> Result<Vec<PropagationStyle>, String> {
+    parse_styles_ignoring(value, &mut Vec::new())
+}
+
+/// Styles Datadog's tracers know and this crate does not write or read: skipped (into
+/// `ignored`) rather than refused, since platforms set the style variables for every service
+/// alike.
+const UNSUPPORTED: [&str; 3] = ["b3multi", "b3", "b3 single header"];
+
+/// [`parse_styles`], skipping the styles Datadog's tracers know and this crate does not
+/// (`b3multi`, `b3`), which are pushed to `ignored`.
+pub(crate) fn parse_styles_ignoring(value: &str, ignored: &mut Vec<String>) -> Result<Vec<PropagationStyle>, String> {
     let mut styles = Vec::new();
     for entry in value.split(',').map(str::trim).filter(|entry| !entry.is_empty()) {
+        if UNSUPPORTED.iter().any(|name| name.eq_ignore_ascii_case(entry)) {
+            ignored.push(entry.to_owned());
+            continue;
+        }
         let style = PropagationStyle::ALL
             .into_iter()
             .find(|style| style.as_str().eq_ignore_ascii_case(entry))
@@ -84,14 +100,25 @@ mod tests {
     #[test]
     fn names_the_unknown_style() {
         assert_eq!(
-            parse_styles("datadog,b3"),
-            Err("unknown propagation style `b3`: expected `datadog`, `tracecontext`, `baggage` or `none`".to_owned())
+            parse_styles("datadog,zipkin"),
+            Err("unknown propagation style `zipkin`: expected `datadog`, `tracecontext`, `baggage` or `none`"
+                .to_owned())
         );
         assert_eq!(
             parse_styles("trace context"),
             Err("unknown propagation style `trace context`: expected `datadog`, `tracecontext`, `baggage` or `none`"
                 .to_owned())
         );
+    }
+
+    #[test]
+    fn datadogs_b3_styles_are_skipped_and_said() {
+        let mut ignored = Vec::new();
+        assert_eq!(
+            parse_styles_ignoring("datadog,B3multi,tracecontext,b3", &mut ignored),
+            Ok(vec![Datadog, TraceContext])
+        );
+        assert_eq!(ignored, ["B3multi", "b3"]);
     }
 
     #[test]

@@ -7,12 +7,12 @@
 use std::time::Duration;
 
 use super::env::{self, EnvSource};
-use super::error::{InitError, invalid_env, invalid_setting};
+use super::error::{InitError, invalid_env, invalid_setting, shorten};
 use super::exporters::{DogStatsdAddr, MetricsExporter, OtlpProtocol, TracesExporter};
 use super::parse::{
     check_host, check_url, parse_bool, parse_dd_tags, parse_headers, parse_resource_attributes, split_host_port,
 };
-use super::propagation_style::{DEFAULT_STYLES, PropagationStyle, parse_styles};
+use super::propagation_style::{DEFAULT_STYLES, PropagationStyle, parse_styles_ignoring};
 use super::sampling_rule::{DEFAULT_RATE_LIMIT, SamplingRule, parse_rules};
 use super::service::ServiceInfo;
 use crate::tags::{RESERVED_TAG_KEYS, normalize_tag};
@@ -131,6 +131,10 @@ pub(crate) fn resolve(
             }
         ));
     }
+    let propagation_extract = resolve_propagation(code, source, env::DD_TRACE_PROPAGATION_STYLE_EXTRACT, &mut notices)?;
+    let propagation_inject = resolve_propagation(code, source, env::DD_TRACE_PROPAGATION_STYLE_INJECT, &mut notices)?;
+    // Both directions read DD_TRACE_PROPAGATION_STYLE: say things about it once.
+    notices.dedup();
     Ok(Resolved {
         service,
         traces,
@@ -142,8 +146,8 @@ pub(crate) fn resolve(
         trace_agent_url,
         sampling_rules: resolve_sampling_rules(code, source)?,
         rate_limit: resolve_rate_limit(code, source)?,
-        propagation_extract: resolve_propagation(code, source, env::DD_TRACE_PROPAGATION_STYLE_EXTRACT)?,
-        propagation_inject: resolve_propagation(code, source, env::DD_TRACE_PROPAGATION_STYLE_INJECT)?,
+        propagation_extract,
+        propagation_inject,
         logs_injection: match (code.logs_injection, env::read(source, env::DD_LOGS_INJECTION)) {
             (Some(enabled), _) => enabled,
             (None, Some(value)) => parse_bool(env::DD_LOGS_INJECTION, &value)?,
@@ -493,6 +497,7 @@ fn resolve_propagation(
     code: &CodeSettings,
     source: &dyn EnvSource,
     specific: &'static str,
+    notices: &mut Vec<String>,
 ) -> Result<Vec<PropagationStyle>, InitError> {
     const NO_STYLE: &str = "no style is listed; write `none` to turn propagation off";
     if let Some(styles) = &code.propagation {
@@ -503,10 +508,25 @@ fn resolve_propagation(
     }
     for variable in [specific, env::DD_TRACE_PROPAGATION_STYLE] {
         if let Some(value) = env::read(source, variable) {
-            let styles = parse_styles(&value).map_err(|reason| invalid_env(variable, &value, reason))?;
-            if styles.is_empty() {
+            let mut ignored = Vec::new();
+            let styles =
+                parse_styles_ignoring(&value, &mut ignored).map_err(|reason| invalid_env(variable, &value, reason))?;
+            if ignored.is_empty() && styles.is_empty() {
                 return Err(invalid_env(variable, &value, NO_STYLE));
             }
+            if ignored.is_empty() {
+                return Ok(styles);
+            }
+            let (styles, instead) = if styles.is_empty() {
+                (DEFAULT_STYLES.to_vec(), "the default, `datadog,tracecontext`")
+            } else {
+                (styles, "the other styles listed")
+            };
+            notices.push(format!(
+                "{variable}={}: dd-instrument does not read or write `{}`, so it uses {instead}",
+                shorten(&value),
+                ignored.join("`, `")
+            ));
             return Ok(styles);
         }
     }

@@ -157,7 +157,9 @@ fn sampling_and_propagation_settings() {
         r#"invalid value "[{\"sample_rate\":2}]" for DD_TRACE_SAMPLING_RULES: rule 0 `{"sample_rate":2}`: `sample_rate` must be a number from 0.0 to 1.0"#
     );
     assert!(error_of(&[("DD_TRACE_RATE_LIMIT", "-1")]).contains("DD_TRACE_RATE_LIMIT"));
-    assert!(error_of(&[("DD_TRACE_PROPAGATION_STYLE_EXTRACT", "b3")]).contains("unknown propagation style `b3`"));
+    assert!(
+        error_of(&[("DD_TRACE_PROPAGATION_STYLE_EXTRACT", "jaeger")]).contains("unknown propagation style `jaeger`")
+    );
     assert!(error_of(&[("DD_LOGS_INJECTION", "yes please")]).contains("DD_LOGS_INJECTION"));
 }
 
@@ -425,4 +427,27 @@ fn service_names_follow_datadogs_rules_on_every_signal() {
     let code = CodeSettings { service: Some("サービス".into()), ..CodeSettings::default() };
     let error = resolve(&code, &env(&[]), Duration::ZERO, Duration::ZERO).unwrap_err().to_string();
     assert!(error.starts_with("invalid service \"サービス\": a service name needs"), "{error}");
+}
+
+#[test]
+fn datadogs_b3_styles_never_stop_the_program() {
+    let config = resolved(&[("DD_TRACE_PROPAGATION_STYLE", "b3multi,tracecontext")]).unwrap();
+    assert_eq!(
+        (config.propagation_extract.as_slice(), config.propagation_inject.as_slice()),
+        (&[PropagationStyle::TraceContext][..], &[PropagationStyle::TraceContext][..])
+    );
+    assert_eq!(
+        config.notices,
+        [
+            "DD_TRACE_PROPAGATION_STYLE=b3multi,tracecontext: dd-instrument does not read or write `b3multi`, so it uses \
+          the other styles listed"
+        ]
+    );
+    let only_b3 = resolved(&[("DD_TRACE_PROPAGATION_STYLE_INJECT", "b3")]).unwrap();
+    assert_eq!(only_b3.propagation_inject, DEFAULT_STYLES);
+    assert_eq!(
+        only_b3.notices,
+        ["DD_TRACE_PROPAGATION_STYLE_INJECT=b3: dd-instrument does not read or write `b3`, so it uses the default, \
+          `datadog,tracecontext`"]
+    );
 }
