@@ -172,7 +172,7 @@ pub(crate) fn kind_of(error: &str) -> &'static str {
         "the host name does not resolve"
     } else if has(&["http 4", "http 5", "status code", "status:"]) {
         "refused by the receiver"
-    } else if has(&["refused", "connect", "unreachable", "unavailable", "no such file", "not found"]) {
+    } else if has(&["refused", "connect", "network", "unreachable", "unavailable", "no such file", "not found"]) {
         "unreachable"
     } else {
         "export error"
@@ -233,6 +233,22 @@ mod tests {
         );
         assert_eq!(destination.stats(), DestinationStats { sent: 7, dropped: 1, failed: 9 });
         assert_eq!(destination.lost(), 10);
+    }
+
+    #[cfg(feature = "otlp")]
+    #[test]
+    fn export_errors_are_grouped_by_kind() {
+        let cases = [
+            ("Operation failed: HTTP export failed: network error", "unreachable"),
+            ("error sending request: client error (Connect): tcp connect error: Connection refused", "unreachable"),
+            ("HTTP 403 Forbidden", "refused by the receiver"),
+            ("status: Unavailable, message: \"dns error: failed to lookup address\"", "the host name does not resolve"),
+            ("timed out", "no answer in time"),
+            ("something else", "export error"),
+        ];
+        for (error, kind) in cases {
+            assert_eq!(kind_of(error), kind, "{error}");
+        }
     }
 
     #[test]

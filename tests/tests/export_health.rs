@@ -194,3 +194,38 @@ fn many_dd_tags_are_cut_said_at_start_and_every_datagram_fits() {
     assert_eq!(guard.stats().metrics.dropped, 0);
     drop(guard);
 }
+
+#[dd_instrument::dd_span]
+fn traced() -> u8 {
+    2
+}
+
+#[test]
+fn spans_an_otlp_endpoint_refuses_are_counted_and_reported() {
+    use tracing_subscriber::prelude::*;
+
+    let (_turn, recorder) = turn();
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let env: HashMap<String, String> = HashMap::from([("OTEL_EXPORTER_OTLP_ENDPOINT".to_owned(), endpoint.clone())]);
+    let guard = dd_instrument::builder()
+        .env_source(env)
+        .service("shop")
+        .traces_exporter(TracesExporter::Otlp)
+        .metrics_exporter(dd_instrument::MetricsExporter::None)
+        .build()
+        .expect("builds");
+    recorder.take();
+    let subscriber = tracing_subscriber::registry().with(guard.layer());
+    tracing::subscriber::with_default(subscriber, || {
+        traced();
+        traced();
+    });
+    assert!(!guard.flush(), "the spans were not delivered");
+    let spans = guard.stats().spans;
+    assert_eq!((spans.sent, spans.dropped, spans.failed), (0, 0, 2));
+    let warnings = recorder.take_library(Level::WARN);
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    let expected = format!("2 spans not delivered to OTLP/HTTP {endpoint}/v1/traces: unreachable: ");
+    assert!(warnings[0].starts_with(&expected), "{}", warnings[0]);
+    drop(guard);
+}
