@@ -54,9 +54,10 @@ fn load_cart(shard: u32) {
             let __dd_span = __dd_private::tracing::span!(
                 target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
                 __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                __dd_private::field!(__dd_resource), "code.function.name" =
-                __DD_FUNCTION, "error.type" = __dd_private::tracing::field::Empty,
-                "error.message" = __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::field!("resource.name", __dd_resource) .value(),
+                "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
                 __dd_private::tracing::field::Empty, "otel.status_description" =
                 __dd_private::tracing::field::Empty
             );
@@ -148,9 +149,9 @@ async fn handle(request: &Request) -> Response {
             let __dd_span = __dd_private::tracing::span!(
                 target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
                 __DD_OPERATION, "otel.kind" = "server", "operation.name" =
-                __DD_OPERATION, "resource.name" = __dd_private::field!(__dd_resource),
-                "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
+                __DD_OPERATION, "resource.name" = __dd_private::field!("resource.name",
+                __dd_resource) .value(), "code.function.name" = __DD_FUNCTION,
+                "error.type" = __dd_private::tracing::field::Empty, "error.message" =
                 __dd_private::tracing::field::Empty, "error.stack" =
                 __dd_private::tracing::field::Empty, "otel.status_description" =
                 __dd_private::tracing::field::Empty

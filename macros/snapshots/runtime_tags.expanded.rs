@@ -115,8 +115,8 @@ fn load_cart(shard: u32, user: &User, cart_tags: &CartTags) -> u32 {
                 __dd_private::tracing::field::Empty, "error.stack" =
                 __dd_private::tracing::field::Empty, "otel.status_description" =
                 __dd_private::tracing::field::Empty, "team" = "carts", "shard" =
-                __dd_private::field!(__dd_tag_0.get()), "user.id" =
-                __dd_private::field!(__dd_tag_1.get())
+                __dd_private::field!("shard", __dd_tag_0.get()) .value(), "user.id" =
+                __dd_private::field!("user.id", __dd_tag_1.get()) .value()
             );
             __dd_private::span_tags(&__dd_span, __dd_tag_2);
             __dd_private::Call::start_tagged(
@@ -223,7 +223,7 @@ async fn span_only(shard: u32) {
                 __dd_private::tracing::field::Empty, "error.stack" =
                 __dd_private::tracing::field::Empty, "otel.status_description" =
                 __dd_private::tracing::field::Empty, "shard" =
-                __dd_private::field!(__dd_tag_0.get())
+                __dd_private::field!("shard", __dd_tag_0.get()) .value()
             );
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         }

@@ -92,7 +92,7 @@ fn charge(tenant: &str) -> u32 {
                 __dd_private::tracing::field::Empty, "error.stack" =
                 __dd_private::tracing::field::Empty, "otel.status_description" =
                 __dd_private::tracing::field::Empty, "tenant" =
-                __dd_private::field!(__dd_tag_0.get())
+                __dd_private::field!("tenant", __dd_tag_0.get()) .value()
             );
             __dd_private::Call::start_tagged(
                 &__DD_SITE,

@@ -75,6 +75,7 @@ pub mod slo;
 mod tags;
 pub mod testing;
 mod trace;
+mod user_code;
 
 pub use config::env;
 pub use trace::propagation;
@@ -129,6 +130,6 @@ pub mod __private {
 
     /// Autoref probes behind [`field!`].
     pub mod span {
-        pub use crate::per_call::span_field::{FieldProbe, FieldValue, ProbeDisplay, ProbeNone, ProbeTyped};
+        pub use crate::per_call::span_field::{FieldProbe, FieldValue, ProbeDisplay, ProbeNone, ProbeTyped, Scrubbed};
     }
 }

@@ -6,6 +6,7 @@
 //! would rewrite them the same way on arrival, so the rewrite happens before they are counted.
 //! How the expansions turn a field into a [`TagValue`] is in `per_call::tag_probe`.
 
+use std::borrow::Cow;
 use std::fmt::{self, Display};
 
 pub(crate) use dd_instrument_rules::RESERVED_TAG_KEYS;
@@ -167,12 +168,62 @@ impl<T: DdTags + ?Sized> DdTags for &T {
 }
 
 /// Appends the normalized `key:value` tag to `out` (Datadog's rules, see
-/// [`dd_instrument_rules::push_tag`]). Returns `false`, appending nothing, when no valid tag
-/// remains.
+/// [`dd_instrument_rules::push_tag`]), redacted first (see [`sendable`]). Returns `false`,
+/// appending nothing, when no valid tag remains.
 pub(crate) fn push_tag(out: &mut String, key: &str, value: TagValue<'_>) -> bool {
+    match sendable(key, value) {
+        Sendable::Text(text) => dd_instrument_rules::push_tag(out, key, &text),
+        Sendable::I64(v) => dd_instrument_rules::push_tag(out, key, &v.to_string()),
+        Sendable::U64(v) => dd_instrument_rules::push_tag(out, key, &v.to_string()),
+        Sendable::F64(v) => dd_instrument_rules::push_tag(out, key, &v.to_string()),
+        Sendable::Bool(v) => dd_instrument_rules::push_tag(out, key, if v { "true" } else { "false" }),
+    }
+}
+
+/// A tag value as it may leave the process: see [`sendable`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Sendable<'a> {
+    /// Text, redacted: borrowed when nothing was found.
+    Text(Cow<'a, str>),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
+}
+
+/// Numbers at least this big (12 digits) are written out and given to the redaction: a card
+/// number may travel as an integer.
+const CHECKED_NUMBERS: u64 = 100_000_000_000;
+
+/// The value of the tag `key` as it may leave the process, through the process's redaction
+/// ([`Redaction::redact_tag`](crate::Redaction::redact_tag)): text redacted, borrowed when
+/// nothing matched; a `Display` value formatted first (when its `Display` panics, the
+/// placeholder `<Display panicked>`); numbers of 12 digits or more checked as text; numbers
+/// under a key that names a secret replaced.
+pub(crate) fn sendable<'a>(key: &str, value: TagValue<'a>) -> Sendable<'a> {
+    let redaction = crate::redact::current();
+    let number = |value: Sendable<'a>, big: bool, text: &dyn Fn() -> String| {
+        if (redaction.redacts_key(key) || big)
+            && let Cow::Owned(redacted) = redaction.redact_tag(key, &text())
+        {
+            return Sendable::Text(Cow::Owned(redacted));
+        }
+        value
+    };
     match value {
-        TagValue::Str(text) => dd_instrument_rules::push_tag(out, key, text),
-        other => dd_instrument_rules::push_tag(out, key, &other.to_string()),
+        TagValue::Str(text) => Sendable::Text(redaction.redact_tag(key, text)),
+        TagValue::Display(display) => {
+            let text = crate::user_code::display(display);
+            Sendable::Text(Cow::Owned(match redaction.redact_tag(key, &text) {
+                Cow::Borrowed(_) => text,
+                Cow::Owned(redacted) => redacted,
+            }))
+        }
+        TagValue::I64(v) => number(Sendable::I64(v), v.unsigned_abs() >= CHECKED_NUMBERS, &|| v.to_string()),
+        TagValue::U64(v) => number(Sendable::U64(v), v >= CHECKED_NUMBERS, &|| v.to_string()),
+        #[allow(clippy::cast_precision_loss, reason = "a threshold, not a value")]
+        TagValue::F64(v) => number(Sendable::F64(v), v.abs() >= CHECKED_NUMBERS as f64, &|| v.to_string()),
+        TagValue::Bool(v) => number(Sendable::Bool(v), false, &|| v.to_string()),
     }
 }
 

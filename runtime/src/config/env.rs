@@ -111,6 +111,11 @@ pub const OTEL_TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
 /// Datadog Agent receives out of the box.
 pub const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
 
+/// Which detectors scrub what the crate sends (see [`Redaction::apply_switch`](crate::Redaction::apply_switch)):
+/// comma-separated entries applied to the detectors already on: `kv_secrets,bearer` adds,
+/// `-email` removes, `none`, `all`, `default`. Default: `card`, `email`, `url_credentials`.
+pub const DD_INSTRUMENT_REDACT: &str = "DD_INSTRUMENT_REDACT";
+
 /// Where configuration values come from: the process environment, or a map in tests.
 ///
 /// ```

@@ -56,6 +56,7 @@ pub(crate) struct CodeSettings {
     pub(crate) keep_errors: Option<bool>,
     pub(crate) keep_slow: Option<Duration>,
     pub(crate) span_sampling_rules: Vec<super::SpanSamplingRule>,
+    pub(crate) redaction: Option<crate::redact::Redaction>,
 }
 
 /// Everything `init` needs, resolved.
@@ -89,6 +90,8 @@ pub(crate) struct Resolved {
     pub(crate) health_metrics: bool,
     /// What is kept of the traces the sampler dropped.
     pub(crate) keep: super::KeepSettings,
+    /// What is scrubbed from what the crate sends.
+    pub(crate) redaction: crate::redact::Redaction,
     pub(crate) flush_interval: Duration,
     pub(crate) shutdown_timeout: Duration,
     /// Whether the environment or the code names an Agent, a collector or an address; when
@@ -159,6 +162,7 @@ pub(crate) fn resolve(
             (None, Some(value)) => parse_bool(env::DD_INSTRUMENT_HEALTH_METRICS, &value)?,
             (None, None) => false,
         },
+        redaction: resolve_redaction(code, source)?,
         flush_interval,
         shutdown_timeout,
         destination_configured: agent_configured(source)
@@ -626,4 +630,16 @@ fn resolve_otlp(
         (with_path(&format!("http://localhost:{}", protocol.default_port())), "the default")
     };
     Ok(OtlpTarget { endpoint, protocol, headers: parse_headers(source)?, origin })
+}
+
+/// The redaction given in code (else the default), with `DD_INSTRUMENT_REDACT` applied on top:
+/// an operator can turn detectors on or off without a new build.
+fn resolve_redaction(code: &CodeSettings, source: &dyn EnvSource) -> Result<crate::redact::Redaction, InitError> {
+    let redaction = code.redaction.clone().unwrap_or_default();
+    match env::read(source, env::DD_INSTRUMENT_REDACT) {
+        None => Ok(redaction),
+        Some(value) => {
+            redaction.apply_switch(&value).map_err(|e| invalid_env(env::DD_INSTRUMENT_REDACT, &value, e.to_string()))
+        }
+    }
 }

@@ -451,3 +451,28 @@ fn datadogs_b3_styles_never_stop_the_program() {
           `datadog,tracecontext`"]
     );
 }
+
+#[test]
+fn the_redaction_switch_applies_on_top_of_code_and_names_the_variable() {
+    use crate::redact::{Detector, Redaction};
+
+    let defaults = resolved(&[]).unwrap().redaction;
+    assert!(defaults.is_enabled(Detector::Card) && defaults.is_enabled(Detector::Email));
+    assert!(!defaults.is_enabled(Detector::KvSecrets));
+
+    let config = resolved(&[("DD_INSTRUMENT_REDACT", "kv_secrets, -email")]).unwrap().redaction;
+    assert!(config.is_enabled(Detector::KvSecrets) && config.is_enabled(Detector::Card));
+    assert!(!config.is_enabled(Detector::Email));
+
+    let code = CodeSettings { redaction: Some(Redaction::none().enable(Detector::Ipv4)), ..CodeSettings::default() };
+    let config = resolve(&code, &env(&[("DD_INSTRUMENT_REDACT", "bearer")]), Duration::ZERO, Duration::ZERO).unwrap();
+    assert!(config.redaction.is_enabled(Detector::Ipv4) && config.redaction.is_enabled(Detector::Bearer));
+    assert!(!config.redaction.is_enabled(Detector::Card));
+
+    assert_eq!(
+        error_of(&[("DD_INSTRUMENT_REDACT", "cards")]),
+        "invalid value \"cards\" for DD_INSTRUMENT_REDACT: unknown redaction entry `cards`: expected card, email, \
+         url_credentials, kv_secrets, bearer, ipv4, ipv6 or ip (each optionally prefixed with `-` or `+`), all, none \
+         or default"
+    );
+}

@@ -266,6 +266,27 @@ impl Builder {
         self
     }
 
+    /// What is scrubbed from everything the crate sends (tag values, error messages and
+    /// stacks, panic messages, resources computed at run time, log fields): see
+    /// [`Redaction`](crate::Redaction). `DD_INSTRUMENT_REDACT` still applies on top, so an
+    /// operator can turn detectors on or off. Default: [`Redaction::default()`](crate::Redaction),
+    /// card numbers, email addresses and credentials in URLs.
+    ///
+    /// The first builder that starts sets the redaction of the process; later ones keep it.
+    ///
+    /// ```no_run
+    /// use dd_instrument::{Detector, Redaction};
+    ///
+    /// let _telemetry = dd_instrument::builder()
+    ///     .redaction(Redaction::default().enable(Detector::KvSecrets).allow_key("build.id"))
+    ///     .init()?;
+    /// # Ok::<(), dd_instrument::InitError>(())
+    /// ```
+    pub fn redaction(mut self, redaction: crate::Redaction) -> Self {
+        self.code.redaction = Some(redaction);
+        self
+    }
+
     /// Starts the exporters without touching global `tracing` state: add
     /// [`Guard::layer`] to your own subscriber.
     ///
@@ -277,16 +298,19 @@ impl Builder {
     /// # Ok::<(), dd_instrument::InitError>(())
     /// ```
     pub fn build(self) -> Result<Guard, InitError> {
-        let (guard, propagator) = self.start()?;
+        let (guard, propagator, redaction) = self.start()?;
         install_propagator(propagator);
+        crate::redact::install(redaction);
         guard.announce();
         Ok(guard)
     }
 
     /// Resolves the configuration and starts what it asks for; installs nothing global.
-    fn start(self) -> Result<(Guard, Option<crate::trace::BoxedPropagator>), InitError> {
+    fn start(self) -> Result<(Guard, Option<crate::trace::BoxedPropagator>, crate::Redaction), InitError> {
         let config = config::resolve(&self.code, &*self.source, self.flush_interval, self.shutdown_timeout)?;
-        start::start(config, self.span_processors, self.metrics_out)
+        let redaction = config.redaction.clone();
+        let (guard, propagator) = start::start(config, self.span_processors, self.metrics_out)?;
+        Ok((guard, propagator, redaction))
     }
 
     /// Starts spans only, into `processor`, with no exporter and nothing installed globally:
@@ -308,7 +332,7 @@ impl Builder {
         let log_filter = if self.logs { Some(log_filter()?) } else { None };
         // Nothing global changes unless everything succeeds: the propagator is installed last,
         // once the subscriber is.
-        let (guard, propagator) = self.start()?;
+        let (guard, propagator, redaction) = self.start()?;
         let (human, json) = match log_filter {
             None => (None, None),
             Some(filter) if guard.logs_injection() => {
@@ -335,6 +359,7 @@ impl Builder {
             .try_init()
             .map_err(|_| InitError::SubscriberAlreadySet)?;
         install_propagator(propagator);
+        crate::redact::install(redaction);
         guard.announce();
         Ok(guard)
     }

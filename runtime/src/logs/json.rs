@@ -1,5 +1,6 @@
 //! JSON encoding of a line's parts: event fields, strings, the level as Datadog's status.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::io::Write as _;
 
@@ -20,32 +21,41 @@ pub(super) fn status(level: Level) -> &'static str {
 }
 
 /// Writes the event's fields: the message (escaped, unquoted) into `message`, every other field
-/// as `,"key":value` into `fields`.
+/// as `,"key":value` into `fields`. Text goes through the process's redaction first (see
+/// [`Redaction::redact_tag`](crate::Redaction::redact_tag), the field's name as the key).
 pub(super) struct FieldVisitor<'a> {
     pub(super) message: &'a mut Vec<u8>,
     pub(super) fields: &'a mut Vec<u8>,
+    /// Where formatted values are written before they are redacted.
+    pub(super) scratch: &'a mut String,
     pub(super) has_error: bool,
 }
 
 impl FieldVisitor<'_> {
     fn key(&mut self, name: &str) {
-        self.fields.extend_from_slice(b",\"");
-        if RESERVED_KEYS.contains(&name) {
-            self.fields.extend_from_slice(b"fields.");
-        }
-        push_escaped(self.fields, name);
-        self.fields.extend_from_slice(b"\":");
+        push_key(self.fields, name);
     }
 
-    /// A value written as a JSON string (or into the message).
+    /// A value written as a JSON string (or into the message), redacted. A message written as a
+    /// literal (no arguments) is the program's own text and is written as it is.
     fn text(&mut self, field: &Field, value: fmt::Arguments<'_>) {
+        if let (Some(literal), "message") = (value.as_str(), field.name()) {
+            push_escaped(self.message, literal);
+            return;
+        }
+        self.scratch.clear();
+        let scratch = &mut *self.scratch;
+        if crate::user_code::contained("a logged value's `Display` or `Debug`", || scratch.write_fmt(value)).is_none() {
+            scratch.clear();
+            scratch.push_str(crate::user_code::PANICKED);
+        }
+        let redaction = crate::redact::current();
         if field.name() == "message" {
-            let _ = JsonEscape(self.message).write_fmt(value);
+            push_escaped(self.message, &redaction.redact(scratch));
         } else {
-            self.key(field.name());
-            self.fields.push(b'"');
-            let _ = JsonEscape(self.fields).write_fmt(value);
-            self.fields.push(b'"');
+            let text = redaction.redact_tag(field.name(), scratch);
+            push_key(self.fields, field.name());
+            push_json_str(self.fields, &text);
         }
     }
 
@@ -112,15 +122,28 @@ impl Visit for FieldVisitor<'_> {
         } else {
             // `error.kind` would need the concrete type's name, which `dyn Error` does not give.
             self.has_error = true;
-            self.fields.extend_from_slice(b",\"error.message\":\"");
-            let _ = write!(JsonEscape(self.fields), "{value}");
-            self.fields.push(b'"');
+            let mut message = crate::user_code::display(value);
+            if let Cow::Owned(redacted) = crate::redact::current().redact(&message) {
+                message = redacted;
+            }
+            self.fields.extend_from_slice(b",\"error.message\":");
+            push_json_str(self.fields, &message);
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.text(field, format_args!("{value:?}"));
     }
+}
+
+/// `,"name":`, with reserved names moved under `fields.`.
+fn push_key(fields: &mut Vec<u8>, name: &str) {
+    fields.extend_from_slice(b",\"");
+    if RESERVED_KEYS.contains(&name) {
+        fields.extend_from_slice(b"fields.");
+    }
+    push_escaped(fields, name);
+    fields.extend_from_slice(b"\":");
 }
 
 /// `value` as a JSON string, quotes included.

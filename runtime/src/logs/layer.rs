@@ -150,11 +150,11 @@ impl<W> JsonLayer<W> {
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        let Buffers { line, message, fields } = buffers;
+        let Buffers { line, message, fields, scratch } = buffers;
         line.clear();
         message.clear();
         fields.clear();
-        event.record(&mut FieldVisitor { message, fields, has_error: false });
+        event.record(&mut FieldVisitor { message, fields, scratch, has_error: false });
 
         let meta = event.metadata();
         line.extend_from_slice(b"{\"timestamp\":\"");
@@ -221,11 +221,13 @@ pub(super) struct Buffers {
     message: Vec<u8>,
     /// `,"key":value` for each other field.
     fields: Vec<u8>,
+    /// One value, formatted, before redaction.
+    scratch: String,
 }
 
 impl Buffers {
     const fn new() -> Self {
-        Self { line: Vec::new(), message: Vec::new(), fields: Vec::new() }
+        Self { line: Vec::new(), message: Vec::new(), fields: Vec::new(), scratch: String::new() }
     }
 
     /// Keeps one huge event from holding memory for the life of the thread.
@@ -236,6 +238,10 @@ impl Buffers {
                 buffer.clear();
                 buffer.shrink_to(KEEP);
             }
+        }
+        if self.scratch.capacity() > KEEP {
+            self.scratch.clear();
+            self.scratch.shrink_to(KEEP);
         }
     }
 }

@@ -6,7 +6,7 @@
 //! `#[dd_slo]`; stacked attributes share that one clock reading.
 
 use std::cell::RefCell;
-use std::fmt::{Display, Write as _};
+use std::fmt::Display;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
@@ -16,7 +16,7 @@ use std::time::Instant;
 use super::capture::{self, CapturedCall};
 use super::outcome::{ErrorRecord, Outcome, OutcomeKind, panic_message};
 use super::site::{self, CallSite, PIPELINE, SloCells, TimerCells};
-use crate::tags::{DdTags, TagValue, TagVisitor, push_tag};
+use crate::tags::{DdTags, Sendable, TagValue, TagVisitor, push_tag};
 
 /// State of one call between its start and its end.
 #[doc(hidden)]
@@ -258,12 +258,12 @@ impl CallTags<'_> {
 
     /// Adds every tag of `tags` to the latency metric's tags.
     pub fn timer_all<T: DdTags + ?Sized>(&mut self, tags: &T) {
-        tags.visit_tags(&mut Joined(self.timer));
+        visit_contained(tags, &mut Joined(self.timer));
     }
 
     /// Adds every tag of `tags` to the SLO counters' tags.
     pub fn slo_all<T: DdTags + ?Sized>(&mut self, tags: &T) {
-        tags.visit_tags(&mut Joined(self.slo));
+        visit_contained(tags, &mut Joined(self.slo));
     }
 }
 
@@ -273,11 +273,14 @@ fn push_display<T: Display + ?Sized>(out: &mut String, key: &str, value: &T) {
         out.push(',');
     }
     let mark = out.len();
-    let mut text = String::new();
-    let _ = write!(text, "{value}");
-    if !push_tag(out, key, TagValue::Str(&text)) && separator {
+    if !push_tag(out, key, TagValue::Display(&value)) && separator {
         out.truncate(mark - 1);
     }
+}
+
+/// `tags.visit_tags(visitor)`, user code: a panic in it keeps the tags visited so far.
+fn visit_contained<T: DdTags + ?Sized>(tags: &T, visitor: &mut dyn TagVisitor) {
+    let _ = crate::user_code::contained("a `DdTags` implementation", || tags.visit_tags(visitor));
 }
 
 /// Appends tags to a `k:v,k:v` list.
@@ -305,13 +308,12 @@ pub fn span_tags<T: DdTags + ?Sized>(span: &tracing::Span, tags: &T) {
     struct Attributes(Vec<KeyValue>);
     impl TagVisitor for Attributes {
         fn visit_tag(&mut self, key: &str, value: TagValue<'_>) {
-            let value = match value {
-                TagValue::Str(s) => Value::from(s.to_owned()),
-                TagValue::I64(v) => Value::I64(v),
-                TagValue::U64(v) => i64::try_from(v).map_or_else(|_| Value::from(v.to_string()), Value::I64),
-                TagValue::F64(v) => Value::F64(v),
-                TagValue::Bool(v) => Value::Bool(v),
-                TagValue::Display(d) => Value::from(d.to_string()),
+            let value = match crate::tags::sendable(key, value) {
+                Sendable::Text(s) => Value::from(s.into_owned()),
+                Sendable::I64(v) => Value::I64(v),
+                Sendable::U64(v) => i64::try_from(v).map_or_else(|_| Value::from(v.to_string()), Value::I64),
+                Sendable::F64(v) => Value::F64(v),
+                Sendable::Bool(v) => Value::Bool(v),
             };
             self.0.push(KeyValue::new(key.to_owned(), value));
         }
@@ -320,7 +322,7 @@ pub fn span_tags<T: DdTags + ?Sized>(span: &tracing::Span, tags: &T) {
         return;
     }
     let mut attributes = Attributes(Vec::new());
-    tags.visit_tags(&mut attributes);
+    visit_contained(tags, &mut attributes);
     for attribute in attributes.0 {
         span.set_attribute(attribute.key, attribute.value);
     }

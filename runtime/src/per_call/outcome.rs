@@ -12,6 +12,7 @@ use std::error::Error;
 use std::fmt::{self, Debug, Display, Write as _};
 
 use crate::DdError;
+use crate::user_code::{PANICKED, contained, display};
 
 /// How one call ended. Metrics carry it as the `outcome` tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,20 +71,50 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The record of `error`: its `Display` and its `source()` chain, redacted. A panic in any
+    /// of them (user code) is contained: the text so far, then the placeholder.
     fn of_error(error: &(dyn Error + 'static), kind: Cow<'static, str>) -> Self {
-        let message = error.to_string();
+        let message = display(error);
         let mut stack = format!("{kind}: {message}");
-        let mut source = error.source();
-        while let Some(cause) = source {
-            let _ = write!(stack, "\ncaused by: {cause}");
-            source = cause.source();
+        let walked = contained("an error's `source()`", || {
+            let mut source = error.source();
+            // A chain that loops back on itself must not hang the caller.
+            for _ in 0..MAX_SOURCES {
+                let Some(cause) = source else { break };
+                stack.push_str("\ncaused by: ");
+                if contained("an error's `Display`", || write!(stack, "{cause}")).is_none() {
+                    stack.push_str(PANICKED);
+                }
+                source = cause.source();
+            }
+        });
+        if walked.is_none() {
+            stack.push_str("\ncaused by: ");
+            stack.push_str(PANICKED);
         }
-        Self::Error(ErrorRecord { kind, message, stack: Some(stack) })
+        Self::Error(ErrorRecord { kind, message: redacted(message), stack: Some(redacted(stack)) })
     }
 
     fn of_text(message: String, kind: Cow<'static, str>) -> Self {
-        Self::Error(ErrorRecord { kind, message, stack: None })
+        Self::Error(ErrorRecord { kind, message: redacted(message), stack: None })
     }
+}
+
+/// Most `source()` links followed into `error.stack`.
+const MAX_SOURCES: usize = 64;
+
+/// `text` through the process's redaction.
+fn redacted(text: String) -> String {
+    match crate::redact::current().redact(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(redacted) => redacted,
+    }
+}
+
+/// The error type a `DdError` names, or the Rust type's when `error_type` panicked.
+fn named<E: DdError + ?Sized>(error: &E) -> Cow<'static, str> {
+    contained("a `DdError::error_type`", || error.error_type().to_owned())
+        .map_or(Cow::Borrowed(type_name::<E>()), Cow::Owned)
 }
 
 /// Wraps a returned value for classification. See the module docs.
@@ -132,7 +163,7 @@ impl<T, E: Error + DdError + 'static> ProbeErrorNamed for &&&&&&&OutcomeProbe<'_
     fn __dd_outcome(self) -> Outcome {
         match self.0 {
             Ok(_) => Outcome::Ok,
-            Err(e) => Outcome::of_error(e, Cow::Owned(e.error_type().to_owned())),
+            Err(e) => Outcome::of_error(e, named(e)),
         }
     }
 }
@@ -168,7 +199,7 @@ impl<T, E: Display> ProbeDisplay for &&&OutcomeProbe<'_, Result<T, E>> {
     fn __dd_outcome(self) -> Outcome {
         match self.0 {
             Ok(_) => Outcome::Ok,
-            Err(e) => Outcome::of_text(e.to_string(), Cow::Borrowed(type_name::<E>())),
+            Err(e) => Outcome::of_text(display(e), Cow::Borrowed(type_name::<E>())),
         }
     }
 }
@@ -177,7 +208,7 @@ impl<T, E: Debug> ProbeDebug for &&OutcomeProbe<'_, Result<T, E>> {
     fn __dd_outcome(self) -> Outcome {
         match self.0 {
             Ok(_) => Outcome::Ok,
-            Err(e) => Outcome::of_text(format!("{e:?}"), Cow::Borrowed(type_name::<E>())),
+            Err(e) => Outcome::of_text(display(&format_args!("{e:?}")), Cow::Borrowed(type_name::<E>())),
         }
     }
 }
@@ -211,12 +242,12 @@ macro_rules! __dd_outcome {
     }};
 }
 
-/// The text of a panic payload: the message of `panic!("..")`, or a placeholder.
+/// The text of a panic payload, redacted: the message of `panic!("..")`, or a placeholder.
 pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
+        redacted((*s).to_owned())
     } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
+        redacted(s.clone())
     } else {
         "panic with a non-string payload".to_owned()
     }
@@ -331,6 +362,94 @@ mod tests {
         assert!(matches!(crate::__dd_outcome!(&ok), Outcome::Ok));
         assert!(matches!(crate::__dd_outcome!(&42_u32), Outcome::Ok));
         assert!(matches!(crate::__dd_outcome!("text"), Outcome::Ok));
+    }
+
+    #[test]
+    fn error_text_is_redacted_in_message_and_stack() {
+        #[derive(Debug)]
+        struct Db;
+        impl Display for Db {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("connect postgres://shop:hunter2@db:5432/shop: refused")
+            }
+        }
+        impl Error for Db {}
+        #[derive(Debug)]
+        struct Charge(Db);
+        impl Display for Charge {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("card 4111 1111 1111 1111 of bob@example.com declined")
+            }
+        }
+        impl Error for Charge {
+            fn source(&self) -> Option<&(dyn Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let value: Result<(), Charge> = Err(Charge(Db));
+        let charge = record(crate::__dd_outcome!(&value));
+        assert_eq!(charge.message, "card [REDACTED:card] of [REDACTED:email] declined");
+        assert_eq!(
+            charge.stack.as_deref(),
+            Some(&*format!(
+                "{}: card [REDACTED:card] of [REDACTED:email] declined\ncaused by: connect \
+                 postgres://[REDACTED:credentials]@db:5432/shop: refused",
+                type_name::<Charge>()
+            ))
+        );
+        let text: Result<(), String> = Err("refund to alice@example.com".into());
+        assert_eq!(record(crate::__dd_outcome!(&text)).message, "refund to [REDACTED:email]");
+        assert_eq!(panic_message(&String::from("no card 5555555555554444")), "no card [REDACTED:card]");
+    }
+
+    /// Issue 6, item 3: an error whose `Display` panics does not turn an `Err` into a panic.
+    #[test]
+    fn a_panicking_display_gives_a_placeholder() {
+        #[derive(Debug)]
+        struct Bad;
+        impl Display for Bad {
+            fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+                panic!("Display of Bad")
+            }
+        }
+        impl Error for Bad {}
+        #[derive(Debug)]
+        struct Wraps(Bad);
+        impl Display for Wraps {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("outer")
+            }
+        }
+        impl Error for Wraps {
+            fn source(&self) -> Option<&(dyn Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        impl DdError for Wraps {
+            fn error_type(&self) -> &str {
+                panic!("error_type of Wraps")
+            }
+        }
+        let value: Result<(), Bad> = Err(Bad);
+        let bad = record(crate::__dd_outcome!(&value));
+        assert_eq!(bad.message, "<Display panicked>");
+        let value: Result<(), Wraps> = Err(Wraps(Bad));
+        let wraps = record(crate::__dd_outcome!(&value));
+        assert_eq!(wraps.kind, type_name::<Wraps>());
+        assert_eq!(wraps.message, "outer");
+        assert_eq!(
+            wraps.stack.as_deref(),
+            Some(&*format!("{}: outer\ncaused by: <Display panicked>", type_name::<Wraps>()))
+        );
+        #[derive(Debug)]
+        struct OnlyDisplay;
+        impl Display for OnlyDisplay {
+            fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+                panic!("Display of OnlyDisplay")
+            }
+        }
+        let value: Result<(), OnlyDisplay> = Err(OnlyDisplay);
+        assert_eq!(record(crate::__dd_outcome!(&value)).message, "<Display panicked>");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Helpers for the spans that `#[dd_span]` creates with `tracing::span!`.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::sync::OnceLock;
 
 use super::name::short_type_name;
+use crate::tags::{Sendable, TagValue, sendable};
 
 /// Wraps a tag value for a span attribute. See [`FieldValue`].
 #[doc(hidden)]
@@ -22,90 +24,138 @@ impl<T: ?Sized> Copy for FieldProbe<'_, T> {}
 /// Other values are recorded through `Display`.
 #[doc(hidden)]
 pub trait FieldValue {
-    /// The `tracing` value recorded.
-    type Value<'a>: tracing::Value
-    where
-        Self: 'a;
-    fn field_value(&self) -> Self::Value<'_>;
+    /// The value as a tag value, before redaction.
+    fn tag_value(&self) -> TagValue<'_>;
 }
 
 macro_rules! field_value_as {
-    ($target:ty: $($t:ty),*) => {$(
+    ($variant:ident as $target:ty: $($t:ty),*) => {$(
         impl FieldValue for $t {
-            type Value<'a> = $target;
-            fn field_value(&self) -> $target {
-                <$target>::from(*self)
+            fn tag_value(&self) -> TagValue<'_> {
+                TagValue::$variant(<$target>::from(*self))
             }
         }
     )*};
 }
-field_value_as!(i64: i8, i16, i32, i64, u8, u16, u32);
-field_value_as!(f64: f32, f64);
-field_value_as!(bool: bool);
+field_value_as!(I64 as i64: i8, i16, i32, i64, u8, u16, u32);
+field_value_as!(U64 as u64: u64);
+field_value_as!(F64 as f64: f32, f64);
+field_value_as!(Bool as bool: bool);
 
-impl FieldValue for u64 {
-    type Value<'a> = tracing::field::DisplayValue<u64>;
-    // Datadog stores numeric attributes as float64 metrics; above 2^53 they would lose digits,
-    // so unsigned 64-bit values travel as text.
-    fn field_value(&self) -> Self::Value<'_> {
-        tracing::field::display(*self)
+impl FieldValue for usize {
+    fn tag_value(&self) -> TagValue<'_> {
+        TagValue::U64(*self as u64)
     }
 }
 
-impl FieldValue for usize {
-    type Value<'a> = i64;
-    fn field_value(&self) -> i64 {
-        i64::try_from(*self).unwrap_or(i64::MAX)
+impl FieldValue for isize {
+    fn tag_value(&self) -> TagValue<'_> {
+        TagValue::I64(*self as i64)
     }
 }
 
 impl FieldValue for str {
-    type Value<'a> = &'a str;
-    fn field_value(&self) -> &str {
-        self
+    fn tag_value(&self) -> TagValue<'_> {
+        TagValue::Str(self)
     }
 }
 
 impl FieldValue for String {
-    type Value<'a> = &'a str;
-    fn field_value(&self) -> &str {
-        self
+    fn tag_value(&self) -> TagValue<'_> {
+        TagValue::Str(self)
     }
 }
 
 impl<T: FieldValue + ?Sized> FieldValue for &T {
-    type Value<'a>
-        = T::Value<'a>
-    where
-        Self: 'a;
-    fn field_value(&self) -> Self::Value<'_> {
-        (**self).field_value()
+    fn tag_value(&self) -> TagValue<'_> {
+        (**self).tag_value()
+    }
+}
+
+/// A span attribute's value as it may leave the process (redacted, see
+/// [`sendable`](crate::tags::sendable)), held while the span is created:
+/// `field!(key, &value).value()`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Scrubbed<'a>(Field<'a>);
+
+#[derive(Debug)]
+enum Field<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+    Empty(tracing::field::Empty),
+}
+
+/// Unsigned values above this travel as text: Datadog stores numeric attributes as float64,
+/// which holds every integer up to 2^53 and loses digits above.
+const MAX_EXACT_FLOAT: u64 = 1 << 53;
+
+impl<'a> Scrubbed<'a> {
+    /// The value of the attribute `key`, redacted.
+    pub fn new(key: &str, value: TagValue<'a>) -> Self {
+        Self(match sendable(key, value) {
+            Sendable::Text(Cow::Borrowed(text)) => Field::Borrowed(text),
+            Sendable::Text(Cow::Owned(text)) => Field::Owned(text),
+            Sendable::I64(v) => Field::I64(v),
+            Sendable::U64(v) => i64::try_from(v)
+                .ok()
+                .filter(|_| v <= MAX_EXACT_FLOAT)
+                .map_or_else(|| Field::Owned(v.to_string()), Field::I64),
+            Sendable::F64(v) => Field::F64(v),
+            Sendable::Bool(v) => Field::Bool(v),
+        })
+    }
+
+    fn into_owned(self) -> Scrubbed<'static> {
+        Scrubbed(match self.0 {
+            Field::Borrowed(text) => Field::Owned(text.to_owned()),
+            Field::Owned(text) => Field::Owned(text),
+            Field::I64(v) => Field::I64(v),
+            Field::F64(v) => Field::F64(v),
+            Field::Bool(v) => Field::Bool(v),
+            Field::Empty(empty) => Field::Empty(empty),
+        })
+    }
+
+    /// Nothing recorded.
+    pub const EMPTY: Self = Self(Field::Empty(tracing::field::Empty));
+
+    /// What `tracing::span!` records.
+    pub fn value(&self) -> &dyn tracing::Value {
+        match &self.0 {
+            Field::Borrowed(text) => text,
+            Field::Owned(text) => text,
+            Field::I64(v) => v,
+            Field::F64(v) => v,
+            Field::Bool(v) => v,
+            Field::Empty(empty) => empty,
+        }
     }
 }
 
 #[doc(hidden)]
-pub trait ProbeTyped {
-    type Out;
-    fn __dd_field(self) -> Self::Out;
+pub trait ProbeTyped<'a> {
+    fn __dd_field(self, key: &str) -> Scrubbed<'a>;
 }
 
-impl<'a, T: FieldValue + ?Sized> ProbeTyped for &&FieldProbe<'a, T> {
-    type Out = T::Value<'a>;
-    fn __dd_field(self) -> Self::Out {
-        self.0.field_value()
+impl<'a, T: FieldValue + ?Sized> ProbeTyped<'a> for &&FieldProbe<'a, T> {
+    fn __dd_field(self, key: &str) -> Scrubbed<'a> {
+        Scrubbed::new(key, self.0.tag_value())
     }
 }
 
 #[doc(hidden)]
-pub trait ProbeDisplay {
-    type Out;
-    fn __dd_field(self) -> Self::Out;
+pub trait ProbeDisplay<'a> {
+    fn __dd_field(self, key: &str) -> Scrubbed<'a>;
 }
 
-impl<'a, T: Display + ?Sized> ProbeDisplay for &FieldProbe<'a, T> {
-    type Out = tracing::field::DisplayValue<&'a T>;
-    fn __dd_field(self) -> Self::Out {
-        tracing::field::display(self.0)
+impl<'a, T: Display + ?Sized> ProbeDisplay<'a> for &FieldProbe<'a, T> {
+    fn __dd_field(self, key: &str) -> Scrubbed<'a> {
+        // Formatted: owned text, whatever the borrow of the value.
+        Scrubbed::new(key, TagValue::Display(&self.0)).into_owned()
     }
 }
 
@@ -114,25 +164,26 @@ impl<'a, T: Display + ?Sized> ProbeDisplay for &FieldProbe<'a, T> {
 /// checks the value's type with a precise message of its own (macros/src/checks.rs); it exists
 /// so that rustc reports only that one clear error, not a second one about this probe.
 #[doc(hidden)]
-pub trait ProbeNone {
-    fn __dd_field(self) -> tracing::field::Empty;
+pub trait ProbeNone<'a> {
+    fn __dd_field(self, key: &str) -> Scrubbed<'a>;
 }
 
-impl<T: ?Sized> ProbeNone for FieldProbe<'_, T> {
-    fn __dd_field(self) -> tracing::field::Empty {
-        tracing::field::Empty
+impl<'a, T: ?Sized> ProbeNone<'a> for FieldProbe<'a, T> {
+    fn __dd_field(self, _: &str) -> Scrubbed<'a> {
+        Scrubbed::EMPTY
     }
 }
 
-/// A span attribute value from an expression: `field!(&expr)`. Keeps strings, integers, floats
-/// and booleans typed; other values go through `Display`.
+/// A span attribute value from an expression, redacted: `field!("key", &expr).value()`. Keeps
+/// strings, integers, floats and booleans typed; other values go through `Display` (contained:
+/// a panic in it records `<Display panicked>`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __dd_field {
-    ($value:expr) => {{
+    ($key:expr, $value:expr) => {{
         #[allow(unused_imports)]
         use $crate::__private::span::{ProbeDisplay as _, ProbeNone as _, ProbeTyped as _};
-        (&&$crate::__private::span::FieldProbe($value)).__dd_field()
+        (&&$crate::__private::span::FieldProbe($value)).__dd_field($key)
     }};
 }
 
@@ -200,7 +251,7 @@ mod tests {
         assert_eq!(method_resource::<Wrapper<String>>(&CACHE, "checkout"), "Wrapper::checkout");
     }
 
-    fn debug_of<T: tracing::Value>(value: T) -> String {
+    fn debug_of<T: tracing::Value + ?Sized>(value: &T) -> String {
         struct V(String);
         impl tracing::field::Visit for V {
             fn record_debug(&mut self, _: &tracing::field::Field, value: &dyn std::fmt::Debug) {
@@ -245,19 +296,50 @@ mod tests {
 
     #[test]
     fn field_values_keep_their_types() {
+        let field = |scrubbed: Scrubbed<'_>| debug_of(scrubbed.value());
         let name = String::from("eu");
-        assert_eq!(debug_of(crate::__dd_field!(&name)), "str:eu");
-        assert_eq!(debug_of(crate::__dd_field!("lit")), "str:lit");
-        assert_eq!(debug_of(crate::__dd_field!(&7_u8)), "i64:7");
-        assert_eq!(debug_of(crate::__dd_field!(&1.5_f32)), "f64:1.5");
-        assert_eq!(debug_of(crate::__dd_field!(&true)), "bool:true");
-        assert_eq!(debug_of(crate::__dd_field!(&u64::MAX)), format!("debug:{}", u64::MAX));
+        assert_eq!(field(crate::__dd_field!("k", &name)), "str:eu");
+        assert_eq!(field(crate::__dd_field!("k", "lit")), "str:lit");
+        assert_eq!(field(crate::__dd_field!("k", &7_u8)), "i64:7");
+        assert_eq!(field(crate::__dd_field!("k", &1.5_f32)), "f64:1.5");
+        assert_eq!(field(crate::__dd_field!("k", &true)), "bool:true");
+        assert_eq!(field(crate::__dd_field!("k", &(1_u64 << 53))), format!("i64:{}", 1_u64 << 53));
+        assert_eq!(field(crate::__dd_field!("k", &u64::MAX)), format!("str:{}", u64::MAX));
         let addr: std::net::Ipv4Addr = "10.0.0.1".parse().unwrap();
-        // `Display` values are recorded as text (`DisplayValue` records through `record_debug`).
-        assert_eq!(debug_of(crate::__dd_field!(&addr)), "debug:10.0.0.1");
+        // `Display` values are recorded as text.
+        assert_eq!(field(crate::__dd_field!("k", &addr)), "str:10.0.0.1");
         // A value that is not `Display` is a compile error (the expansion's own check); the probe's
         // last resort, which keeps rustc from reporting a second error, records nothing.
         struct NotDisplay;
-        assert_eq!(debug_of(crate::__dd_field!(&NotDisplay)), "");
+        assert_eq!(field(crate::__dd_field!("k", &NotDisplay)), "");
+    }
+
+    #[test]
+    fn field_values_are_redacted_borrowed_when_clean() {
+        let field = |scrubbed: Scrubbed<'_>| debug_of(scrubbed.value());
+        let email = String::from("alice@example.com");
+        assert_eq!(field(crate::__dd_field!("user", &email)), "str:[REDACTED:email]");
+        assert_eq!(field(crate::__dd_field!("card", &4_111_111_111_111_111_u64)), "str:[REDACTED:card]");
+        assert_eq!(field(crate::__dd_field!("card", &4_111_111_111_111_112_u64)), "i64:4111111111111112");
+        struct Url;
+        impl Display for Url {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("postgres://shop:hunter2@db/shop")
+            }
+        }
+        assert_eq!(field(crate::__dd_field!("db", &Url)), "str:postgres://[REDACTED:credentials]@db/shop");
+        let clean = String::from("eu-west-1");
+        assert!(matches!(crate::__dd_field!("region", &clean).0, Field::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_panicking_display_records_a_placeholder() {
+        struct Panics;
+        impl Display for Panics {
+            fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                panic!("boom")
+            }
+        }
+        assert_eq!(debug_of(crate::__dd_field!("k", &Panics).value()), "str:<Display panicked>");
     }
 }

@@ -12,6 +12,7 @@ mod switch;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
 
 use self::hash::HashKey;
 use self::rewrite::{MAX_LABEL_LEN, Rewriter, is_label_byte, is_marker};
@@ -234,8 +235,29 @@ impl Default for Redaction {
     /// Card numbers, email addresses and credentials in URLs; no pattern, no allowed key, no
     /// hashing key.
     fn default() -> Self {
-        Self { detectors: Detectors::DEFAULT, patterns: Vec::new(), allowed_keys: Vec::new(), hash_key: None }
+        Self::DEFAULT
     }
+}
+
+/// The redaction of the process: set once, by the first [`Builder`](crate::Builder) that starts.
+static INSTALLED: OnceLock<Redaction> = OnceLock::new();
+
+/// The redaction before any start, and in [`testing`](crate::testing) captures of a process
+/// that never started one.
+static DEFAULT: Redaction = Redaction::DEFAULT;
+
+/// The redaction what the crate sends goes through: the installed one, else the default. One
+/// acquire load.
+#[inline]
+pub(crate) fn current() -> &'static Redaction {
+    INSTALLED.get().unwrap_or(&DEFAULT)
+}
+
+/// Makes `redaction` the process's. Only the first call counts: values already sent were
+/// redacted with it, and a later start (after a guard was dropped) keeps it. Returns whether this
+/// call installed it.
+pub(crate) fn install(redaction: Redaction) -> bool {
+    INSTALLED.set(redaction).is_ok()
 }
 
 impl fmt::Debug for Redaction {
@@ -250,6 +272,9 @@ impl fmt::Debug for Redaction {
 }
 
 impl Redaction {
+    const DEFAULT: Self =
+        Self { detectors: Detectors::DEFAULT, patterns: Vec::new(), allowed_keys: Vec::new(), hash_key: None };
+
     /// A redaction that removes nothing, to build up from with [`enable`](Self::enable).
     pub fn none() -> Self {
         Self { detectors: Detectors::NONE, ..Self::default() }
@@ -424,6 +449,14 @@ impl Redaction {
             };
         }
         self.redact(value)
+    }
+
+    /// Whether [`redact_tag`](Self::redact_tag) replaces every non-empty value of the tag `key`
+    /// (it names a secret and [`Detector::KvSecrets`] is on).
+    pub(crate) fn redacts_key(&self, key: &str) -> bool {
+        self.detectors.contains(Detector::KvSecrets)
+            && secrets::is_secret_key(key)
+            && !self.allowed_keys.iter().any(|allowed| **allowed == *key)
     }
 
     /// A stand-in for `value` that joins but does not read: the first 64 bits of

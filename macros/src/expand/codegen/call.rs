@@ -89,7 +89,7 @@ fn span_fields(
         Resource::Lit(lit) => fields.push(quote!("resource.name" = #lit)),
         Resource::Expr(expr) => {
             let local = bindings.bind_resource(expr);
-            let value = respan(quote!(#p::field!(#local)), expr.span());
+            let value = respan(quote!(#p::field!("resource.name", #local).value()), expr.span());
             fields.push(quote!("resource.name" = #value));
         }
         Resource::Default if is_method => {
@@ -122,7 +122,7 @@ fn span_fields(
             }
             Tag::Expr { key, expr } => {
                 let local = bindings.bind(key, expr);
-                let value = respan(quote!(#p::field!(#local.get())), expr.span());
+                let value = respan(quote!(#p::field!(#key, #local.get()).value()), expr.span());
                 fields.push(quote!(#key = #value));
             }
             Tag::Spread(expr) => {
