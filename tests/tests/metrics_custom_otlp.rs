@@ -93,7 +93,7 @@ fn each_type_becomes_its_otlp_data_point() {
     assert_eq!(point.sum, Some(257.0));
     assert_eq!((point.min, point.max), (Some(1.0), Some(250.0)));
     // Bounds: the edges of the non-empty buckets, with the counts in between.
-    assert_eq!(point.explicit_bounds, [1.0, 1.0078125, 3.0, 3.015625, 250.0, 251.0]);
+    assert_eq!(point.explicit_bounds, [1.0, 1.007_812_5, 3.0, 3.015_625, 250.0, 251.0]);
     assert_eq!(point.bucket_counts, [0, 1, 0, 2, 0, 1, 0]);
 
     assert!(metrics.iter().all(|m| !m.name.is_empty()), "no event became a metric");
