@@ -109,6 +109,8 @@ pub fn parse(line: &str) -> Line {
             rate = Some(r.to_owned());
         } else if let Some(t) = part.strip_prefix('#') {
             tags = t.split(',').map(str::to_owned).collect();
+        } else if part.starts_with("c:") || part.starts_with("e:") {
+            // Container id and external env (origin detection): not checked here.
         } else {
             panic!("unexpected field `{part}` in `{line}`");
         }

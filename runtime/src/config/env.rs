@@ -75,6 +75,10 @@ pub const DD_SPAN_SAMPLING_RULES_FILE: &str = "DD_SPAN_SAMPLING_RULES_FILE";
 /// Container or pod id, sent as tag `dd.internal.entity_id` on DogStatsD metrics so the Agent
 /// can attach container tags. Default: none.
 pub const DD_ENTITY_ID: &str = "DD_ENTITY_ID";
+/// Origin-detection data Datadog's admission controller injects into every pod (`it-..,cn-..,pu-..`):
+/// sent as the `e:` field of every DogStatsD metric line, so the Agent can tag metrics with the
+/// pod's tags even without `DD_ENTITY_ID`. Default: none.
+pub const DD_EXTERNAL_ENV: &str = "DD_EXTERNAL_ENV";
 /// Host name reported with logs (`host`) and profiles (`host` tag). Default: the system's host
 /// name, read once by `init`.
 pub const DD_HOSTNAME: &str = "DD_HOSTNAME";

@@ -255,6 +255,10 @@ fn resolve_service(
         tags,
         otel_attributes,
         entity_id,
+        // Kept to printable ASCII without `|`, which would end the field early.
+        external_env: env::read(source, env::DD_EXTERNAL_ENV)
+            .map(|value| value.chars().filter(|c| c.is_ascii_graphic() && *c != '|').collect::<String>())
+            .filter(|value| !value.is_empty()),
         hostname: env::read(source, env::DD_HOSTNAME).or_else(system_hostname),
     })
 }

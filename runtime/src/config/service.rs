@@ -18,6 +18,8 @@ pub struct ServiceInfo {
     pub(crate) otel_attributes: Vec<(String, String)>,
     /// `DD_ENTITY_ID`.
     pub(crate) entity_id: Option<String>,
+    /// `DD_EXTERNAL_ENV`, without characters a DogStatsD field cannot hold.
+    pub(crate) external_env: Option<String>,
     /// `DD_HOSTNAME`, else the system's host name (read once, at resolution).
     pub(crate) hostname: Option<String>,
 }

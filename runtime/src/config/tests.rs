@@ -476,3 +476,10 @@ fn the_redaction_switch_applies_on_top_of_code_and_names_the_variable() {
          or default"
     );
 }
+
+#[test]
+fn the_external_env_is_read_and_kept_to_what_a_field_can_hold() {
+    let config = resolved(&[("DD_EXTERNAL_ENV", "it-false,cn-app,pu-3f1c|x\n")]).unwrap();
+    assert_eq!(config.service.external_env.as_deref(), Some("it-false,cn-app,pu-3f1cx"));
+    assert_eq!(resolved(&[]).unwrap().service.external_env, None);
+}

@@ -93,6 +93,7 @@ pub(super) fn start(
         MetricsExporter::DogStatsd => Some(Box::new(metrics::dogstatsd::DogStatsdSink::new(
             &config.dogstatsd,
             &config.service.metric_tags(),
+            config.service.external_env.as_deref(),
             metrics_health(),
         ))),
         MetricsExporter::Console => Some(console_out.unwrap_or_else(|| {

@@ -66,6 +66,7 @@ fn service(env: Option<&str>, version: Option<&str>) -> ServiceInfo {
         tags: Vec::new(),
         otel_attributes: Vec::new(),
         entity_id: None,
+        external_env: None,
         hostname: None,
     }
 }

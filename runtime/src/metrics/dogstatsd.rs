@@ -34,11 +34,20 @@ const RESOLVE_EVERY: Duration = Duration::from_secs(30);
 pub(crate) struct Encoder {
     global_tags: String,
     max_payload: usize,
+    /// `|e:<DD_EXTERNAL_ENV>`, or nothing.
+    external_env: String,
 }
 
 impl Encoder {
     pub(crate) fn new(global_tags: &[String], max_payload: usize) -> Self {
-        Self { global_tags: global_tags.join(","), max_payload }
+        Self { global_tags: global_tags.join(","), max_payload, external_env: String::new() }
+    }
+
+    /// Adds the `e:` field (`DD_EXTERNAL_ENV`, set by Datadog's admission controller for origin
+    /// detection) to every metric line, after the tags, as datadog-go does.
+    pub(crate) fn with_external_env(mut self, external_env: Option<&str>) -> Self {
+        self.external_env = external_env.map(|env| format!("|e:{env}")).unwrap_or_default();
+        self
     }
 
     /// The payloads for `points`, in order.
@@ -93,7 +102,8 @@ impl Encoder {
             }
             tags.push_str(tag);
         }
-        if tags.is_empty() { String::new() } else { format!("|#{tags}") }
+        let tags = if tags.is_empty() { String::new() } else { format!("|#{tags}") };
+        tags + &self.external_env
     }
 
     fn encode_distribution(
@@ -240,7 +250,12 @@ enum Transport {
 }
 
 impl DogStatsdSink {
-    pub(crate) fn new(addr: &DogStatsdAddr, global_tags: &[String], destination: Arc<Destination>) -> Self {
+    pub(crate) fn new(
+        addr: &DogStatsdAddr,
+        global_tags: &[String],
+        external_env: Option<&str>,
+        destination: Arc<Destination>,
+    ) -> Self {
         let (transport, max) = match addr {
             DogStatsdAddr::Udp { host, port } => {
                 (Transport::Udp { host: host.clone(), port: *port, target: None, socket: None }, MAX_UDP_PAYLOAD)
@@ -250,7 +265,7 @@ impl DogStatsdSink {
                 (Transport::UnixStream { path: path.clone(), stream: None }, MAX_UDS_PAYLOAD)
             }
         };
-        Self { encoder: Encoder::new(global_tags, max), transport, destination }
+        Self { encoder: Encoder::new(global_tags, max).with_external_env(external_env), transport, destination }
     }
 }
 
@@ -412,7 +427,7 @@ mod tests {
         drop(closed);
         let refused = destination();
         let mut sink =
-            DogStatsdSink::new(&DogStatsdAddr::Udp { host: "127.0.0.1".into(), port }, &[], Arc::clone(&refused));
+            DogStatsdSink::new(&DogStatsdAddr::Udp { host: "127.0.0.1".into(), port }, &[], None, Arc::clone(&refused));
         let now = std::time::SystemTime::now();
         let batch =
             Batch { points: vec![Point { name: "x", tags: vec![], value: Value::Count(1) }], start: now, end: now };
@@ -427,6 +442,7 @@ mod tests {
         let mut sink = DogStatsdSink::new(
             &DogStatsdAddr::Udp { host: "no-such-host.invalid".into(), port: 8125 },
             &[],
+            None,
             Arc::clone(&unresolved),
         );
         sink.export(&batch);
@@ -459,6 +475,23 @@ mod tests {
             [
                 "slo.requests.total:3|c|#env:prod,service:shop,slo:checkout\nshop.charge.duration:2.003:2.003:9.994|d|#env:prod,service:shop,outcome:ok"
             ]
+        );
+    }
+
+    #[test]
+    fn the_external_env_ends_every_metric_line() {
+        let encoder =
+            Encoder::new(&["env:prod".into()], MAX_UDP_PAYLOAD).with_external_env(Some("it-false,cn-app,pu-3f1c"));
+        let points = vec![
+            Point { name: "c", tags: vec!["slo:a".into()], value: Value::Count(1) },
+            Point { name: "t", tags: vec![], value: Value::Distribution(buckets(&[5_000; 1000])) },
+        ];
+        assert_eq!(
+            encoder.encode(&points),
+            [format!(
+                "c:1|c|#env:prod,slo:a|e:it-false,cn-app,pu-3f1c\nt:0.005008|d|@{}|#env:prod|e:it-false,cn-app,pu-3f1c",
+                format_rate(1000)
+            )]
         );
     }
 
@@ -516,6 +549,7 @@ mod tests {
         let mut sink = DogStatsdSink::new(
             &DogStatsdAddr::Udp { host: "127.0.0.1".into(), port },
             &["env:test".into()],
+            None,
             Arc::clone(&destination),
         );
         let now = std::time::SystemTime::now();
@@ -541,7 +575,7 @@ mod tests {
         let dgram_path = dir.join("dsd.socket");
         let _ = std::fs::remove_file(&dgram_path);
         let receiver = UnixDatagram::bind(&dgram_path).unwrap();
-        let mut sink = DogStatsdSink::new(&DogStatsdAddr::Unix(dgram_path.clone()), &[], destination());
+        let mut sink = DogStatsdSink::new(&DogStatsdAddr::Unix(dgram_path.clone()), &[], None, destination());
         sink.export(&batch);
         let mut buf = [0u8; 64];
         let n = receiver.recv(&mut buf).unwrap();
@@ -550,7 +584,7 @@ mod tests {
         let stream_path = dir.join("dsd.stream");
         let _ = std::fs::remove_file(&stream_path);
         let listener = std::os::unix::net::UnixListener::bind(&stream_path).unwrap();
-        let mut sink = DogStatsdSink::new(&DogStatsdAddr::UnixStream(stream_path.clone()), &[], destination());
+        let mut sink = DogStatsdSink::new(&DogStatsdAddr::UnixStream(stream_path.clone()), &[], None, destination());
         sink.export(&batch);
         let (mut conn, _) = listener.accept().unwrap();
         let mut framed = [0u8; 9];
@@ -562,8 +596,12 @@ mod tests {
     #[test]
     fn a_missing_agent_drops_instead_of_failing() {
         let destination = destination();
-        let mut sink =
-            DogStatsdSink::new(&DogStatsdAddr::Unix("/nonexistent/dsd.socket".into()), &[], Arc::clone(&destination));
+        let mut sink = DogStatsdSink::new(
+            &DogStatsdAddr::Unix("/nonexistent/dsd.socket".into()),
+            &[],
+            None,
+            Arc::clone(&destination),
+        );
         let now = std::time::SystemTime::now();
         sink.export(&Batch {
             points: vec![Point { name: "z", tags: vec![], value: Value::Count(1) }],
