@@ -45,9 +45,12 @@
 //!   Agent (with `datadog`), to the console or nowhere, and metrics to DogStatsD or the console.
 //! - `datadog`: native trace export to the Datadog Agent through Datadog's own SDK,
 //!   `datadog-opentelemetry` (client-side stats, Agent sampling rates, remote configuration).
+//! - `metrics-facade`: `metrics::facade`, a recorder for the `metrics` crate's macros.
 //! - `axum`: route templates of axum routers (`MatchedPath`) in [`http::server_layer`] resources.
 //!
-//! Beyond the macros: [`propagation`] (Datadog and W3C trace headers), [`http`] (tower layers for
+//! Beyond the macros: [`metrics`] (the application's own counters, gauges, distributions and
+//! sets, events and service checks, and with `metrics-facade` a recorder for the `metrics`
+//! crate), [`propagation`] (Datadog and W3C trace headers), [`http`] (tower layers for
 //! servers and clients), [`logs`] (JSON logs correlated with traces), [`SamplingRule`], and
 //! [`testing`] (the spans and metric points a piece of code produces, for your own tests), and
 //! [`definitions()`] (the service's SLOs, monitors, dashboard and log configuration in Datadog,

@@ -27,6 +27,9 @@
 //!
 //! [`Event`]s and [`ServiceCheck`]s (deploy markers, health checks) go out with the next flush,
 //! on DogStatsD only.
+//!
+//! [`testing`](crate::testing) captures see what annotated functions count, not these handles:
+//! test them on the wire (a DogStatsD socket or an OTLP receiver), as this crate's own tests do.
 
 // How it works (crate-internal):
 //
