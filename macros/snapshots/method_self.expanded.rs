@@ -31,16 +31,18 @@ impl Cart {
         }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "total"),
-                "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "total"),
+                    "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         };
         __dd_call
@@ -103,16 +105,18 @@ impl Cart {
         }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "add"),
-                "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "add"),
+                    "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         };
         __dd_private::Instrumented::new(
@@ -180,16 +184,18 @@ impl Cart {
         }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "into_items"),
-                "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    __dd_private::method_resource:: < Self > (& __DD_RESOURCE,
+                    "into_items"), "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         };
         __dd_call
@@ -252,16 +258,18 @@ impl Cart {
         }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "new"),
-                "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "new"),
+                    "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         };
         __dd_call
@@ -326,16 +334,18 @@ impl Cart {
         }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                __dd_private::method_resource:: < Self > (& __DD_RESOURCE,
-                "made_by_macro"), "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    __dd_private::method_resource:: < Self > (& __DD_RESOURCE,
+                    "made_by_macro"), "code.function.name" = __DD_FUNCTION, "error.type"
+                    = __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         };
         __dd_call
@@ -399,15 +409,17 @@ impl Cart {
             __dd_private::FunctionEntry(& __DD_DEFINITION)
         }
         let __dd_call = {
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "nested_self_is_not_a_method", "code.function.name" = __DD_FUNCTION,
-                "error.type" = __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "nested_self_is_not_a_method", "code.function.name" = __DD_FUNCTION,
+                    "error.type" = __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         };
         __dd_call

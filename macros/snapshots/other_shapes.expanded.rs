@@ -27,15 +27,17 @@ fn forever() -> ! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
     let __dd_call = {
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-            "forever", "code.function.name" = __DD_FUNCTION, "error.type" =
-            __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty
-        );
+        let __dd_span = __dd_private::new_span(|| {
+            __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                "forever", "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty
+            )
+        });
         __dd_private::Call::start(::core::option::Option::None, __dd_span)
     };
     __dd_call.run_sync(move || -> () { loop {} }, |_: &()| __dd_private::Outcome::Ok);
@@ -135,15 +137,17 @@ fn r#type() {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
     let __dd_call = {
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" = "type",
-            "code.function.name" = __DD_FUNCTION, "error.type" =
-            __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty
-        );
+        let __dd_span = __dd_private::new_span(|| {
+            __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                "type", "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty
+            )
+        });
         __dd_private::Call::start(::core::option::Option::None, __dd_span)
     };
     __dd_call
@@ -208,15 +212,17 @@ fn with_inner_attribute() -> u32 {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
     let __dd_call = {
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-            "with_inner_attribute", "code.function.name" = __DD_FUNCTION, "error.type" =
-            __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty
-        );
+        let __dd_span = __dd_private::new_span(|| {
+            __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                "with_inner_attribute", "code.function.name" = __DD_FUNCTION,
+                "error.type" = __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty
+            )
+        });
         __dd_private::Call::start(::core::option::Option::None, __dd_span)
     };
     __dd_call
@@ -280,15 +286,17 @@ async fn early(flag: bool) -> Option<u32> {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
     let __dd_call = {
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" = "early",
-            "code.function.name" = __DD_FUNCTION, "error.type" =
-            __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty
-        );
+        let __dd_span = __dd_private::new_span(|| {
+            __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                "early", "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty
+            )
+        });
         __dd_private::Call::start(::core::option::Option::None, __dd_span)
     };
     __dd_private::Instrumented::new(

@@ -51,16 +51,18 @@ fn load_cart(shard: u32) {
             let __dd_resource = ResourceIsDisplay::__dd_check(
                 (*__dd_resource).__dd_peel(),
             );
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                __dd_private::field!("resource.name", __dd_resource) .value(),
-                "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    __dd_private::field!("resource.name", __dd_resource) .value(),
+                    "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         }
     };
@@ -146,16 +148,19 @@ async fn handle(request: &Request) -> Response {
             let __dd_resource = ResourceIsDisplay::__dd_check(
                 (*__dd_resource).__dd_peel(),
             );
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "otel.kind" = "server", "operation.name" =
-                __DD_OPERATION, "resource.name" = __dd_private::field!("resource.name",
-                __dd_resource) .value(), "code.function.name" = __DD_FUNCTION,
-                "error.type" = __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "otel.kind" = "server", "operation.name" =
+                    __DD_OPERATION, "resource.name" =
+                    __dd_private::field!("resource.name", __dd_resource) .value(),
+                    "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         }
     };

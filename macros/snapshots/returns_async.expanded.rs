@@ -43,16 +43,18 @@ impl Store for Db {
         }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "load"),
-                "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "load"),
+                    "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         };
         Box::pin(
@@ -120,16 +122,18 @@ impl Store for Db {
         }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
         let __dd_call = {
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "opaque"),
-                "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "opaque"),
+                    "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         };
         Box::pin(

@@ -107,17 +107,19 @@ fn load_cart(shard: u32, user: &User, cart_tags: &CartTags) -> u32 {
             let __dd_tag_2_peeled = (*__dd_tag_2).__dd_peel();
             let __dd_tag_2 = SpreadIsDdTags::__dd_tags(&__dd_tag_2_peeled);
             let __dd_tag_3 = TagValueIsDisplay::__dd_check((*__dd_tag_3).__dd_peel());
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "load_cart", "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty, "team" = "carts", "shard" =
-                __dd_private::field!("shard", __dd_tag_0.get()) .value(), "user.id" =
-                __dd_private::field!("user.id", __dd_tag_1.get()) .value()
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "load_cart", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty, "team" = "carts", "shard" =
+                    __dd_private::field!("shard", __dd_tag_0.get()) .value(), "user.id" =
+                    __dd_private::field!("user.id", __dd_tag_1.get()) .value()
+                )
+            });
             __dd_private::span_tags(&__dd_span, __dd_tag_2);
             __dd_private::Call::start_tagged(
                 &__DD_SITE,
@@ -215,16 +217,18 @@ async fn span_only(shard: u32) {
                 }
             }
             let __dd_tag_0 = TagValueIsDisplay::__dd_check((*__dd_tag_0).__dd_peel());
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "span_only", "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty, "shard" =
-                __dd_private::field!("shard", __dd_tag_0.get()) .value()
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "span_only", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty, "shard" =
+                    __dd_private::field!("shard", __dd_tag_0.get()) .value()
+                )
+            });
             __dd_private::Call::start(::core::option::Option::None, __dd_span)
         }
     };

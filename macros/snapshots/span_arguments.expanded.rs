@@ -33,18 +33,20 @@ fn load_cart() {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
     let __dd_call = {
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "otel.kind" = "client", "operation.name" = __DD_OPERATION,
-            "resource.name" = "GET /carts", "span.type" = "sql", "peer.service" =
-            "cart-db", "_dd.measured" = 1i64, "code.function.name" = __DD_FUNCTION,
-            "error.type" = __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty, "team" = "carts", "order.priority" =
-            2i64, "http.route" = "/carts", "ratio" = - 0.5f64, "cached" = true, "big" =
-            "18446744073709551615"
-        );
+        let __dd_span = __dd_private::new_span(|| {
+            __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "otel.kind" = "client", "operation.name" =
+                __DD_OPERATION, "resource.name" = "GET /carts", "span.type" = "sql",
+                "peer.service" = "cart-db", "_dd.measured" = 1i64, "code.function.name" =
+                __DD_FUNCTION, "error.type" = __dd_private::tracing::field::Empty,
+                "error.message" = __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty, "team" = "carts", "order.priority" =
+                2i64, "http.route" = "/carts", "ratio" = - 0.5f64, "cached" = true, "big"
+                = "18446744073709551615"
+            )
+        });
         __dd_private::Call::start(::core::option::Option::None, __dd_span)
     };
     __dd_call
@@ -106,15 +108,17 @@ fn internal() {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
     let __dd_call = {
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-            "internal", "code.function.name" = __DD_FUNCTION, "error.type" =
-            __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty
-        );
+        let __dd_span = __dd_private::new_span(|| {
+            __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                "internal", "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty
+            )
+        });
         __dd_private::Call::start(::core::option::Option::None, __dd_span)
     };
     __dd_call
@@ -176,15 +180,18 @@ fn server() {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
     let __dd_call = {
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "otel.kind" = "server", "operation.name" = __DD_OPERATION,
-            "resource.name" = "POST /charge", "span.type" = "web", "code.function.name" =
-            __DD_FUNCTION, "error.type" = __dd_private::tracing::field::Empty,
-            "error.message" = __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty
-        );
+        let __dd_span = __dd_private::new_span(|| {
+            __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "otel.kind" = "server", "operation.name" =
+                __DD_OPERATION, "resource.name" = "POST /charge", "span.type" = "web",
+                "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty
+            )
+        });
         __dd_private::Call::start(::core::option::Option::None, __dd_span)
     };
     __dd_call

@@ -84,16 +84,18 @@ fn charge(tenant: &str) -> u32 {
                 }
             }
             let __dd_tag_0 = TagValueIsDisplay::__dd_check((*__dd_tag_0).__dd_peel());
-            let __dd_span = __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "charge", "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty, "tenant" =
-                __dd_private::field!("tenant", __dd_tag_0.get()) .value()
-            );
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "charge", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty, "tenant" =
+                    __dd_private::field!("tenant", __dd_tag_0.get()) .value()
+                )
+            });
             __dd_private::Call::start_tagged(
                 &__DD_SITE,
                 __dd_span,
@@ -197,16 +199,18 @@ async fn authorize(order_id: u64, cents: u32) -> Result<Receipt, PayError> {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
     let __dd_call = {
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "otel.kind" = "client", "operation.name" = __DD_OPERATION,
-            "resource.name" = "POST /charge", "peer.service" = "payments-gateway",
-            "code.function.name" = __DD_FUNCTION, "error.type" =
-            __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty
-        );
+        let __dd_span = __dd_private::new_span(|| {
+            __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "otel.kind" = "client", "operation.name" =
+                __DD_OPERATION, "resource.name" = "POST /charge", "peer.service" =
+                "payments-gateway", "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty
+            )
+        });
         __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
     };
     __dd_private::Instrumented::new(

@@ -28,15 +28,17 @@ fn load_cart(user: u64) -> Result<u32, CartError> {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
     let __dd_call = {
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-            "load_cart", "code.function.name" = __DD_FUNCTION, "error.type" =
-            __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty
-        );
+        let __dd_span = __dd_private::new_span(|| {
+            __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                "load_cart", "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty
+            )
+        });
         __dd_private::Call::start(::core::option::Option::None, __dd_span)
     };
     __dd_call
@@ -106,15 +108,17 @@ fn no_return_type(user: u64) {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
     let __dd_call = {
-        let __dd_span = __dd_private::tracing::span!(
-            target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-            __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-            "no_return_type", "code.function.name" = __DD_FUNCTION, "error.type" =
-            __dd_private::tracing::field::Empty, "error.message" =
-            __dd_private::tracing::field::Empty, "error.stack" =
-            __dd_private::tracing::field::Empty, "otel.status_description" =
-            __dd_private::tracing::field::Empty
-        );
+        let __dd_span = __dd_private::new_span(|| {
+            __dd_private::tracing::span!(
+                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                "no_return_type", "code.function.name" = __DD_FUNCTION, "error.type" =
+                __dd_private::tracing::field::Empty, "error.message" =
+                __dd_private::tracing::field::Empty, "error.stack" =
+                __dd_private::tracing::field::Empty, "otel.status_description" =
+                __dd_private::tracing::field::Empty
+            )
+        });
         __dd_private::Call::start(::core::option::Option::None, __dd_span)
     };
     __dd_call

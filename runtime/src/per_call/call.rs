@@ -5,7 +5,7 @@
 //! marks the span with the outcome, closes it and counts the call for `#[dd_timed]` and
 //! `#[dd_slo]`; stacked attributes share that one clock reading.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Display;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -200,6 +200,66 @@ fn record_error(span: &tracing::Span, record: &ErrorRecord) {
         span.record("error.stack", stack.as_str());
     }
     span.record("otel.status_description", record.message.as_str());
+}
+
+/// Makes the span of a call with `make` (the expansion's `tracing::span!`), except on a thread
+/// whose thread-locals are being destroyed: there the subscriber's own thread-locals may be
+/// gone (`tracing-subscriber`'s registry panics, and a panic in a thread-local destructor aborts
+/// the process), so a call made from a thread-local destructor runs and counts without a span.
+///
+/// How it knows: after the first span the subscriber made on this thread (which registered the
+/// subscriber's thread-locals, if it has any), this registers a thread-local of its own.
+/// Thread-locals are destroyed in the reverse order of their registration, so this one goes
+/// first, and says so; calls after that make no span. Once the thread is known, a call costs
+/// one read of a thread-local `Cell`.
+#[doc(hidden)]
+#[inline]
+pub fn new_span(make: impl FnOnce() -> tracing::Span) -> tracing::Span {
+    match SPAN_THREAD.with(Cell::get) {
+        SpanThread::WATCHED => make(),
+        SpanThread::UNKNOWN => {
+            let span = make();
+            if !span.is_disabled() {
+                SpanThread::watch();
+            }
+            span
+        }
+        _ => tracing::Span::none(),
+    }
+}
+
+/// What [`new_span`] knows of its thread, in `SPAN_THREAD`.
+struct SpanThread;
+
+impl SpanThread {
+    /// No enabled span made on this thread yet.
+    const UNKNOWN: u8 = 0;
+    /// The watcher is registered: spans can be made.
+    const WATCHED: u8 = 1;
+    /// The watcher was destroyed: the thread's locals are going, make no span.
+    const ENDING: u8 = 2;
+
+    #[cold]
+    fn watch() {
+        if WATCHER.try_with(|_| ()).is_ok() {
+            SPAN_THREAD.with(|state| state.set(Self::WATCHED));
+        }
+    }
+}
+
+/// Registered after the subscriber's thread-locals, destroyed before them.
+struct Watcher;
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        SPAN_THREAD.with(|state| state.set(SpanThread::ENDING));
+    }
+}
+
+thread_local! {
+    /// A [`SpanThread`] state. A `Cell` of a number has no destructor: always readable.
+    static SPAN_THREAD: Cell<u8> = const { Cell::new(SpanThread::UNKNOWN) };
+    static WATCHER: Watcher = const { Watcher };
 }
 
 thread_local! {

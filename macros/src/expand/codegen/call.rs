@@ -24,12 +24,13 @@ pub(super) fn start(plan: &Plan, fn_name: &LitStr, is_method: bool, items: &mut 
         let (fields, spreads, resource_static) = span_fields(config, p, fn_name, is_method, &mut bindings);
         items.extend(resource_static);
         quote! {
-            let __dd_span = #p::tracing::span!(
+            // Through the runtime: no span while the thread's locals are being destroyed.
+            let __dd_span = #p::new_span(|| #p::tracing::span!(
                 target: ::core::module_path!(),
                 #p::tracing::Level::INFO,
                 __DD_OPERATION,
                 #(#fields),*
-            );
+            ));
             #(#spreads)*
         }
     } else {
