@@ -106,7 +106,7 @@ pub mod __private {
     pub use crate::per_call::outcome::{ErrorRecord, Outcome};
     pub use crate::per_call::site::{CallSite, TimerMeta};
     pub use crate::per_call::span_field::{ResourceCache, method_resource};
-    pub use crate::per_call::tag_probe::CheckTag;
+    pub use crate::per_call::tag_probe::{CheckTag, hashed_tag, redacted_tag};
     pub use crate::registry::SloEntry;
     pub use crate::slo::{Slo, Timeframe};
     pub use inventory;

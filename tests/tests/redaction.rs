@@ -147,3 +147,23 @@ fn user_code_run_for_telemetry_never_changes_the_outcome() {
         captured.metrics()
     );
 }
+
+#[derive(DdTags)]
+struct Account<'a> {
+    #[dd_tag(redact)]
+    password: &'a str,
+    #[dd_tag(redact)]
+    pin: Option<u16>,
+    #[dd_tag(hash, rename = "user.hash")]
+    user: &'a str,
+    plan: &'a str,
+}
+
+#[test]
+fn redact_and_hash_fields_never_send_the_value() {
+    let account = Account { password: "hunter2", pin: None, user: EMAIL, plan: "pro" };
+    // No hashing key in this process: hashed values become a marker, never an unkeyed hash.
+    assert_eq!(account.dd_tags(), ["password:_redacted", "user.hash:_redacted:hash", "plan:pro"]);
+    let with_pin = Account { pin: Some(1234), ..account };
+    assert_eq!(with_pin.dd_tags()[1], "pin:_redacted");
+}

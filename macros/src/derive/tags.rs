@@ -135,11 +135,30 @@ fn fields(input: &DeriveInput, runtime: &TokenStream, errors: &mut Errors) -> Fi
         if mentions(checked_ty, &type_params) {
             out.bounds.push(syn::parse_quote_spanned!(span=> #checked_ty: ::core::fmt::Display));
         }
+        if options.redact {
+            // The value is never read: no `Display` needed, nothing of it leaves the process.
+            let visit = quote_spanned!(span=> __dd_visitor.visit_tag(#key, #p::redacted_tag()););
+            out.visits.push(if value_ty == &field.ty {
+                // A field only a redacted tag uses is still used.
+                quote_spanned!(span=> let _ = &self.#ident; #visit)
+            } else {
+                quote_spanned!(span=> if ::core::option::Option::is_some(&self.#ident) { #visit })
+            });
+            continue;
+        }
         let checked = checks::tag_value(&quote!(__dd_value), span);
         let value = respan(quote!(#p::tag_value!(&__dd_value)), span);
-        let visit_one = quote_spanned! {span=>
-            let __dd_value = #checked;
-            __dd_visitor.visit_tag(#key, #value);
+        let visit_one = if options.hash {
+            quote_spanned! {span=>
+                let __dd_value = #checked;
+                let __dd_hashed = #p::hashed_tag(&__dd_value);
+                __dd_visitor.visit_tag(#key, #runtime::TagValue::Str(&__dd_hashed));
+            }
+        } else {
+            quote_spanned! {span=>
+                let __dd_value = #checked;
+                __dd_visitor.visit_tag(#key, #value);
+            }
         };
         out.visits.push(if value_ty == &field.ty {
             quote_spanned! {span=>
@@ -176,6 +195,8 @@ struct FieldOptions {
     rename: Option<LitStr>,
     renamed: bool,
     skip: bool,
+    redact: bool,
+    hash: bool,
 }
 
 /// The options of a field, `#[dd_tag(..)]`, in the order of their documentation.
@@ -185,8 +206,19 @@ pub(crate) const DD_TAG: Grammar<FieldArgs> = Grammar {
     arguments: &[
         Argument::string("rename", "order.priority", |args| &mut args.rename),
         Argument::flag("skip", |args| &mut args.skip),
+        Argument::flag("redact", |args| &mut args.redact),
+        Argument::flag("hash", |args| &mut args.hash),
     ],
-    conflicts: &[("skip", "rename", "`skip` and `rename` conflict: a skipped field has no tag to rename")],
+    conflicts: &[
+        ("skip", "rename", "`skip` and `rename` conflict: a skipped field has no tag to rename"),
+        ("skip", "redact", "`skip` and `redact` conflict: a skipped field sends nothing to redact"),
+        ("skip", "hash", "`skip` and `hash` conflict: a skipped field sends nothing to hash"),
+        (
+            "redact",
+            "hash",
+            "`redact` and `hash` conflict: `redact` sends `[REDACTED]`, `hash` a keyed hash; choose one",
+        ),
+    ],
     guide: |keyword| match keyword {
         "name" | "key" => Some(Guide::Renamed("rename")),
         "ignore" => Some(Guide::Renamed("skip")),
@@ -199,6 +231,8 @@ pub(crate) const DD_TAG: Grammar<FieldArgs> = Grammar {
 pub(crate) struct FieldArgs {
     rename: Slot<LitStr>,
     skip: Slot<()>,
+    redact: Slot<()>,
+    hash: Slot<()>,
 }
 
 /// Parses the `#[dd_tag(..)]` attributes of a field; `None` when they have errors.
@@ -223,7 +257,13 @@ fn field_options(attrs: &[Attribute], errors: &mut Errors) -> Option<FieldOption
         return None;
     }
     let rename = raw.rename.get();
-    Some(FieldOptions { renamed: rename.is_some(), rename, skip: raw.skip.is_given() })
+    Some(FieldOptions {
+        renamed: rename.is_some(),
+        rename,
+        skip: raw.skip.is_given(),
+        redact: raw.redact.is_given(),
+        hash: raw.hash.is_given(),
+    })
 }
 
 /// `T` when the field's type is an `Option<T>` (by its last path segment): only `Some` is a tag.
@@ -272,14 +312,14 @@ mod tests {
         );
         assert_eq!(
             errors_of(&[syn::parse_quote!(#[dd_tag("a")])]),
-            ["expected an option of `#[dd_tag]`: `rename` or `skip`"]
+            ["expected an option of `#[dd_tag]`: `rename`, `skip`, `redact` or `hash`"]
         );
         // serde's and other derives' names for the same options.
         assert_eq!(
             errors_of(&[syn::parse_quote!(#[dd_tag(name = "a", ignore)])]),
             [
-                "unknown option `name` of `#[dd_tag]`: expected `rename` or `skip`; did you mean `rename`?",
-                "unknown option `ignore` of `#[dd_tag]`: expected `rename` or `skip`; did you mean `skip`?",
+                "unknown option `name` of `#[dd_tag]`: expected `rename`, `skip`, `redact` or `hash`; did you mean `rename`?",
+                "unknown option `ignore` of `#[dd_tag]`: expected `rename`, `skip`, `redact` or `hash`; did you mean `skip`?",
             ]
         );
     }

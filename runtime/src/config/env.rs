@@ -120,6 +120,11 @@ pub const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
 /// `-email` removes, `none`, `all`, `default`. Default: `card`, `email`, `url_credentials`.
 pub const DD_INSTRUMENT_REDACT: &str = "DD_INSTRUMENT_REDACT";
 
+/// The key of keyed hashes (`#[dd_tag(hash)]`), 16 bytes or more, the same for every instance of
+/// a deployment (see [`Redaction::hash_key`](crate::Redaction::hash_key)). A key given in code
+/// wins. Without one, hashed tags are sent as `[REDACTED:hash]`.
+pub const DD_INSTRUMENT_REDACT_HASH_KEY: &str = "DD_INSTRUMENT_REDACT_HASH_KEY";
+
 /// Where configuration values come from: the process environment, or a map in tests.
 ///
 /// ```

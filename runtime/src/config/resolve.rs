@@ -639,7 +639,15 @@ fn resolve_otlp(
 /// The redaction given in code (else the default), with `DD_INSTRUMENT_REDACT` applied on top:
 /// an operator can turn detectors on or off without a new build.
 fn resolve_redaction(code: &CodeSettings, source: &dyn EnvSource) -> Result<crate::redact::Redaction, InitError> {
-    let redaction = code.redaction.clone().unwrap_or_default();
+    let mut redaction = code.redaction.clone().unwrap_or_default();
+    if let (false, Some(key)) = (redaction.has_hash_key(), env::read(source, env::DD_INSTRUMENT_REDACT_HASH_KEY)) {
+        // The key is a secret: the error says what is wrong with it, never what it is.
+        redaction = redaction.hash_key(&key).map_err(|e| InitError::InvalidEnv {
+            variable: env::DD_INSTRUMENT_REDACT_HASH_KEY,
+            value: "(hidden)".to_owned(),
+            reason: e.to_string(),
+        })?;
+    }
     match env::read(source, env::DD_INSTRUMENT_REDACT) {
         None => Ok(redaction),
         Some(value) => {

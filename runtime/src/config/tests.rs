@@ -469,6 +469,13 @@ fn the_redaction_switch_applies_on_top_of_code_and_names_the_variable() {
     assert!(config.redaction.is_enabled(Detector::Ipv4) && config.redaction.is_enabled(Detector::Bearer));
     assert!(!config.redaction.is_enabled(Detector::Card));
 
+    let keyed = resolved(&[("DD_INSTRUMENT_REDACT_HASH_KEY", "a per-deployment secret")]).unwrap().redaction;
+    assert_eq!(keyed.hash("alice@example.com").len(), 16);
+    assert_eq!(
+        error_of(&[("DD_INSTRUMENT_REDACT_HASH_KEY", "short")]),
+        "invalid value \"(hidden)\" for DD_INSTRUMENT_REDACT_HASH_KEY: redaction hash key has 5 bytes; at least 16 \
+         are needed"
+    );
     assert_eq!(
         error_of(&[("DD_INSTRUMENT_REDACT", "cards")]),
         "invalid value \"cards\" for DD_INSTRUMENT_REDACT: unknown redaction entry `cards`: expected card, email, \

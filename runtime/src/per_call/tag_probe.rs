@@ -130,6 +130,30 @@ pub trait CheckTag {
 
 impl<T: ?Sized> CheckTag for T {}
 
+/// The value of a `#[dd_tag(redact)]` field: `[REDACTED]`.
+#[doc(hidden)]
+pub fn redacted_tag() -> TagValue<'static> {
+    TagValue::Str("[REDACTED]")
+}
+
+/// The value of a `#[dd_tag(hash)]` field: its keyed hash ([`Redaction::hash`](crate::Redaction::hash)),
+/// or `[REDACTED:hash]` without a key (then a warning, once).
+#[doc(hidden)]
+pub fn hashed_tag(value: &dyn Display) -> String {
+    let redaction = crate::redact::current();
+    if !redaction.has_hash_key() {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                target: "dd_instrument",
+                "dd-instrument: a tag is hashed but no key is set (DD_INSTRUMENT_REDACT_HASH_KEY or \
+                 Redaction::hash_key): it is sent as `[REDACTED:hash]`"
+            );
+        });
+    }
+    redaction.hash(&crate::user_code::display(value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
