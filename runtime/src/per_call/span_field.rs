@@ -73,7 +73,7 @@ impl<T: FieldValue + ?Sized> FieldValue for &T {
 }
 
 /// A span attribute's value as it may leave the process (redacted, see
-/// [`sendable`](crate::tags::sendable)), held while the span is created:
+/// `tags::sendable`), held while the span is created:
 /// `field!(key, &value).value()`.
 #[doc(hidden)]
 #[derive(Debug)]
