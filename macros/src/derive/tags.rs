@@ -97,7 +97,7 @@ fn fields(input: &DeriveInput, runtime: &TokenStream, errors: &mut Errors) -> Fi
         let Some(options) = field_options(&field.attrs, errors) else {
             continue;
         };
-        if options.skip {
+        if options.value == Treatment::Skipped {
             continue;
         }
         let (key, key_span) = match options.rename {
@@ -135,31 +135,11 @@ fn fields(input: &DeriveInput, runtime: &TokenStream, errors: &mut Errors) -> Fi
         if mentions(checked_ty, &type_params) {
             out.bounds.push(syn::parse_quote_spanned!(span=> #checked_ty: ::core::fmt::Display));
         }
-        if options.redact {
-            // The value is never read: no `Display` needed, nothing of it leaves the process.
-            let visit = quote_spanned!(span=> __dd_visitor.visit_tag(#key, #p::redacted_tag()););
-            out.visits.push(if value_ty == &field.ty {
-                // A field only a redacted tag uses is still used.
-                quote_spanned!(span=> let _ = &self.#ident; #visit)
-            } else {
-                quote_spanned!(span=> if ::core::option::Option::is_some(&self.#ident) { #visit })
-            });
+        if options.value == Treatment::Redacted {
+            out.visits.push(redacted_visit(ident, &key, value_ty == &field.ty, &p, span));
             continue;
         }
-        let checked = checks::tag_value(&quote!(__dd_value), span);
-        let value = respan(quote!(#p::tag_value!(&__dd_value)), span);
-        let visit_one = if options.hash {
-            quote_spanned! {span=>
-                let __dd_value = #checked;
-                let __dd_hashed = #p::hashed_tag(&__dd_value);
-                __dd_visitor.visit_tag(#key, #runtime::TagValue::Str(&__dd_hashed));
-            }
-        } else {
-            quote_spanned! {span=>
-                let __dd_value = #checked;
-                __dd_visitor.visit_tag(#key, #value);
-            }
-        };
+        let visit_one = value_visit(&key, options.value, runtime, span);
         out.visits.push(if value_ty == &field.ty {
             quote_spanned! {span=>
                 {
@@ -178,6 +158,38 @@ fn fields(input: &DeriveInput, runtime: &TokenStream, errors: &mut Errors) -> Fi
     out
 }
 
+/// The visit of a `redact` field. The value is never read: no `Display` needed, nothing of it
+/// leaves the process.
+fn redacted_visit(ident: &Ident, key: &str, plain: bool, p: &TokenStream, span: proc_macro2::Span) -> TokenStream {
+    let visit = quote_spanned!(span=> __dd_visitor.visit_tag(#key, #p::redacted_tag()););
+    if plain {
+        // A field only a redacted tag uses is still used.
+        quote_spanned!(span=> let _ = &self.#ident; #visit)
+    } else {
+        quote_spanned!(span=> if ::core::option::Option::is_some(&self.#ident) { #visit })
+    }
+}
+
+/// The visit of `__dd_value`, a reference to a field's value: checked `Display`, then sent as
+/// it is or hashed.
+fn value_visit(key: &str, value: Treatment, runtime: &TokenStream, span: proc_macro2::Span) -> TokenStream {
+    let p = quote!(#runtime::__private);
+    let checked = checks::tag_value(&quote!(__dd_value), span);
+    if value == Treatment::Hashed {
+        quote_spanned! {span=>
+            let __dd_value = #checked;
+            let __dd_hashed = #p::hashed_tag(&__dd_value);
+            __dd_visitor.visit_tag(#key, #runtime::TagValue::Str(&__dd_hashed));
+        }
+    } else {
+        let value = respan(quote!(#p::tag_value!(&__dd_value)), span);
+        quote_spanned! {span=>
+            let __dd_value = #checked;
+            __dd_visitor.visit_tag(#key, #value);
+        }
+    }
+}
+
 /// Whether `ty` names one of `params`.
 fn mentions(ty: &Type, params: &[&Ident]) -> bool {
     fn tokens_mention(tokens: TokenStream, params: &[&Ident]) -> bool {
@@ -194,9 +206,20 @@ fn mentions(ty: &Type, params: &[&Ident]) -> bool {
 struct FieldOptions {
     rename: Option<LitStr>,
     renamed: bool,
-    skip: bool,
-    redact: bool,
-    hash: bool,
+    value: Treatment,
+}
+
+/// What a field's value becomes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Treatment {
+    /// The tag's value (redacted at run time like every value).
+    Sent,
+    /// No tag (`skip`).
+    Skipped,
+    /// `[REDACTED]` (`redact`).
+    Redacted,
+    /// Its keyed hash (`hash`).
+    Hashed,
 }
 
 /// The options of a field, `#[dd_tag(..)]`, in the order of their documentation.
@@ -257,13 +280,16 @@ fn field_options(attrs: &[Attribute], errors: &mut Errors) -> Option<FieldOption
         return None;
     }
     let rename = raw.rename.get();
-    Some(FieldOptions {
-        renamed: rename.is_some(),
-        rename,
-        skip: raw.skip.is_given(),
-        redact: raw.redact.is_given(),
-        hash: raw.hash.is_given(),
-    })
+    let value = if raw.skip.is_given() {
+        Treatment::Skipped
+    } else if raw.redact.is_given() {
+        Treatment::Redacted
+    } else if raw.hash.is_given() {
+        Treatment::Hashed
+    } else {
+        Treatment::Sent
+    };
+    Some(FieldOptions { renamed: rename.is_some(), rename, value })
 }
 
 /// `T` when the field's type is an `Option<T>` (by its last path segment): only `Some` is a tag.
