@@ -54,7 +54,9 @@ fn each_type_becomes_its_otlp_data_point() {
         USERS.insert(user);
     }
     Event::new("Deployed", "").send().expect("queued: dropped by the OTLP sink, with a warning");
-    assert!(guard.flush(), "export completes");
+    assert!(!guard.flush(), "the flush says that not everything was delivered: the event");
+    let stats = guard.stats().metrics;
+    assert_eq!((stats.dropped, stats.failed), (1, 0), "OTLP cannot carry the event: counted as dropped");
     drop(guard);
     receiver.wait_for(|r| !r.metrics.lock().unwrap().is_empty());
 

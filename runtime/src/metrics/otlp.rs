@@ -29,8 +29,6 @@ pub(crate) struct OtlpSink {
     client: MetricsClient,
     resource: Resource,
     destination: Arc<Destination>,
-    /// Events and service checks dropped: OTLP cannot carry them.
-    pub(crate) dropped_events: u64,
 }
 
 impl OtlpSink {
@@ -44,7 +42,7 @@ impl OtlpSink {
                 .collect(),
             ..Resource::default()
         };
-        Self { client, resource, destination, dropped_events: 0 }
+        Self { client, resource, destination }
     }
 }
 
@@ -53,14 +51,12 @@ impl Sink for OtlpSink {
         let events =
             batch.points.iter().filter(|p| matches!(p.value, Value::Event(_) | Value::ServiceCheck(_))).count();
         if events > 0 {
-            if self.dropped_events == 0 {
-                tracing::warn!(
-                    target: "dd_instrument",
-                    "dd-instrument: events and service checks need DogStatsD (DD_METRICS_EXPORTER=dogstatsd); \
-                     OTLP cannot carry them, so they are dropped (this warning is shown once)"
-                );
-            }
-            self.dropped_events += events as u64;
+            // Counted and reported (rate-limited) with the destination's other losses.
+            self.destination.dropped(
+                events as u64,
+                "events and service checks need DogStatsD",
+                &"OTLP has no such signal; set DD_METRICS_EXPORTER=dogstatsd to send them",
+            );
             if events == batch.points.len() {
                 return;
             }
