@@ -134,8 +134,13 @@ pub(super) fn parse_headers(source: &dyn EnvSource) -> Result<Vec<(String, Strin
         .map(str::trim)
         .filter(|e| !e.is_empty())
         .map(|entry| {
+            // Header values are often API keys: messages show the keys only.
             let bad = |why: &str| {
-                invalid_env(env::OTEL_EXPORTER_OTLP_HEADERS, &raw, format!("entry `{}` {why}", shorten(entry)))
+                invalid_env(
+                    env::OTEL_EXPORTER_OTLP_HEADERS,
+                    &masked_headers(&raw),
+                    format!("entry `{}` {why}", shorten(&masked_headers(entry))),
+                )
             };
             let (key, value) = entry.split_once('=').ok_or_else(|| bad("is not `key=value`"))?;
             let value = percent_decode(value.trim()).ok_or_else(|| bad("has an invalid percent-encoding"))?;
@@ -149,4 +154,15 @@ pub(super) fn parse_headers(source: &dyn EnvSource) -> Result<Vec<(String, Strin
             Ok((key, value))
         })
         .collect()
+}
+
+/// `key=value,...` with every value replaced by `***`, for messages.
+fn masked_headers(raw: &str) -> String {
+    raw.split(',')
+        .map(|entry| match entry.split_once('=') {
+            Some((key, _)) => format!("{key}=***"),
+            None => entry.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -367,7 +367,7 @@ fn every_bad_value_names_its_variable() {
         ),
         (
             &[("OTEL_EXPORTER_OTLP_HEADERS", "dd-api-key=abc%0A")],
-            "invalid value \"dd-api-key=abc%0A\" for OTEL_EXPORTER_OTLP_HEADERS: entry `dd-api-key=abc%0A` has a value \
+            "invalid value \"dd-api-key=***\" for OTEL_EXPORTER_OTLP_HEADERS: entry `dd-api-key=***` has a value \
              with a control character, which no HTTP or gRPC request can carry",
         ),
         (
