@@ -72,6 +72,11 @@ pub const DD_INSTRUMENT_KEEP_SLOW_MS: &str = "DD_INSTRUMENT_KEEP_SLOW_MS";
 pub const DD_SPAN_SAMPLING_RULES: &str = "DD_SPAN_SAMPLING_RULES";
 /// Path of a file holding the span sampling rules, read when `DD_SPAN_SAMPLING_RULES` is unset.
 pub const DD_SPAN_SAMPLING_RULES_FILE: &str = "DD_SPAN_SAMPLING_RULES_FILE";
+/// `true` sends runtime metrics every 10 s: CPU, memory, file descriptors and threads of the
+/// process, and workers, tasks, queue depth and busy ratio of the tokio runtime `init` ran in,
+/// as `runtime.rust.*` gauges tagged `runtime-id` (feature `runtime-metrics`, on by default).
+/// Default: `false`.
+pub const DD_RUNTIME_METRICS_ENABLED: &str = "DD_RUNTIME_METRICS_ENABLED";
 /// Container or pod id, sent as tag `dd.internal.entity_id` on DogStatsD metrics so the Agent
 /// can attach container tags. Default: none.
 pub const DD_ENTITY_ID: &str = "DD_ENTITY_ID";

@@ -57,10 +57,12 @@ pub(crate) struct CodeSettings {
     pub(crate) keep_slow: Option<Duration>,
     pub(crate) span_sampling_rules: Vec<super::SpanSamplingRule>,
     pub(crate) redaction: Option<crate::redact::Redaction>,
+    pub(crate) runtime_metrics: Option<bool>,
 }
 
 /// Everything `init` needs, resolved.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools, reason = "independent on/off settings, as the variables are")]
 pub(crate) struct Resolved {
     pub(crate) service: ServiceInfo,
     pub(crate) traces: TracesExporter,
@@ -92,6 +94,8 @@ pub(crate) struct Resolved {
     pub(crate) keep: super::KeepSettings,
     /// What is scrubbed from what the crate sends.
     pub(crate) redaction: crate::redact::Redaction,
+    /// Runtime metrics on (`DD_RUNTIME_METRICS_ENABLED`).
+    pub(crate) runtime_metrics: bool,
     pub(crate) flush_interval: Duration,
     pub(crate) shutdown_timeout: Duration,
     /// Whether the environment or the code names an Agent, a collector or an address; when
@@ -154,6 +158,11 @@ pub(crate) fn resolve(
         logs_injection: match (code.logs_injection, env::read(source, env::DD_LOGS_INJECTION)) {
             (Some(enabled), _) => enabled,
             (None, Some(value)) => parse_bool(env::DD_LOGS_INJECTION, &value)?,
+            (None, None) => false,
+        },
+        runtime_metrics: match (code.runtime_metrics, env::read(source, env::DD_RUNTIME_METRICS_ENABLED)) {
+            (Some(enabled), _) => enabled,
+            (None, Some(value)) => parse_bool(env::DD_RUNTIME_METRICS_ENABLED, &value)?,
             (None, None) => false,
         },
         keep: super::keep::resolve_keep(code.keep_errors, code.keep_slow, &code.span_sampling_rules, source)?,

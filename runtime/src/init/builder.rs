@@ -205,6 +205,18 @@ impl Builder {
         self
     }
 
+    /// Sends runtime metrics every 10 s (`runtime.rust.*`: CPU, memory, file descriptors,
+    /// threads, and the tokio runtime `build`/`init` runs in); `DD_RUNTIME_METRICS_ENABLED`.
+    /// Needs the `runtime-metrics` feature (on by default) and a metrics exporter.
+    ///
+    /// ```
+    /// let _telemetry = dd_instrument::builder().runtime_metrics(true);
+    /// ```
+    pub fn runtime_metrics(mut self, enabled: bool) -> Self {
+        self.code.runtime_metrics = Some(enabled);
+        self
+    }
+
     /// Most traces per second kept by sampling rules and the sample rate. Default: 100.
     pub fn rate_limit(mut self, traces_per_second: f64) -> Self {
         self.code.rate_limit = Some(traces_per_second);

@@ -253,6 +253,8 @@ impl Drop for Guard {
         }
         if let Some(metrics) = inner.metrics {
             metrics.shutdown(deadline.saturating_duration_since(Instant::now()));
+            #[cfg(feature = "runtime-metrics")]
+            crate::metrics::runtime_metrics::uninstall();
         }
         // Then the OTLP transport, last: its runtime carried the exports above.
         #[cfg(feature = "otlp")]

@@ -118,9 +118,27 @@ pub(super) fn start(
         }
         None => None,
     };
+    if config.runtime_metrics {
+        start_runtime_metrics(metrics.is_some());
+    }
     #[cfg(feature = "otlp")]
     let guard = Guard::new(config, traces.provider, metrics, health, otlp);
     #[cfg(not(feature = "otlp"))]
     let guard = Guard::new(config, traces.provider, metrics, health);
     Ok((guard, traces.propagator))
+}
+
+/// Starts sampling runtime metrics, with the tokio runtime this runs in, if any.
+fn start_runtime_metrics(exported: bool) {
+    if !exported {
+        tracing::warn!(target: "dd_instrument", "runtime metrics are on but metrics export is off: none are sent");
+        return;
+    }
+    #[cfg(feature = "runtime-metrics")]
+    metrics::runtime_metrics::install(tokio::runtime::Handle::try_current().ok());
+    #[cfg(not(feature = "runtime-metrics"))]
+    tracing::warn!(
+        target: "dd_instrument",
+        "DD_RUNTIME_METRICS_ENABLED needs the `runtime-metrics` feature of dd-instrument: no runtime metrics are sent"
+    );
 }

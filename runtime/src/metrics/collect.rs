@@ -26,6 +26,8 @@ pub(crate) fn collect() -> Vec<Point> {
         }
     });
     super::instruments::collect(&mut points);
+    #[cfg(feature = "runtime-metrics")]
+    super::runtime_metrics::collect_into(&mut points);
     let mut points = merge_duplicates(points);
     // Events and checks are not series: never merged, sent in the order they were queued.
     super::events::collect(&mut points);

@@ -61,6 +61,8 @@ mod instruments;
 #[cfg(feature = "otlp")]
 pub(crate) mod otlp;
 mod pipeline;
+#[cfg(feature = "runtime-metrics")]
+pub(crate) mod runtime_metrics;
 mod values;
 
 use std::time::SystemTime;
