@@ -1,4 +1,4 @@
-//! A recorder for the [`metrics`](::metrics) facade (feature `metrics-facade`), so crates that
+//! A recorder for the [`metrics`] facade (feature `metrics-facade`), so crates that
 //! report through `metrics::counter!`, `gauge!` and `histogram!` reach Datadog through the same
 //! pipeline as everything else. Never installed behind your back: call [`install`] (or pass
 //! [`recorder`] to `metrics::set_global_recorder`) once, after or before `init`.
@@ -20,7 +20,7 @@
 //! | histogram | distribution `d` / delta histogram |
 //!
 //! Labels become tags (normalized by Datadog's rules). Each metric name keeps at most
-//! [`DEFAULT_MAX_SERIES`](super::DEFAULT_MAX_SERIES) label sets apart (further ones share the
+//! [`DEFAULT_MAX_SERIES`] label sets apart (further ones share the
 //! `dd_instrument.tags_overflow:true` series), and the recorder at most [`MAX_NAMES`] names
 //! (further ones are not recorded, with a warning). Descriptions and units are not sent.
 //!
