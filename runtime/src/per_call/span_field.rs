@@ -84,14 +84,11 @@ enum Field<'a> {
     Borrowed(&'a str),
     Owned(String),
     I64(i64),
+    U64(tracing::field::DisplayValue<u64>),
     F64(f64),
     Bool(bool),
     Empty(tracing::field::Empty),
 }
-
-/// Unsigned values above this travel as text: Datadog stores numeric attributes as float64,
-/// which holds every integer up to 2^53 and loses digits above.
-const MAX_EXACT_FLOAT: u64 = 1 << 53;
 
 impl<'a> Scrubbed<'a> {
     /// The value of the attribute `key`, redacted.
@@ -100,10 +97,10 @@ impl<'a> Scrubbed<'a> {
             Sendable::Text(Cow::Borrowed(text)) => Field::Borrowed(text),
             Sendable::Text(Cow::Owned(text)) => Field::Owned(text),
             Sendable::I64(v) => Field::I64(v),
-            Sendable::U64(v) => i64::try_from(v)
-                .ok()
-                .filter(|_| v <= MAX_EXACT_FLOAT)
-                .map_or_else(|| Field::Owned(v.to_string()), Field::I64),
+            // Unsigned values travel as text (formatted by the layer, without allocating here):
+            // Datadog stores numeric attributes as float64, which loses digits above 2^53, and
+            // one attribute must not change type with its value.
+            Sendable::U64(v) => Field::U64(tracing::field::display(v)),
             Sendable::F64(v) => Field::F64(v),
             Sendable::Bool(v) => Field::Bool(v),
         })
@@ -114,6 +111,7 @@ impl<'a> Scrubbed<'a> {
             Field::Borrowed(text) => Field::Owned(text.to_owned()),
             Field::Owned(text) => Field::Owned(text),
             Field::I64(v) => Field::I64(v),
+            Field::U64(v) => Field::U64(v),
             Field::F64(v) => Field::F64(v),
             Field::Bool(v) => Field::Bool(v),
             Field::Empty(empty) => Field::Empty(empty),
@@ -129,6 +127,7 @@ impl<'a> Scrubbed<'a> {
             Field::Borrowed(text) => text,
             Field::Owned(text) => text,
             Field::I64(v) => v,
+            Field::U64(v) => v,
             Field::F64(v) => v,
             Field::Bool(v) => v,
             Field::Empty(empty) => empty,
@@ -303,8 +302,9 @@ mod tests {
         assert_eq!(field(crate::__dd_field!("k", &7_u8)), "i64:7");
         assert_eq!(field(crate::__dd_field!("k", &1.5_f32)), "f64:1.5");
         assert_eq!(field(crate::__dd_field!("k", &true)), "bool:true");
-        assert_eq!(field(crate::__dd_field!("k", &(1_u64 << 53))), format!("i64:{}", 1_u64 << 53));
-        assert_eq!(field(crate::__dd_field!("k", &u64::MAX)), format!("str:{}", u64::MAX));
+        // Unsigned integers are text (formatted by the layer): one type for every value.
+        assert_eq!(field(crate::__dd_field!("k", &(1_u64 << 53))), format!("debug:{}", 1_u64 << 53));
+        assert_eq!(field(crate::__dd_field!("k", &u64::MAX)), format!("debug:{}", u64::MAX));
         let addr: std::net::Ipv4Addr = "10.0.0.1".parse().unwrap();
         // `Display` values are recorded as text.
         assert_eq!(field(crate::__dd_field!("k", &addr)), "str:10.0.0.1");
@@ -320,7 +320,7 @@ mod tests {
         let email = String::from("alice@example.com");
         assert_eq!(field(crate::__dd_field!("user", &email)), "str:[REDACTED:email]");
         assert_eq!(field(crate::__dd_field!("card", &4_111_111_111_111_111_u64)), "str:[REDACTED:card]");
-        assert_eq!(field(crate::__dd_field!("card", &4_111_111_111_111_112_u64)), "i64:4111111111111112");
+        assert_eq!(field(crate::__dd_field!("card", &4_111_111_111_111_112_u64)), "debug:4111111111111112");
         struct Url;
         impl Display for Url {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
