@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use dd_instrument_tests::statsd::{assert_valid_datagram, parse};
 
+/// A metric of the application, sent in the test of the default.
+static PROOF: dd_instrument::metrics::Counter = dd_instrument::metrics::Counter::new("shop.proof");
+
 /// One metrics pipeline runs at a time: the tests of this file take turns.
 static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -97,7 +100,12 @@ fn runtime_metrics_are_off_by_default() {
             .collect();
     let _turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let guard = dd_instrument::builder().env_source(env).build().expect("telemetry builds");
+    // A metric of our own proves the pipeline delivers to this socket: the absence of runtime
+    // metrics below is then their being off, not a pipeline sending nothing.
+    PROOF.add(1);
     assert!(guard.flush());
     drop(guard);
-    assert!(receive(&socket).iter().all(|line| !line.starts_with("runtime.rust.")));
+    let lines = receive(&socket);
+    assert!(lines.iter().any(|line| line.starts_with("shop.proof:1|c")), "{lines:?}");
+    assert!(lines.iter().all(|line| !line.starts_with("runtime.rust.")), "{lines:?}");
 }

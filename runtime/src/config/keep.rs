@@ -8,8 +8,9 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use super::env::{self, EnvSource};
-use super::error::{InitError, invalid_env};
+use super::error::{InitError, invalid_env, shorten};
 use super::parse::parse_bool;
+use super::sampling_rule::unknown_key;
 
 /// A span sampling rule (single span ingestion), as in `DD_SPAN_SAMPLING_RULES`.
 ///
@@ -154,7 +155,7 @@ pub(crate) fn parse_span_rules(json: &str) -> Result<Vec<SpanSamplingRule>, Stri
         .iter()
         .enumerate()
         .map(|(index, item)| {
-            parse_span_rule(item).map_err(|e| format!("rule {index} `{}`: {e}", cut(&item.to_string())))
+            parse_span_rule(item).map_err(|e| format!("rule {index} `{}`: {e}", shorten(&item.to_string())))
         })
         .collect()
 }
@@ -164,11 +165,7 @@ fn parse_span_rule(item: &Json) -> Result<SpanSamplingRule, String> {
         return Err("a rule must be a JSON object".to_owned());
     };
     if let Some(key) = fields.keys().find(|key| !SPAN_RULE_KEYS.contains(&key.as_str())) {
-        let hint = SPAN_RULE_KEYS
-            .iter()
-            .find(|known| edit_distance(known, key) <= 2)
-            .map_or_else(String::new, |known| format!("; did you mean `{known}`?"));
-        return Err(format!("unknown key `{key}`{hint} (known: {})", SPAN_RULE_KEYS.join(", ")));
+        return Err(unknown_key(key, &SPAN_RULE_KEYS));
     }
     let number = |key: &str, valid: fn(f64) -> bool, expected: &str| match fields.get(key) {
         None | Some(Json::Null) => Ok(None),
@@ -187,30 +184,6 @@ fn parse_span_rule(item: &Json) -> Result<SpanSamplingRule, String> {
     rule.name = glob("name")?;
     rule.max_per_second = number("max_per_second", |n| n.is_finite() && n >= 0.0, "a number, 0 or more")?;
     Ok(rule)
-}
-
-/// At most 80 characters of `text`, for messages.
-fn cut(text: &str) -> String {
-    match text.char_indices().nth(80) {
-        Some((end, _)) => format!("{}...", &text[..end]),
-        None => text.to_owned(),
-    }
-}
-
-/// Levenshtein distance, for "did you mean" hints on short keys.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -245,7 +218,7 @@ mod tests {
         let cases = [
             (
                 r#"[{"sevice": "a"}]"#,
-                "rule 0 `{\"sevice\":\"a\"}`: unknown key `sevice`; did you mean `service`? (known: service, name, sample_rate, max_per_second)",
+                "rule 0 `{\"sevice\":\"a\"}`: unknown key `sevice`: did you mean `service`? (expected `service`, `name`, `sample_rate` or `max_per_second`)",
             ),
             (
                 r#"[{}, {"sample_rate": 2}]"#,

@@ -179,18 +179,29 @@ fn check_key(key: &str) -> Result<(), String> {
                     trace rules are limited by DD_TRACE_RATE_LIMIT"
             .to_owned());
     }
-    let expected = "expected `sample_rate`, `service`, `name`, `resource` or `tags`";
+    Err(unknown_key(key, &KEYS))
+}
+
+/// The message for a key that is not one of `known`: the closest known key when one is close
+/// (a misspelt `"sevice"` must not silently match everything), and the list of known keys.
+pub(super) fn unknown_key(key: &str, known: &[&str]) -> String {
+    let quoted: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+    let expected = match quoted.split_last() {
+        Some((last, [])) => format!("expected {last}"),
+        Some((last, rest)) => format!("expected {} or {last}", rest.join(", ")),
+        None => "no key is expected".to_owned(),
+    };
     let lower = key.to_ascii_lowercase();
-    let closest = KEYS
+    let closest = known
         .iter()
         .map(|candidate| (strsim::damerau_levenshtein(&lower, candidate), *candidate))
         .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
         .min_by_key(|(distance, _)| *distance);
     let key = super::error::shorten(key);
-    Err(match closest {
+    match closest {
         Some((_, close)) => format!("unknown key `{key}`: did you mean `{close}`? ({expected})"),
         None => format!("unknown key `{key}`: {expected}"),
-    })
+    }
 }
 
 fn json_kind(value: &Json) -> &'static str {
