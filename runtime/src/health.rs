@@ -44,7 +44,8 @@ pub struct DestinationStats {
 ///
 /// Over UDP (DogStatsD's default), a datagram is sent once the socket takes it: an Agent that
 /// is down is only noticed when the system reports it (a refused port on the same host, on the
-/// next send). Spans the batch queue drops when full are reported by OpenTelemetry's SDK itself.
+/// next send). A span that finds the OTLP export queue full (`OTEL_BSP_MAX_QUEUE_SIZE`) is
+/// counted as dropped at once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExportStats {

@@ -119,6 +119,11 @@ pub const OTEL_TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
 /// Where metrics go: `dogstatsd`, `otlp`, `console` or `none`. Default: `dogstatsd`, which the
 /// Datadog Agent receives out of the box.
 pub const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
+/// Most finished spans waiting for the OTLP span exporter (OpenTelemetry's batch processor
+/// queue). A span that finds the queue full is dropped and counted in
+/// [`Guard::stats`](crate::Guard::stats) (`spans.dropped`), with a rate-limited warning. A
+/// positive integer. Default: `2048`.
+pub const OTEL_BSP_MAX_QUEUE_SIZE: &str = "OTEL_BSP_MAX_QUEUE_SIZE";
 
 /// Which detectors scrub what the crate sends (see [`Redaction::apply_switch`](crate::Redaction::apply_switch)):
 /// comma-separated entries applied to the detectors already on: `kv_secrets,bearer` adds,

@@ -96,6 +96,8 @@ pub(crate) struct Resolved {
     pub(crate) redaction: crate::redact::Redaction,
     /// Runtime metrics on (`DD_RUNTIME_METRICS_ENABLED`).
     pub(crate) runtime_metrics: bool,
+    /// Most finished spans waiting for the OTLP span exporter (`OTEL_BSP_MAX_QUEUE_SIZE`).
+    pub(crate) span_queue_size: usize,
     pub(crate) flush_interval: Duration,
     pub(crate) shutdown_timeout: Duration,
     /// Whether the environment or the code names an Agent, a collector or an address; when
@@ -172,6 +174,7 @@ pub(crate) fn resolve(
             (None, None) => false,
         },
         redaction: resolve_redaction(code, source)?,
+        span_queue_size: resolve_span_queue_size(source)?,
         flush_interval,
         shutdown_timeout,
         destination_configured: agent_configured(source)
@@ -488,6 +491,20 @@ fn resolve_sampling_rules(code: &CodeSettings, source: &dyn EnvSource) -> Result
     match env::read(source, env::DD_TRACE_SAMPLING_RULES) {
         None => Ok(Vec::new()),
         Some(value) => parse_rules(&value).map_err(|reason| invalid_env(env::DD_TRACE_SAMPLING_RULES, &value, reason)),
+    }
+}
+
+/// OpenTelemetry's default queue of the batch span processor.
+const DEFAULT_SPAN_QUEUE_SIZE: usize = 2048;
+
+fn resolve_span_queue_size(source: &dyn EnvSource) -> Result<usize, InitError> {
+    match env::read(source, env::OTEL_BSP_MAX_QUEUE_SIZE) {
+        None => Ok(DEFAULT_SPAN_QUEUE_SIZE),
+        Some(value) => {
+            value.trim().parse::<usize>().ok().filter(|size| *size > 0).ok_or_else(|| {
+                invalid_env(env::OTEL_BSP_MAX_QUEUE_SIZE, &value, "expected a number of spans, 1 or more")
+            })
+        }
     }
 }
 

@@ -86,6 +86,13 @@ fn bad_values_name_the_variable_and_the_value() {
     assert!(error_of(&[("OTEL_RESOURCE_ATTRIBUTES", "team")]).contains("entry `team` is not `key=value`"));
     assert!(error_of(&[("DD_TAGS", "team:a,:::")]).contains("entry `:::`"));
     assert!(error_of(&[("OTEL_EXPORTER_OTLP_HEADERS", "api-key")]).contains("OTEL_EXPORTER_OTLP_HEADERS"));
+    assert_eq!(
+        error_of(&[("OTEL_BSP_MAX_QUEUE_SIZE", "0")]),
+        r#"invalid value "0" for OTEL_BSP_MAX_QUEUE_SIZE: expected a number of spans, 1 or more"#
+    );
+    assert!(error_of(&[("OTEL_BSP_MAX_QUEUE_SIZE", "lots")]).contains("OTEL_BSP_MAX_QUEUE_SIZE"));
+    assert_eq!(resolved(&[("OTEL_BSP_MAX_QUEUE_SIZE", "100")]).unwrap().span_queue_size, 100);
+    assert_eq!(resolved(&[]).unwrap().span_queue_size, 2048);
 }
 
 #[test]

@@ -74,7 +74,7 @@ pub(super) fn start(
                 let exporter = otlp.span_exporter(&config.otlp_traces)?;
                 let destination = Destination::new("spans", traces_destination(&config), hint.clone());
                 health.spans = Some(Arc::clone(&destination));
-                SpanExport::Processor(AddedProcessor::exporter(trace::Counted::new(exporter, destination)))
+                SpanExport::Processor(AddedProcessor::counted(exporter, destination, config.span_queue_size))
             }
             #[cfg(not(feature = "otlp"))]
             {

@@ -61,6 +61,87 @@ impl AddedProcessor {
     pub(crate) fn processor<P: SpanProcessor + 'static>(processor: P) -> Self {
         Self(Box::new(processor))
     }
+
+    /// A batch processor around `exporter` whose queue of `queue_size` spans never overflows
+    /// unseen: a span that would not fit is dropped here and counted in `destination`, and every
+    /// export is counted there too.
+    #[cfg(feature = "otlp")]
+    pub(crate) fn counted<E: SpanExporter + 'static>(
+        exporter: E,
+        destination: std::sync::Arc<crate::health::Destination>,
+        queue_size: usize,
+    ) -> Self {
+        let queued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let exporter = Counted {
+            inner: exporter,
+            destination: std::sync::Arc::clone(&destination),
+            queued: Some(std::sync::Arc::clone(&queued)),
+        };
+        let config = opentelemetry_sdk::trace::BatchConfigBuilder::default().with_max_queue_size(queue_size).build();
+        let batch = BatchSpanProcessor::builder(exporter).with_batch_config(config).build();
+        Self(Box::new(Bounded { inner: batch, queued, capacity: queue_size, destination }))
+    }
+}
+
+/// A batch processor with a gate in front of its queue.
+///
+/// OpenTelemetry's batch processor drops a span that finds its queue full and only logs the
+/// first such drop. The gate counts the spans between the application and the exporter: one
+/// more when a span is handed over, fewer when the exporter takes a batch. While that count is
+/// below the queue's capacity the queue has room (it holds at most that many), so the batch
+/// processor never drops; at capacity the gate drops the span itself and counts it.
+#[cfg(feature = "otlp")]
+#[derive(Debug)]
+struct Bounded {
+    inner: BatchSpanProcessor,
+    queued: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    capacity: usize,
+    destination: std::sync::Arc<crate::health::Destination>,
+}
+
+#[cfg(feature = "otlp")]
+impl SpanProcessor for Bounded {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.inner.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: opentelemetry_sdk::trace::SpanData) {
+        use std::sync::atomic::Ordering;
+        if self.queued.fetch_add(1, Ordering::AcqRel) >= self.capacity {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            self.destination.dropped(1, "queue full", &QueueFull(self.capacity));
+            return;
+        }
+        self.inner.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: std::time::Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+/// Why a span was dropped at the gate.
+#[cfg(feature = "otlp")]
+struct QueueFull(usize);
+
+#[cfg(feature = "otlp")]
+impl std::fmt::Display for QueueFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} spans were already waiting for the exporter (OTEL_BSP_MAX_QUEUE_SIZE); spans end faster than they \
+             can be sent",
+            self.0
+        )
+    }
 }
 
 impl SpanProcessor for AddedProcessor {
@@ -92,19 +173,22 @@ impl SpanProcessor for AddedProcessor {
 pub(crate) struct Counted<E> {
     inner: E,
     destination: std::sync::Arc<crate::health::Destination>,
-}
-
-#[cfg(feature = "otlp")]
-impl<E> Counted<E> {
-    pub(crate) fn new(inner: E, destination: std::sync::Arc<crate::health::Destination>) -> Self {
-        Self { inner, destination }
-    }
+    /// The gate's count of spans on their way to this exporter, when there is a gate.
+    queued: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 #[cfg(feature = "otlp")]
 impl<E: SpanExporter> SpanExporter for Counted<E> {
     async fn export(&self, batch: Vec<opentelemetry_sdk::trace::SpanData>) -> OTelSdkResult {
         let spans = batch.len() as u64;
+        if let Some(queued) = &self.queued {
+            // Saturating: a miscount must never close the gate for good.
+            let taken = batch.len();
+            let _ =
+                queued.fetch_update(std::sync::atomic::Ordering::AcqRel, std::sync::atomic::Ordering::Acquire, |n| {
+                    Some(n.saturating_sub(taken))
+                });
+        }
         let result = self.inner.export(batch).await;
         match &result {
             Ok(()) => self.destination.sent(spans),
@@ -201,4 +285,68 @@ pub(crate) fn provider(config: &Resolved, export: SpanExport, added: Vec<AddedPr
     }
     let propagator = DdPropagator::new(config.propagation_extract.clone(), config.propagation_inject.clone());
     Traces { provider: Some(builder.build()), propagator: Some(Box::new(propagator)) }
+}
+
+#[cfg(all(test, feature = "otlp"))]
+mod tests {
+    use std::sync::mpsc;
+    use std::sync::{Arc, Mutex};
+
+    use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
+    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+
+    use super::AddedProcessor;
+    use crate::health::{Destination, DestinationStats};
+
+    /// An exporter that tells when an export starts and finishes it only when told to.
+    #[derive(Debug)]
+    struct Stalled {
+        started: mpsc::Sender<usize>,
+        release: Mutex<mpsc::Receiver<()>>,
+    }
+
+    impl SpanExporter for Stalled {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            let _ = self.started.send(batch.len());
+            let _ = self.release.lock().unwrap().recv();
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn spans_that_find_the_queue_full_are_counted_as_dropped_and_the_rest_are_sent() {
+        let (started, exports) = mpsc::channel();
+        let (release, released) = mpsc::channel();
+        let destination = Destination::new("spans", "test".into(), None);
+        let exporter = Stalled { started, release: Mutex::new(released) };
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(AddedProcessor::counted(exporter, Arc::clone(&destination), 4))
+            .build();
+        let tracer = provider.tracer("test");
+        // Four spans fill a batch: the exporter takes them and stalls.
+        for _ in 0..4 {
+            tracer.start("first").end();
+        }
+        assert_eq!(exports.recv().unwrap(), 4);
+        // Four more fit in the queue; the six after them do not.
+        for _ in 0..10 {
+            tracer.start("second").end();
+        }
+        assert_eq!(destination.stats(), DestinationStats { sent: 0, dropped: 6, failed: 0 });
+        // From here on exports go through: one release for each there can be.
+        for _ in 0..16 {
+            release.send(()).unwrap();
+        }
+        provider.force_flush().unwrap();
+        assert_eq!(exports.try_iter().sum::<usize>(), 4);
+        assert_eq!(destination.stats(), DestinationStats { sent: 8, dropped: 6, failed: 0 });
+        // The gate opened again once the exporter took the queued spans.
+        for _ in 0..4 {
+            tracer.start("third").end();
+        }
+        provider.force_flush().unwrap();
+        drop(provider);
+        assert_eq!(destination.stats(), DestinationStats { sent: 12, dropped: 6, failed: 0 });
+    }
 }
