@@ -54,6 +54,8 @@ pub struct ExportStats {
     pub spans: DestinationStats,
     /// Metric points, through the metrics exporter (DogStatsD, OTLP, console).
     pub metrics: DestinationStats,
+    /// Profiles, through continuous profiling (feature `profiling`); zero when it is off.
+    pub profiles: DestinationStats,
 }
 
 /// Time between two warnings about one destination, once each kind of failure was reported.
@@ -128,6 +130,11 @@ impl Destination {
             dropped: self.dropped.load(Relaxed),
             failed: self.failed.load(Relaxed),
         }
+    }
+
+    /// Where it is, as its warnings say.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
     }
 
     /// Items lost so far (dropped or failed).

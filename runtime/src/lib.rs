@@ -72,6 +72,8 @@ pub mod metrics;
 #[cfg(feature = "otlp")]
 mod otlp;
 mod per_call;
+#[cfg(feature = "profiling")]
+pub mod profiling;
 mod redact;
 mod registry;
 pub mod slo;

@@ -77,6 +77,14 @@ pub const DD_SPAN_SAMPLING_RULES_FILE: &str = "DD_SPAN_SAMPLING_RULES_FILE";
 /// as `runtime.rust.*` gauges tagged `runtime-id` (feature `runtime-metrics`, on by default).
 /// Default: `false`.
 pub const DD_RUNTIME_METRICS_ENABLED: &str = "DD_RUNTIME_METRICS_ENABLED";
+/// `true` turns continuous profiling on: CPU samples of every thread, uploaded as a pprof
+/// profile to the trace Agent (`/profiling/v1/input`) every `DD_PROFILING_UPLOAD_PERIOD`
+/// (feature `profiling`; without it, a warning and no profiles). Default: `false`.
+pub const DD_PROFILING_ENABLED: &str = "DD_PROFILING_ENABLED";
+/// Seconds covered by one uploaded profile, a whole number from 1 to 3600. Default: `60`.
+pub const DD_PROFILING_UPLOAD_PERIOD: &str = "DD_PROFILING_UPLOAD_PERIOD";
+/// CPU samples per second of CPU time the profiler takes, from 1 to 1000. Default: `99`.
+pub const DD_INSTRUMENT_PROFILING_HZ: &str = "DD_INSTRUMENT_PROFILING_HZ";
 /// Container or pod id, sent as tag `dd.internal.entity_id` on DogStatsD metrics so the Agent
 /// can attach container tags. Default: none.
 pub const DD_ENTITY_ID: &str = "DD_ENTITY_ID";

@@ -36,6 +36,7 @@ pub use service::ServiceInfo;
 pub(crate) use env::EnvSource;
 pub(crate) use keep::KeepSettings;
 pub(crate) use resolve::OtlpTarget;
+pub(crate) use resolve::ProfilingSettings;
 pub(crate) use resolve::{CodeSettings, Resolved, resolve};
 #[cfg(test)]
 pub(crate) use sampling_rule::DEFAULT_RATE_LIMIT;

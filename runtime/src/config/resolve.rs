@@ -58,6 +58,9 @@ pub(crate) struct CodeSettings {
     pub(crate) span_sampling_rules: Vec<super::SpanSamplingRule>,
     pub(crate) redaction: Option<crate::redact::Redaction>,
     pub(crate) runtime_metrics: Option<bool>,
+    pub(crate) profiling: Option<bool>,
+    pub(crate) profiling_hz: Option<u32>,
+    pub(crate) profiling_period: Option<Duration>,
 }
 
 /// Everything `init` needs, resolved.
@@ -98,6 +101,8 @@ pub(crate) struct Resolved {
     pub(crate) runtime_metrics: bool,
     /// Most finished spans waiting for the OTLP span exporter (`OTEL_BSP_MAX_QUEUE_SIZE`).
     pub(crate) span_queue_size: usize,
+    /// Continuous profiling (`DD_PROFILING_ENABLED`), when on.
+    pub(crate) profiling: Option<ProfilingSettings>,
     pub(crate) flush_interval: Duration,
     pub(crate) shutdown_timeout: Duration,
     /// Whether the environment or the code names an Agent, a collector or an address; when
@@ -167,6 +172,7 @@ pub(crate) fn resolve(
             (None, Some(value)) => parse_bool(env::DD_RUNTIME_METRICS_ENABLED, &value)?,
             (None, None) => false,
         },
+        profiling: resolve_profiling(code, source)?,
         keep: super::keep::resolve_keep(code.keep_errors, code.keep_slow, &code.span_sampling_rules, source)?,
         health_metrics: match (code.health_metrics, env::read(source, env::DD_INSTRUMENT_HEALTH_METRICS)) {
             (Some(enabled), _) => enabled,
@@ -568,6 +574,70 @@ fn resolve_propagation(
 }
 
 /// `DD_TRACE_AGENT_URL`, else `DD_AGENT_HOST` + `DD_TRACE_AGENT_PORT` when either is set.
+/// What continuous profiling runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "profiling"), allow(dead_code, reason = "read by the profiler only"))]
+pub(crate) struct ProfilingSettings {
+    /// CPU samples per second of CPU time.
+    pub(crate) hz: u32,
+    /// Time covered by one uploaded profile.
+    pub(crate) period: Duration,
+}
+
+/// Default CPU samples per second: 99, not 100, so sampling does not run in lockstep with
+/// timers of the application.
+pub(crate) const DEFAULT_PROFILING_HZ: u32 = 99;
+/// Default time covered by one profile (what Datadog's tracers use).
+pub(crate) const DEFAULT_PROFILING_PERIOD: Duration = Duration::from_mins(1);
+
+/// `DD_PROFILING_ENABLED`, `DD_INSTRUMENT_PROFILING_HZ`, `DD_PROFILING_UPLOAD_PERIOD`; the
+/// numbers are checked even when profiling is off, so a typo shows before it matters.
+fn resolve_profiling(code: &CodeSettings, source: &dyn EnvSource) -> Result<Option<ProfilingSettings>, InitError> {
+    let enabled = match (code.profiling, env::read(source, env::DD_PROFILING_ENABLED)) {
+        (Some(enabled), _) => enabled,
+        (None, Some(value)) => parse_bool(env::DD_PROFILING_ENABLED, &value)?,
+        (None, None) => false,
+    };
+    let hz = match (code.profiling_hz, env::read(source, env::DD_INSTRUMENT_PROFILING_HZ)) {
+        (Some(hz), _) if (1..=1000).contains(&hz) => hz,
+        (Some(hz), _) => {
+            return Err(invalid_setting("profiling_hz", &hz.to_string(), "expected 1 to 1000 samples per second"));
+        }
+        (None, Some(value)) => value.parse::<u32>().ok().filter(|hz| (1..=1000).contains(hz)).ok_or_else(|| {
+            invalid_env(
+                env::DD_INSTRUMENT_PROFILING_HZ,
+                &value,
+                "expected a whole number of samples per second from 1 to 1000, like 99",
+            )
+        })?,
+        (None, None) => DEFAULT_PROFILING_HZ,
+    };
+    let period = match (code.profiling_period, env::read(source, env::DD_PROFILING_UPLOAD_PERIOD)) {
+        (Some(period), _) if !period.is_zero() && period <= Duration::from_hours(1) => period,
+        (Some(period), _) => {
+            return Err(invalid_setting(
+                "profiling_upload_period",
+                &format!("{period:?}"),
+                "expected more than zero and at most an hour",
+            ));
+        }
+        (None, Some(value)) => value
+            .parse::<u64>()
+            .ok()
+            .filter(|seconds| (1..=3600).contains(seconds))
+            .map(Duration::from_secs)
+            .ok_or_else(|| {
+                invalid_env(
+                    env::DD_PROFILING_UPLOAD_PERIOD,
+                    &value,
+                    "expected a whole number of seconds from 1 to 3600, like 60",
+                )
+            })?,
+        (None, None) => DEFAULT_PROFILING_PERIOD,
+    };
+    Ok(enabled.then_some(ProfilingSettings { hz, period }))
+}
+
 fn resolve_trace_agent_url(code: &CodeSettings, source: &dyn EnvSource) -> Result<Option<String>, InitError> {
     let check = |url: &str| -> Result<(), String> {
         if let Some(path) = url.strip_prefix("unix://") {

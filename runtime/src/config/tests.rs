@@ -497,3 +497,46 @@ fn the_external_env_is_read_and_kept_to_what_a_field_can_hold() {
     assert_eq!(config.service.external_env.as_deref(), Some("it-false,cn-app,pu-3f1cx"));
     assert_eq!(resolved(&[]).unwrap().service.external_env, None);
 }
+
+#[test]
+fn profiling_is_off_by_default_and_its_numbers_are_checked() {
+    use super::resolve::ProfilingSettings;
+
+    assert_eq!(resolved(&[]).unwrap().profiling, None);
+    assert_eq!(
+        resolved(&[("DD_PROFILING_ENABLED", "true")]).unwrap().profiling,
+        Some(ProfilingSettings { hz: 99, period: Duration::from_mins(1) })
+    );
+    assert_eq!(
+        resolved(&[
+            ("DD_PROFILING_ENABLED", "1"),
+            ("DD_INSTRUMENT_PROFILING_HZ", "250"),
+            ("DD_PROFILING_UPLOAD_PERIOD", "15")
+        ])
+        .unwrap()
+        .profiling,
+        Some(ProfilingSettings { hz: 250, period: Duration::from_secs(15) })
+    );
+    let code = CodeSettings {
+        profiling: Some(true),
+        profiling_hz: Some(10),
+        profiling_period: Some(Duration::from_millis(500)),
+        ..CodeSettings::default()
+    };
+    let config = resolve(&code, &env(&[("DD_PROFILING_ENABLED", "false")]), Duration::ZERO, Duration::ZERO).unwrap();
+    assert_eq!(config.profiling, Some(ProfilingSettings { hz: 10, period: Duration::from_millis(500) }));
+
+    assert_eq!(
+        error_of(&[("DD_PROFILING_ENABLED", "yes please")]),
+        "invalid value \"yes please\" for DD_PROFILING_ENABLED: expected `true` or `false`"
+    );
+    assert_eq!(
+        error_of(&[("DD_INSTRUMENT_PROFILING_HZ", "0")]),
+        "invalid value \"0\" for DD_INSTRUMENT_PROFILING_HZ: expected a whole number of samples per second from 1 to \
+         1000, like 99"
+    );
+    assert_eq!(
+        error_of(&[("DD_PROFILING_UPLOAD_PERIOD", "1m")]),
+        "invalid value \"1m\" for DD_PROFILING_UPLOAD_PERIOD: expected a whole number of seconds from 1 to 3600, like 60"
+    );
+}

@@ -217,6 +217,33 @@ impl Builder {
         self
     }
 
+    /// Continuous profiling: CPU samples of every thread, uploaded every minute as a pprof
+    /// profile to the Datadog Agent, and flushed when the guard drops (see
+    /// [`profiling`](crate::profiling)); `DD_PROFILING_ENABLED`. Needs the `profiling` feature:
+    /// without it, turning profiling on logs a warning and nothing else happens.
+    ///
+    /// ```
+    /// let _telemetry = dd_instrument::builder().profiling(true);
+    /// ```
+    pub fn profiling(mut self, enabled: bool) -> Self {
+        self.code.profiling = Some(enabled);
+        self
+    }
+
+    /// CPU samples per second of CPU time the profiler takes, from 1 to 1000; a value outside
+    /// is an [`InitError`]. Default: `DD_INSTRUMENT_PROFILING_HZ`, else 99.
+    pub fn profiling_hz(mut self, hz: u32) -> Self {
+        self.code.profiling_hz = Some(hz);
+        self
+    }
+
+    /// Time covered by one uploaded profile, more than zero and at most an hour. Default:
+    /// `DD_PROFILING_UPLOAD_PERIOD` (seconds), else 60 s.
+    pub fn profiling_upload_period(mut self, period: Duration) -> Self {
+        self.code.profiling_period = Some(period);
+        self
+    }
+
     /// Most traces per second kept by sampling rules and the sample rate. Default: 100.
     pub fn rate_limit(mut self, traces_per_second: f64) -> Self {
         self.code.rate_limit = Some(traces_per_second);

@@ -56,6 +56,8 @@ pub struct Guard {
 pub(super) struct Health {
     pub(super) spans: Option<Arc<Destination>>,
     pub(super) metrics: Option<Arc<Destination>>,
+    /// Continuous profiling, when it runs.
+    pub(super) profiles: Option<Arc<Destination>>,
 }
 
 impl Health {
@@ -66,12 +68,12 @@ impl Health {
 
     fn stats(&self) -> ExportStats {
         let of = |destination: &Option<Arc<Destination>>| destination.as_ref().map(|d| d.stats()).unwrap_or_default();
-        ExportStats { spans: of(&self.spans), metrics: of(&self.metrics) }
+        ExportStats { spans: of(&self.spans), metrics: of(&self.metrics), profiles: of(&self.profiles) }
     }
 
     /// Items lost so far, over every destination.
     fn lost(&self) -> u64 {
-        [&self.spans, &self.metrics].into_iter().flatten().map(|d| d.lost()).sum()
+        [&self.spans, &self.metrics, &self.profiles].into_iter().flatten().map(|d| d.lost()).sum()
     }
 }
 
@@ -133,6 +135,9 @@ impl Guard {
             let _ = write!(line, ", version `{version}`");
         }
         let _ = write!(line, "; traces to {traces}; metrics to {metrics}");
+        if let Some(profiles) = &self.health.profiles {
+            let _ = write!(line, "; profiles to {}", profiles.name());
+        }
         let local = matches!(config.traces, TracesExporter::Otlp | TracesExporter::Datadog)
             || config.metrics == MetricsExporter::DogStatsd
             || config.metrics == MetricsExporter::Otlp;
@@ -247,6 +252,11 @@ impl Drop for Guard {
         // black-holed spans cannot take it all; nothing waits past the deadline.
         let timeout = self.config.shutdown_timeout;
         let deadline = Instant::now() + timeout;
+        // The profiler cuts and sends its last profile meanwhile, on its own threads.
+        #[cfg(feature = "profiling")]
+        if self.health.profiles.is_some() {
+            crate::profiling::begin_stop(deadline);
+        }
         let reserve = if inner.metrics.is_some() { (timeout / 4).min(METRICS_RESERVE) } else { Duration::ZERO };
         if let Some(provider) = inner.tracer_provider {
             let _ = provider.shutdown_with_timeout(timeout.saturating_sub(reserve));
@@ -255,6 +265,10 @@ impl Drop for Guard {
             metrics.shutdown(deadline.saturating_duration_since(Instant::now()));
             #[cfg(feature = "runtime-metrics")]
             crate::metrics::runtime_metrics::uninstall();
+        }
+        #[cfg(feature = "profiling")]
+        if self.health.profiles.is_some() {
+            crate::profiling::finish_stop(deadline);
         }
         // Then the OTLP transport, last: its runtime carried the exports above.
         #[cfg(feature = "otlp")]

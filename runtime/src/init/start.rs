@@ -121,6 +121,9 @@ pub(super) fn start(
     if config.runtime_metrics {
         start_runtime_metrics(metrics.is_some());
     }
+    if let Some(settings) = config.profiling {
+        health.profiles = start_profiling(settings, &config, hint);
+    }
     #[cfg(feature = "otlp")]
     let guard = Guard::new(config, traces.provider, metrics, health, otlp);
     #[cfg(not(feature = "otlp"))]
@@ -141,4 +144,36 @@ fn start_runtime_metrics(exported: bool) {
         target: "dd_instrument",
         "DD_RUNTIME_METRICS_ENABLED needs the `runtime-metrics` feature of dd-instrument: no runtime metrics are sent"
     );
+}
+
+/// Starts continuous profiling; `None` (and a warning) when it cannot run.
+#[cfg(feature = "profiling")]
+fn start_profiling(
+    settings: crate::config::ProfilingSettings,
+    config: &Resolved,
+    hint: Option<String>,
+) -> Option<Arc<Destination>> {
+    let agent = config.trace_agent_url.clone().unwrap_or_else(crate::profiling::Target::default_agent);
+    let destination = Destination::new("profiles", crate::profiling::Target::of_agent(&agent).describe(), hint);
+    match crate::profiling::start(settings, &config.service, &agent, Arc::clone(&destination)) {
+        Ok(()) => Some(destination),
+        Err(reason) => {
+            tracing::warn!(target: "dd_instrument", "profiling is on but cannot run: {reason}; no profiles are sent");
+            None
+        }
+    }
+}
+
+/// Without the `profiling` feature: says so once (a platform may set `DD_PROFILING_ENABLED` for
+/// every service), and runs on.
+#[cfg(not(feature = "profiling"))]
+fn start_profiling(_: crate::config::ProfilingSettings, _: &Resolved, _: Option<String>) -> Option<Arc<Destination>> {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        tracing::warn!(
+            target: "dd_instrument",
+            "DD_PROFILING_ENABLED needs the `profiling` feature of dd-instrument: no profiles are sent"
+        );
+    }
+    None
 }

@@ -60,6 +60,9 @@ mod layer;
 mod tests;
 mod timestamp;
 
+#[cfg(feature = "profiling")]
+pub(crate) use timestamp::push_timestamp;
+
 pub use layer::{JsonLayer, json_layer};
 
 /// The keys [`JsonLayer`] writes itself. An event field with one of these names is written as

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `time` as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds truncated).
-pub(super) fn push_timestamp(out: &mut Vec<u8>, time: SystemTime) {
+pub(crate) fn push_timestamp(out: &mut Vec<u8>, time: SystemTime) {
     // Whole seconds and milliseconds since the epoch, rounded down (also before 1970).
     let (secs, millis) = match time.duration_since(UNIX_EPOCH) {
         Ok(after) => (i64::try_from(after.as_secs()).unwrap_or(i64::MAX), after.subsec_millis()),
