@@ -219,7 +219,7 @@ impl Builder {
 
     /// Continuous profiling: CPU samples of every thread, uploaded every minute as a pprof
     /// profile to the Datadog Agent, and flushed when the guard drops (see
-    /// [`profiling`](crate::profiling)); `DD_PROFILING_ENABLED`. Needs the `profiling` feature:
+    /// the `profiling` module); `DD_PROFILING_ENABLED`. Needs the `profiling` feature:
     /// without it, turning profiling on logs a warning and nothing else happens.
     ///
     /// ```
