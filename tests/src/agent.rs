@@ -89,6 +89,14 @@ impl TestAgent {
         }
     }
 
+    /// Client-side trace stats received in the default session (`/v0.6/stats` payloads, as the
+    /// agent decodes them: `{"Stats": [{"Start", "Duration", "Stats": [{"Service", "Name",
+    /// "Resource", "Hits", "TopLevelHits", "Errors", ...}]}], ...}`).
+    pub fn native_stats(&self) -> Vec<Value> {
+        let stats = Self::get(&format!("{}/test/session/stats", self.url));
+        serde_json::from_value(stats).expect("a list of stats payloads")
+    }
+
     /// Trace-check failures the agent recorded (empty when every check passed).
     pub fn trace_check_failures(&self) -> String {
         let url = format!("{}/test/trace_check/failures", self.url);
