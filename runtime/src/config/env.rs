@@ -101,6 +101,10 @@ pub const DD_HOSTNAME: &str = "DD_HOSTNAME";
 /// counts are left out). The same counters are read in code with `Guard::stats`. Default:
 /// `false`.
 pub const DD_INSTRUMENT_HEALTH_METRICS: &str = "DD_INSTRUMENT_HEALTH_METRICS";
+/// `false` keeps `init` from installing its global OpenTelemetry `MeterProvider` (feature
+/// `otel-metrics`), for an application that installs its own. Default: `true` (installed when a
+/// metrics exporter runs).
+pub const DD_INSTRUMENT_OTEL_METRICS: &str = "DD_INSTRUMENT_OTEL_METRICS";
 /// Service name, when `DD_SERVICE` is unset.
 pub const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
 /// Resource attributes: `key=value` pairs separated by commas, values percent-encoded.

@@ -61,6 +61,7 @@ pub(crate) struct CodeSettings {
     pub(crate) profiling: Option<bool>,
     pub(crate) profiling_hz: Option<u32>,
     pub(crate) profiling_period: Option<Duration>,
+    pub(crate) otel_metrics: Option<bool>,
 }
 
 /// Everything `init` needs, resolved.
@@ -103,6 +104,8 @@ pub(crate) struct Resolved {
     pub(crate) span_queue_size: usize,
     /// Continuous profiling (`DD_PROFILING_ENABLED`), when on.
     pub(crate) profiling: Option<ProfilingSettings>,
+    /// The global OpenTelemetry meter provider on (`DD_INSTRUMENT_OTEL_METRICS`).
+    pub(crate) otel_metrics: bool,
     pub(crate) flush_interval: Duration,
     pub(crate) shutdown_timeout: Duration,
     /// Whether the environment or the code names an Agent, a collector or an address; when
@@ -173,6 +176,11 @@ pub(crate) fn resolve(
             (None, None) => false,
         },
         profiling: resolve_profiling(code, source)?,
+        otel_metrics: match (code.otel_metrics, env::read(source, env::DD_INSTRUMENT_OTEL_METRICS)) {
+            (Some(enabled), _) => enabled,
+            (None, Some(value)) => parse_bool(env::DD_INSTRUMENT_OTEL_METRICS, &value)?,
+            (None, None) => true,
+        },
         keep: super::keep::resolve_keep(code.keep_errors, code.keep_slow, &code.span_sampling_rules, source)?,
         health_metrics: match (code.health_metrics, env::read(source, env::DD_INSTRUMENT_HEALTH_METRICS)) {
             (Some(enabled), _) => enabled,

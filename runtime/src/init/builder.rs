@@ -244,6 +244,21 @@ impl Builder {
         self
     }
 
+    /// Whether [`init`](Self::init) and [`build`](Self::build) install a global OpenTelemetry
+    /// `MeterProvider` exporting `opentelemetry::global::meter(..)` instruments through the
+    /// metrics exporter (feature `otel-metrics`, on by default; see
+    /// [`metrics`](crate::metrics#opentelemetry-instruments)). Turn it off when the application
+    /// installs its own provider. Default: `DD_INSTRUMENT_OTEL_METRICS`, else `true` (installed
+    /// when a metrics exporter runs).
+    ///
+    /// ```
+    /// let _telemetry = dd_instrument::builder().otel_metrics(false);
+    /// ```
+    pub fn otel_metrics(mut self, enabled: bool) -> Self {
+        self.code.otel_metrics = Some(enabled);
+        self
+    }
+
     /// Most traces per second kept by sampling rules and the sample rate. Default: 100.
     pub fn rate_limit(mut self, traces_per_second: f64) -> Self {
         self.code.rate_limit = Some(traces_per_second);
@@ -339,6 +354,7 @@ impl Builder {
     pub fn build(self) -> Result<Guard, InitError> {
         let (guard, propagator, redaction) = self.start()?;
         install_propagator(propagator);
+        guard.install_globals();
         crate::redact::install(redaction);
         guard.announce();
         Ok(guard)
@@ -398,6 +414,7 @@ impl Builder {
             .try_init()
             .map_err(|_| InitError::SubscriberAlreadySet)?;
         install_propagator(propagator);
+        guard.install_globals();
         crate::redact::install(redaction);
         guard.announce();
         Ok(guard)

@@ -150,6 +150,14 @@ impl Guard {
         line
     }
 
+    /// Installs what the guard runs that belongs in OpenTelemetry's globals (the meter
+    /// provider), once `init` or `build` succeeded.
+    pub(super) fn install_globals(&self) {
+        if let Some(metrics) = self.inner.as_ref().and_then(|inner| inner.metrics.as_ref()) {
+            metrics.install_otel_global();
+        }
+    }
+
     /// Whether `init` logs JSON lines with trace ids (`DD_LOGS_INJECTION`).
     pub(super) fn logs_injection(&self) -> bool {
         self.config.logs_injection

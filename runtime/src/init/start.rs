@@ -118,6 +118,15 @@ pub(super) fn start(
         }
         None => None,
     };
+    // The OpenTelemetry meter provider, read by the pipeline's flusher (installed globally by
+    // the builder once everything started).
+    #[cfg(feature = "otel-metrics")]
+    let metrics = metrics.map(|mut pipeline| {
+        if config.otel_metrics {
+            pipeline.start_otel(health.metrics.clone());
+        }
+        pipeline
+    });
     if config.runtime_metrics {
         start_runtime_metrics(metrics.is_some());
     }

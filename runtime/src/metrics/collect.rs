@@ -28,6 +28,8 @@ pub(crate) fn collect() -> Vec<Point> {
     super::instruments::collect(&mut points);
     #[cfg(feature = "runtime-metrics")]
     super::runtime_metrics::collect_into(&mut points);
+    #[cfg(feature = "otel-metrics")]
+    super::otel_bridge::collect_into(&mut points);
     let mut points = merge_duplicates(points);
     // Events and checks are not series: never merged, sent in the order they were queued.
     super::events::collect(&mut points);
@@ -97,6 +99,7 @@ fn merge_duplicates(points: Vec<Point>) -> Vec<Point> {
             }
             Some(&at) => match (&mut merged[at].value, point.value) {
                 (Value::Count(total), Value::Count(more)) => *total += more,
+                (Value::FloatCount(total), Value::FloatCount(more)) => *total += more,
                 (Value::Distribution(buckets), Value::Distribution(more)) => {
                     buckets.extend(more);
                     merge_buckets(buckets);

@@ -50,6 +50,9 @@ pub(crate) fn render(batch: &Batch, global_tags: &str) -> String {
             Value::Count(n) => {
                 let _ = writeln!(out, "count {n}");
             }
+            Value::FloatCount(n) => {
+                let _ = writeln!(out, "count {n}");
+            }
             Value::Distribution(buckets) => {
                 let values: Vec<(f64, u64)> = buckets.iter().map(|&(b, n)| (b.representative_ms(), n)).collect();
                 summarize(&mut out, &values, "ms");

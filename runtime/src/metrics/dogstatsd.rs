@@ -70,6 +70,7 @@ impl Encoder {
             let suffix = self.suffix(point);
             match &point.value {
                 Value::Count(n) => packer.push(&format!("{}:{n}|c{suffix}", point.name)),
+                Value::FloatCount(n) => packer.push(&format!("{}:{}|c{suffix}", point.name, format_value(*n))),
                 Value::Distribution(buckets) => {
                     let values = buckets.iter().map(|&(bucket, n)| (bucket.representative_ms(), n));
                     self.encode_distribution(&mut packer, point.name, values, &suffix);

@@ -30,6 +30,47 @@
 //!
 //! [`testing`](crate::testing) captures see what annotated functions count, not these handles:
 //! test them on the wire (a DogStatsD socket or an OTLP receiver), as this crate's own tests do.
+//!
+//! # OpenTelemetry instruments
+//!
+//! With the `otel-metrics` feature (on by default), [`init`](crate::init()) and
+//! [`Builder::build`](crate::Builder::build) install a global OpenTelemetry `MeterProvider`
+//! when a metrics exporter runs, so the instruments of `opentelemetry::global::meter(..)`, in
+//! the application and in its libraries, are sent by the same exporter, with the unified
+//! service tags. It is read at every flush (delta temporality) and shut down with the
+//! [`Guard`](crate::Guard), after its last flush. Make instruments after `init`: instruments
+//! made before come from the provider installed then.
+//!
+//! ```no_run
+//! use opentelemetry::KeyValue;
+//!
+//! let _telemetry = dd_instrument::init()?;
+//! let meter = opentelemetry::global::meter("shop");
+//! let orders = meter.u64_counter("shop.orders").build();
+//! let latency = meter.f64_histogram("shop.checkout.latency").with_unit("ms").build();
+//!
+//! orders.add(1, &[KeyValue::new("country", "fr")]);
+//! latency.record(12.5, &[KeyValue::new("route", "/cart")]);
+//! # Ok::<(), dd_instrument::InitError>(())
+//! ```
+//!
+//! | OpenTelemetry | DogStatsD | OTLP |
+//! |---|---|---|
+//! | `Counter`, `ObservableCounter` | count `c` (per flush) | monotonic delta sum |
+//! | `UpDownCounter`, `ObservableUpDownCounter` | gauge `g` (the level, every flush) | gauge |
+//! | `Gauge`, `ObservableGauge` | gauge `g` (when recorded or observed) | gauge |
+//! | `Histogram` | distribution `d` | delta histogram |
+//!
+//! Attributes become tags (normalized and redacted like every tag), sorted by key. Histograms
+//! are aggregated as exponential histograms whatever boundaries the instrument advises: the
+//! interval's minimum and maximum are sent as recorded, other values within about 1 %. Each
+//! instrument keeps 1000 attribute sets apart per flush interval (further ones share one series
+//! tagged `dd_instrument.tags_overflow:true`, with a warning); past 1000 metric names or 10 000
+//! points per flush, points are dropped and counted in [`Guard::stats`](crate::Guard::stats).
+//! Instrument scopes, descriptions and units are not sent.
+//!
+//! An application that installs its own `MeterProvider` turns this off with
+//! `DD_INSTRUMENT_OTEL_METRICS=false` or [`Builder::otel_metrics(false)`](crate::Builder::otel_metrics).
 
 // How it works (crate-internal):
 //
@@ -58,6 +99,8 @@ mod events;
 pub mod facade;
 mod flusher;
 mod instruments;
+#[cfg(feature = "otel-metrics")]
+pub(crate) mod otel_bridge;
 #[cfg(feature = "otlp")]
 pub(crate) mod otlp;
 mod pipeline;
@@ -83,6 +126,9 @@ use crate::per_call::histogram::Bucket;
 pub(crate) enum Value {
     /// Calls counted since the last flush.
     Count(u64),
+    /// What a floating-point counter (OpenTelemetry's `Counter<f64>`) added since the last flush.
+    #[cfg_attr(not(feature = "otel-metrics"), allow(dead_code))]
+    FloatCount(f64),
     /// Latencies since the last flush: buckets and how many calls fell in each.
     Distribution(Vec<(Bucket, u64)>),
     /// A level: a gauge's last value, an up-down counter's total.

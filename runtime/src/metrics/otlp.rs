@@ -89,6 +89,17 @@ pub(crate) fn request(resource: &Resource, batch: &Batch) -> ExportMetricsServic
                 aggregation_temporality: AggregationTemporality::Delta as i32,
                 is_monotonic: true,
             }),
+            Value::FloatCount(n) => metric::Data::Sum(Sum {
+                data_points: vec![NumberDataPoint {
+                    attributes,
+                    start_time_unix_nano: start,
+                    time_unix_nano: end,
+                    value: Some(number_data_point::Value::AsDouble(*n)),
+                    ..NumberDataPoint::default()
+                }],
+                aggregation_temporality: AggregationTemporality::Delta as i32,
+                is_monotonic: true,
+            }),
             Value::Distribution(buckets) => metric::Data::Histogram(Histogram {
                 data_points: vec![histogram_point(
                     buckets.iter().map(|&(bucket, n)| {

@@ -24,6 +24,9 @@ pub(crate) struct Pipeline {
     /// [`shutdown`](Self::shutdown).
     timeout: Duration,
     stopped: bool,
+    /// The OpenTelemetry meter provider read by the flusher, if started.
+    #[cfg(feature = "otel-metrics")]
+    otel: Option<super::otel_bridge::OtelMeter>,
 }
 
 impl Pipeline {
@@ -46,7 +49,30 @@ impl Pipeline {
         })?;
         *running = true;
         site::set_mode(PIPELINE, true);
-        Ok(Self { flusher, timeout, stopped: false })
+        Ok(Self {
+            flusher,
+            timeout,
+            stopped: false,
+            #[cfg(feature = "otel-metrics")]
+            otel: None,
+        })
+    }
+
+    /// Starts an OpenTelemetry meter provider the flusher reads at every flush (points it has to
+    /// drop are counted in `destination`). Installs nothing global: see
+    /// [`install_otel_global`](Self::install_otel_global).
+    #[cfg(feature = "otel-metrics")]
+    pub(crate) fn start_otel(&mut self, destination: Option<Arc<Destination>>) {
+        self.otel = Some(super::otel_bridge::OtelMeter::start(destination));
+    }
+
+    /// Makes the meter provider of [`start_otel`](Self::start_otel), if any, OpenTelemetry's
+    /// global one.
+    pub(crate) fn install_otel_global(&self) {
+        #[cfg(feature = "otel-metrics")]
+        if let Some(otel) = &self.otel {
+            otel.install_global();
+        }
     }
 
     /// Drains and exports now, waiting at most the pipeline's timeout. Returns whether the
@@ -61,13 +87,21 @@ impl Pipeline {
     }
 
     fn stop(&mut self, timeout: Duration) {
+        let deadline = std::time::Instant::now() + timeout;
         self.stopped = true;
         {
             let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
             *running = false;
             site::set_mode(PIPELINE, false);
         }
+        // The last flush reads the meter provider too; then it stops (no thread: no wait).
         self.flusher.shutdown(timeout);
+        #[cfg(feature = "otel-metrics")]
+        if let Some(otel) = self.otel.take() {
+            otel.shutdown(deadline.saturating_duration_since(std::time::Instant::now()));
+        }
+        #[cfg(not(feature = "otel-metrics"))]
+        let _ = deadline;
     }
 }
 

@@ -138,6 +138,12 @@ impl ValueBucket {
         (sign, (block % EXPONENTS) as i32 + MIN_EXPONENT)
     }
 
+    /// The bucket of a finite value, zero included.
+    #[cfg_attr(not(feature = "otel-metrics"), allow(dead_code))]
+    pub(crate) fn of_value(value: f64) -> Self {
+        Self::of(value).unwrap_or(Self::ZERO)
+    }
+
     /// Bounds of the bucket's magnitude: `[lower, upper)` for positive buckets, the negated
     /// interval for negative ones; `(0, 0)` for zero. Returned in increasing order.
     pub(crate) fn bounds(self) -> (f64, f64) {

@@ -21,6 +21,8 @@ pub struct MetricPoint {
 pub enum MetricValue {
     /// A counter: how many calls were counted.
     Count(u64),
+    /// What a floating-point counter added.
+    FloatCount(f64),
     /// A distribution in milliseconds: one value per call, in increasing order, as sent. Each
     /// is the midpoint of the histogram bucket the call's latency fell in, within 0.4 % of it.
     /// For a [`metrics::Distribution`](crate::metrics::Distribution): the values recorded, in
@@ -40,6 +42,7 @@ impl MetricPoint {
         let repeat = |value: f64, count: u64| std::iter::repeat_n(value, usize::try_from(count).unwrap_or(usize::MAX));
         let value = match point.value {
             Value::Count(count) => MetricValue::Count(count),
+            Value::FloatCount(count) => MetricValue::FloatCount(count),
             Value::Distribution(buckets) => MetricValue::Distribution(
                 buckets
                     .iter()
