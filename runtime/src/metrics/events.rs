@@ -17,7 +17,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{Point, Value};
-use crate::per_call::site::{self, PIPELINE};
+use crate::per_call::site::{self, CAPTURE, PIPELINE};
 
 /// Longest event title, in bytes once escaped (Datadog's events API limit).
 pub const MAX_EVENT_TITLE: usize = 100;
@@ -303,7 +303,14 @@ fn check_size(datagram: &str) -> Result<(), SendError> {
 }
 
 fn enqueue(value: Value) -> Result<(), SendError> {
-    if site::mode() & PIPELINE == 0 {
+    let mode = site::mode();
+    if mode & CAPTURE != 0
+        && let Some(capture) = super::capture::current()
+    {
+        // Inside a `testing` capture: kept by the capture, never sent.
+        return if super::capture::lock(&capture).event(value) { Ok(()) } else { Err(SendError::QueueFull) };
+    }
+    if mode & PIPELINE == 0 {
         return Err(SendError::NoExporter);
     }
     let mut queue = QUEUE.lock().unwrap_or_else(PoisonError::into_inner);

@@ -18,7 +18,7 @@ use once_cell::race::OnceBox;
 
 use super::values::{self, ValueHistogram};
 use super::{Point, Value};
-use crate::per_call::site::{self, OVERFLOW_TAG, PIPELINE, SHARDS, current_shard};
+use crate::per_call::site::{self, CAPTURE, OVERFLOW_TAG, PIPELINE, SHARDS, current_shard};
 
 /// Series (distinct run-time tag sets) a handle counts apart unless told otherwise with
 /// `max_series`.
@@ -174,9 +174,7 @@ impl Counter {
     /// Adds `n`.
     #[inline]
     pub fn add(&'static self, n: u64) {
-        if let Some(state) = self.0.state() {
-            state.plain.add(n);
-        }
+        self.0.with_state(|state| state.plain.add(n));
     }
 
     /// Adds one.
@@ -189,9 +187,7 @@ impl Counter {
     /// Datadog's rules; keep their values bounded: each distinct set is a custom metric).
     #[inline]
     pub fn add_with(&'static self, n: u64, tags: &[(&str, &str)]) {
-        if let Some(state) = self.0.state() {
-            state.series(tags).add(n);
-        }
+        self.0.with_state(|state| state.series(tags).add(n));
     }
 }
 
@@ -199,17 +195,13 @@ impl UpDownCounter {
     /// Adds `delta` (negative to go down).
     #[inline]
     pub fn add(&'static self, delta: i64) {
-        if let Some(state) = self.0.state() {
-            state.plain.add(delta);
-        }
+        self.0.with_state(|state| state.plain.add(delta));
     }
 
     /// Adds `delta` to the series of the run-time `tags`.
     #[inline]
     pub fn add_with(&'static self, delta: i64, tags: &[(&str, &str)]) {
-        if let Some(state) = self.0.state() {
-            state.series(tags).add(delta);
-        }
+        self.0.with_state(|state| state.series(tags).add(delta));
     }
 }
 
@@ -217,20 +209,16 @@ impl Gauge {
     /// Sets the value (a value that is not finite is ignored: no backend can store it).
     #[inline]
     pub fn set(&'static self, value: f64) {
-        if value.is_finite()
-            && let Some(state) = self.0.state()
-        {
-            state.plain.set(value);
+        if value.is_finite() {
+            self.0.with_state(|state| state.plain.set(value));
         }
     }
 
     /// Sets the value of the series of the run-time `tags`.
     #[inline]
     pub fn set_with(&'static self, value: f64, tags: &[(&str, &str)]) {
-        if value.is_finite()
-            && let Some(state) = self.0.state()
-        {
-            state.series(tags).set(value);
+        if value.is_finite() {
+            self.0.with_state(|state| state.series(tags).set(value));
         }
     }
 }
@@ -239,20 +227,16 @@ impl Distribution {
     /// Records one value (a value that is not finite is ignored).
     #[inline]
     pub fn record(&'static self, value: f64) {
-        if value.is_finite()
-            && let Some(state) = self.0.state()
-        {
-            state.plain.record(value);
+        if value.is_finite() {
+            self.0.with_state(|state| state.plain.record(value));
         }
     }
 
     /// Records one value in the series of the run-time `tags`.
     #[inline]
     pub fn record_with(&'static self, value: f64, tags: &[(&str, &str)]) {
-        if value.is_finite()
-            && let Some(state) = self.0.state()
-        {
-            state.series(tags).record(value);
+        if value.is_finite() {
+            self.0.with_state(|state| state.series(tags).record(value));
         }
     }
 }
@@ -262,17 +246,13 @@ impl Set {
     /// their hash, so `"42"` and `42` are different members.
     #[inline]
     pub fn insert<T: Hash + ?Sized>(&'static self, member: &T) {
-        if let Some(state) = self.0.state() {
-            state.plain.insert(HASHER.hash_one(member), self.0.name);
-        }
+        self.0.with_state(|state| state.plain.insert(HASHER.hash_one(member), self.0.name));
     }
 
     /// Adds a member to the series of the run-time `tags`.
     #[inline]
     pub fn insert_with<T: Hash + ?Sized>(&'static self, member: &T, tags: &[(&str, &str)]) {
-        if let Some(state) = self.0.state() {
-            state.series(tags).insert(HASHER.hash_one(member), self.0.name);
-        }
+        self.0.with_state(|state| state.series(tags).insert(HASHER.hash_one(member), self.0.name));
     }
 }
 
@@ -289,17 +269,33 @@ impl<C: Cells> Instrument<C> {
         Self { name, tags: &[], max_series: DEFAULT_MAX_SERIES, state: OnceBox::new() }
     }
 
-    /// The state, if a metrics exporter runs: one relaxed load for the mode, one acquire load
-    /// for the state.
+    /// Runs `f` on the state to record in: the capture's, when the calling thread runs inside
+    /// a [`testing`](crate::testing) capture, else the handle's own if a metrics exporter runs,
+    /// else nothing. Without a capture open anywhere: one relaxed load for the mode, one
+    /// acquire load for the state.
     #[inline]
-    fn state(&'static self) -> Option<&'static State<C>> {
-        if site::mode() & PIPELINE == 0 {
-            return None;
+    fn with_state(&'static self, f: impl FnOnce(&State<C>)) {
+        let mode = site::mode();
+        if mode & CAPTURE != 0
+            && let Some(capture) = super::capture::current()
+        {
+            self.captured(&capture, f);
+            return;
         }
-        Some(match self.state.get() {
-            Some(state) => state,
-            None => self.register(),
-        })
+        if mode & PIPELINE != 0 {
+            f(match self.state.get() {
+                Some(state) => state,
+                None => self.register(),
+            });
+        }
+    }
+
+    /// Records in `capture`'s own state of this handle.
+    #[cold]
+    fn captured(&'static self, capture: &super::capture::Shared, f: impl FnOnce(&State<C>)) {
+        let key = std::ptr::from_ref(self).addr();
+        let state = super::capture::lock(capture).state(key, || State::new(self.name, self.tags, self.max_series));
+        f(&state);
     }
 
     #[cold]

@@ -28,8 +28,10 @@
 //! [`Event`]s and [`ServiceCheck`]s (deploy markers, health checks) go out with the next flush,
 //! on DogStatsD only.
 //!
-//! [`testing`](crate::testing) captures see what annotated functions count, not these handles:
-//! test them on the wire (a DogStatsD socket or an OTLP receiver), as this crate's own tests do.
+//! [`testing`](crate::testing) captures see what these handles record on the capturing thread
+//! (as points), and the events and service checks it sends, without an exporter: see
+//! [`testing`](crate::testing). OpenTelemetry instruments and the
+//! `metrics` facade are not captured: test them on the wire.
 //!
 //! # OpenTelemetry instruments
 //!
@@ -90,6 +92,7 @@
 // Counts and nanoseconds become `f64` milliseconds on the wire; they stay far below 2^52.
 #![allow(clippy::cast_precision_loss)]
 
+pub(crate) mod capture;
 pub(crate) mod collect;
 pub(crate) mod console;
 pub(crate) mod dogstatsd;

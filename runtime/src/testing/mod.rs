@@ -37,6 +37,39 @@
 //! assert_eq!(captured.count("slo.requests.success", &["slo:charge"]), 1);
 //! ```
 //!
+//! The application's own metrics are captured too: what the [`metrics`](crate::metrics) handles
+//! ([`Counter`](crate::metrics::Counter), [`Gauge`](crate::metrics::Gauge), ...) record, as
+//! points, and the [`Event`](crate::metrics::Event)s and
+//! [`ServiceCheck`](crate::metrics::ServiceCheck)s sent, whether an exporter runs or not (they
+//! never reach it):
+//!
+//! ```
+//! use dd_instrument::metrics::{AlertType, Counter, Distribution, Event, Gauge, ServiceCheck, Status};
+//! use dd_instrument::testing::{self, MetricValue};
+//!
+//! static ORDERS: Counter = Counter::new("shop.orders").with_tags(&["team:checkout"]);
+//! static BASKET: Distribution = Distribution::new("shop.basket.items");
+//! static DEPTH: Gauge = Gauge::new("shop.queue.depth");
+//!
+//! fn place_order(country: &str, items: usize) {
+//!     ORDERS.add_with(1, &[("country", country)]);
+//!     BASKET.record(items as f64);
+//!     DEPTH.set(3.0);
+//! }
+//!
+//! let ((), captured) = testing::capture(|| {
+//!     place_order("fr", 2);
+//!     place_order("fr", 5);
+//!     Event::new("Deployed", "v1.4.2").alert_type(AlertType::Success).send().unwrap();
+//!     ServiceCheck::new("shop.db.can_connect", Status::Ok).send().unwrap();
+//! });
+//! assert_eq!(captured.count("shop.orders", &["team:checkout", "country:fr"]), 2);
+//! assert_eq!(captured.metric("shop.basket.items", &[]).unwrap().value(), &MetricValue::Distribution(vec![2.0, 5.0]));
+//! assert_eq!(captured.metric("shop.queue.depth", &[]).unwrap().value(), &MetricValue::Gauge(3.0));
+//! assert_eq!(captured.events(), [Event::new("Deployed", "v1.4.2").alert_type(AlertType::Success)]);
+//! assert_eq!(captured.service_checks(), [ServiceCheck::new("shop.db.can_connect", Status::Ok)]);
+//! ```
+//!
 //! Only the capturing thread is captured: threads it spawns report as they would without a
 //! capture, and a task spawned onto a runtime is captured only if it runs inside
 //! [`capture_async`]'s future. A call that started inside a capture counts in it even when it
@@ -60,6 +93,8 @@ pub use metric::{MetricPoint, MetricValue};
 pub use span::CapturedSpan;
 
 use crate::init::{Builder, Guard};
+use crate::metrics::capture::InstrumentCapture;
+use crate::metrics::{Event, ServiceCheck, Value};
 use crate::per_call::capture::MetricCapture;
 
 /// Runs `f` and returns its value with the spans and metric points it produced on this thread.
@@ -149,11 +184,14 @@ impl<F: Future> Future for CaptureFuture<F> {
 }
 
 /// What a capture saw: spans in the order they finished, metric points in the order of the
-/// functions' first calls.
+/// functions' first calls (then the [`metrics`](crate::metrics) handles in the order of their
+/// first use), events and service checks in the order they were sent.
 #[derive(Debug, Clone)]
 pub struct Captured {
     spans: Vec<CapturedSpan>,
     metrics: Vec<MetricPoint>,
+    events: Vec<Event>,
+    service_checks: Vec<ServiceCheck>,
 }
 
 impl Captured {
@@ -187,10 +225,21 @@ impl Captured {
     }
 
     /// The metric points: each function's latency distribution per outcome (and run-time tag
-    /// set), its SLO counters, as the exporter is given them. Points that repeat a name and
-    /// tag set (two functions sharing a metric name) are merged, as at a flush.
+    /// set), its SLO counters, then the points of the [`metrics`](crate::metrics) handles, as the
+    /// exporter is given them. Points that repeat a name and tag set (two functions sharing a
+    /// metric name) are merged, as at a flush.
     pub fn metrics(&self) -> &[MetricPoint] {
         &self.metrics
+    }
+
+    /// The [`Event`]s sent (and accepted) inside the capture, in order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The [`ServiceCheck`]s sent (and accepted) inside the capture, in order.
+    pub fn service_checks(&self) -> &[ServiceCheck] {
+        &self.service_checks
     }
 
     /// The point named `name` whose tags are exactly `tags`, in any order.
@@ -210,6 +259,7 @@ struct Session {
     dispatch: Dispatch,
     spans: Collector,
     metrics: MetricCapture,
+    instruments: InstrumentCapture,
     /// Owns the tracer provider the subscriber exports to.
     guard: Guard,
 }
@@ -221,24 +271,34 @@ impl Session {
             .start_capture(spans.clone())
             .unwrap_or_else(|error| panic!("dd_instrument::testing: the configuration cannot start: {error}"));
         let dispatch = Dispatch::new(tracing_subscriber::registry().with(guard.layer()));
-        Self { dispatch, spans, metrics: MetricCapture::open(), guard }
+        Self { dispatch, spans, metrics: MetricCapture::open(), instruments: InstrumentCapture::default(), guard }
     }
 
     /// Runs `f` with this session's subscriber as the thread's default and its metric capture
     /// open on the thread.
     fn run<R>(&self, f: impl FnOnce() -> R) -> R {
-        tracing::dispatcher::with_default(&self.dispatch, || self.metrics.scope(f))
+        tracing::dispatcher::with_default(&self.dispatch, || self.metrics.scope(|| self.instruments.scope(f)))
     }
 
     fn finish(self) -> Captured {
-        let Self { dispatch, spans, metrics, guard } = self;
+        let Self { dispatch, spans, metrics, instruments, guard } = self;
         drop(dispatch);
         drop(guard);
-        let points = metrics.with_captured(crate::metrics::collect::collect_captured);
+        let mut points = metrics.with_captured(crate::metrics::collect::collect_captured);
+        let (mut events, mut service_checks) = (Vec::new(), Vec::new());
+        for point in instruments.points() {
+            match point.value {
+                Value::Event(event) => events.push(*event),
+                Value::ServiceCheck(check) => service_checks.push(*check),
+                _ => points.push(point),
+            }
+        }
         let spans = std::mem::take(&mut *spans.0.lock().unwrap_or_else(PoisonError::into_inner));
         Captured {
             spans: spans.into_iter().map(CapturedSpan::new).collect(),
             metrics: points.into_iter().filter_map(MetricPoint::new).collect(),
+            events,
+            service_checks,
         }
     }
 }
