@@ -9,7 +9,7 @@ fn charge() -> u32 {
     "unknown span kind `clinet`: expected `server`, `client`, `producer`, `consumer` or `internal`; did you mean `client`?"
 }
 ::core::compile_error! {
-    "unknown argument `nmae` of `#[dd_span]`: expected `name`, `resource`, `kind`, `peer`, `span_type`, `measured`, `tags` or `crate`; did you mean `name`?"
+    "unknown argument `nmae` of `#[dd_span]`: expected `name`, `resource`, `kind`, `peer`, `span_type`, `measured`, `tags`, `db` or `crate`; did you mean `name`?"
 }
 ::core::compile_error! {
     "`#[dd_slo]` needs `name = \"..\"`: the SLO's name, the value of its `slo:<name>` tag, like `#[dd_slo(name = \"checkout\", target = 99.9)]`"

@@ -147,6 +147,33 @@ use crate::attr::Macro;
 /// Keys follow Datadog's rules (a lowercase letter first, then `[a-z0-9_\-./]`); `env`,
 /// `service`, `version`, `host`, `source` and `device` are reserved for unified service tagging.
 ///
+/// # `db(system = "..", name = .., statement = .., host = .., port = ..)`
+///
+/// A call to a database: the span is a `client` span (the default with `db`, and the only kind
+/// it takes) with the attributes Datadog reads to show the database as an inferred service and
+/// to group calls by query shape. `system` is required: OpenTelemetry's `db.system` name
+/// (`postgresql`, `mysql`, `mssql`, `sqlite`, `redis`, `mongodb`, `cassandra`, ...), which sets
+/// `span.type` (`sql`, `redis`, ...). `name` (`db.name`), `host` (`server.address`, `out.host`)
+/// and `port` (`server.port`, `out.port`) are literals or expressions evaluated at each call.
+/// `statement` is the statement as sent (a `&str`, evaluated at each call): it is obfuscated
+/// (literals replaced by `?`, as Datadog's obfuscator does) before anything records it, and the
+/// obfuscated form becomes the resource and `db.statement`; `db.operation` is its first keyword.
+/// Without a statement the resource is the function's. `db` takes no `resource` or
+/// `span_type`; name the database's own service with `peer`.
+///
+/// ```
+/// # use dd_instrument::dd_span;
+/// const FIND: &str = "SELECT * FROM orders WHERE id = $1";
+///
+/// #[dd_span(db(system = "postgresql", name = "shop", statement = FIND, host = "db.internal", port = 5432))]
+/// fn find_order(id: u64) {}
+///
+/// #[dd_span(peer = "sessions", db(system = "redis", statement = command))]
+/// fn cache(command: &str) {}
+/// # find_order(1);
+/// # cache("GET k");
+/// ```
+///
 /// # `crate = path`
 ///
 /// The path of the `dd_instrument` crate, for crates that re-export it under another name

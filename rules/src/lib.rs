@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod db;
+
 /// Longest tag (`key:value`) Datadog keeps, in bytes.
 pub const MAX_TAG_LEN: usize = 200;
 

@@ -102,6 +102,7 @@ pub use dd_instrument_macros::{DdError, DdTags, dd_slo, dd_span, dd_timed};
 /// Items the macro expansions use. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::db::site::{DbSite, DbStatement};
     pub use crate::definitions::{FunctionDef, FunctionEntry, SpanDef, TimerDef};
     pub use crate::per_call::call::{Call, CallTags, Instrumented, new_span, span_tags};
     pub use crate::per_call::name::{buf_as_str, concat_bytes, normalize_operation};

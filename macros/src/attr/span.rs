@@ -4,6 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::{Expr, ExprLit, Lit, LitStr, Path};
 
 use super::Macro;
+use crate::grammar::db::{self, DbConfig, RawDb};
 use crate::grammar::tags::{self, RawTag, Tag};
 use crate::grammar::{Argument, Errors, Grammar, Slot};
 use crate::validate;
@@ -29,9 +30,17 @@ pub(crate) const GRAMMAR: Grammar<SpanArgs> = Grammar {
         Argument::string("span_type", "http", |args| &mut args.span_type),
         Argument::flag("measured", |args| &mut args.measured),
         Argument::tags(|args| &mut args.tags),
+        Argument::db(|args| &mut args.db),
         Argument::krate(|args| &mut args.krate),
     ],
-    conflicts: &[],
+    conflicts: &[
+        ("db", "span_type", "`db(..)` sets the span type from the database system: leave `span_type` out"),
+        (
+            "db",
+            "resource",
+            "`db(..)` sets the resource: the obfuscated statement, else the function name; leave `resource` out",
+        ),
+    ],
     guide: |keyword| Macro::Span.guide(keyword),
 };
 
@@ -45,6 +54,7 @@ pub(crate) struct SpanArgs {
     span_type: Slot<LitStr>,
     measured: Slot<()>,
     tags: Slot<Vec<RawTag>>,
+    db: Slot<RawDb>,
     krate: Slot<Path>,
 }
 
@@ -69,6 +79,8 @@ pub(crate) struct SpanConfig {
     pub(crate) span_type: Option<LitStr>,
     pub(crate) measured: bool,
     pub(crate) tags: Vec<Tag>,
+    /// `db(..)`: a call to a database (the kind is then `client`).
+    pub(crate) db: Option<DbConfig>,
     pub(crate) krate: Option<(Span, Path)>,
 }
 
@@ -90,15 +102,26 @@ impl SpanArgs {
         });
         // A `kind` written but not valid is reported once: `peer` is then not checked against it.
         let kind_written = self.kind.is_given();
+        let db_given = self.db.is_given();
         let kind = self.kind.get().and_then(|lit| {
             let value = lit.value();
             let found = KINDS.iter().copied().find(|kind| *kind == value);
             if found.is_none() {
                 let message = format!("unknown span kind `{value}`: expected {}", validate::one_of(&KINDS));
                 errors.error(lit.span(), validate::with_suggestion(message, validate::did_you_mean(&value, KINDS)));
+            } else if db_given && found != Some("client") {
+                errors.error(
+                    lit.span(),
+                    format_args!(
+                        "a `db(..)` span is a database client's: its kind is `client` (the default with `db(..)`), \
+                         not `{value}`"
+                    ),
+                );
             }
             found
         });
+        // A database call is a client span, written or not.
+        let kind = if db_given && !kind_written { Some("client") } else { kind };
         let peer_span = self.peer.span();
         let peer = self.peer.get();
         if let Some(span) = peer_span
@@ -128,6 +151,7 @@ impl SpanArgs {
         let resource = self.resource.get().map_or(Resource::Default, |value| resource(value, &mut errors));
         let tags = tags::build(self.tags.get().unwrap_or_default(), true, &mut errors);
         let measured = self.measured.is_given();
+        let db = self.db.get().and_then(|raw| db::build(raw, &mut errors));
         let krate = self.krate.get_with_span();
         errors.finish()?;
         Ok(SpanConfig {
@@ -138,6 +162,7 @@ impl SpanArgs {
             span_type,
             measured,
             tags,
+            db,
             krate,
         })
     }
@@ -223,7 +248,7 @@ mod tests {
             errors,
             [
                 "unknown argument `nmae` of `#[dd_span]`: expected `name`, `resource`, `kind`, `peer`, `span_type`, \
-                 `measured`, `tags` or `crate`; did you mean `name`?",
+                 `measured`, `tags`, `db` or `crate`; did you mean `name`?",
                 "`name` expects a string literal, like `name = \"payments.charge\"`",
                 "duplicate argument `measured`",
                 "unknown span kind `clinet`: expected `server`, `client`, `producer`, `consumer` or `internal`; did \
@@ -256,9 +281,9 @@ mod tests {
             errors,
             [
                 "unknown argument `type` of `#[dd_span]`: expected `name`, `resource`, `kind`, `peer`, `span_type`, \
-                 `measured`, `tags` or `crate`; did you mean `span_type`?",
+                 `measured`, `tags`, `db` or `crate`; did you mean `span_type`?",
                 "unknown argument `span_kind` of `#[dd_span]`: expected `name`, `resource`, `kind`, `peer`, \
-                 `span_type`, `measured`, `tags` or `crate`; did you mean `kind`?",
+                 `span_type`, `measured`, `tags`, `db` or `crate`; did you mean `kind`?",
                 "unknown argument `service` of `#[dd_span]`: the service of every span and metric comes from \
                  `DD_SERVICE`; for the service this span calls, write `kind = \"client\", peer = \"..\"`",
             ]
@@ -275,7 +300,7 @@ mod tests {
     #[test]
     fn what_is_not_an_argument_lists_the_arguments() {
         let expected = "expected an argument of `#[dd_span]`: `name`, `resource`, `kind`, `peer`, `span_type`, \
-                        `measured`, `tags` or `crate`";
+                        `measured`, `tags`, `db` or `crate`";
         assert_eq!(messages(config(quote!(42))), [expected]);
         assert_eq!(
             messages(config(quote!("payments.charge"))),
@@ -298,7 +323,7 @@ mod tests {
         assert_eq!(
             errors,
             ["unknown argument `target` of `#[dd_span]`: `target` is an argument of `#[dd_slo]`; `#[dd_span]` \
-                 takes `name`, `resource`, `kind`, `peer`, `span_type`, `measured`, `tags` or `crate`"]
+                 takes `name`, `resource`, `kind`, `peer`, `span_type`, `measured`, `tags`, `db` or `crate`"]
         );
     }
 }

@@ -14,6 +14,7 @@
 //! Errors are collected, not returned at the first one, so a user sees every mistake in one
 //! compile.
 
+pub(crate) mod db;
 pub(crate) mod tags;
 
 use std::fmt::Display;
@@ -25,6 +26,7 @@ use syn::parse::discouraged::Speculative as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::{Expr, ExprLit, Ident, Lit, LitStr, Path, Token};
 
+use self::db::RawDb;
 use self::tags::RawTag;
 use crate::validate;
 
@@ -182,6 +184,8 @@ enum Value<R: 'static> {
     Tags(fn(&mut R) -> &mut Slot<Vec<RawTag>>),
     /// `= path` or `= "path"`.
     Path(fn(&mut R) -> &mut Slot<Path>),
+    /// `db(..)`: see [`db`].
+    Db(fn(&mut R) -> &mut Slot<RawDb>),
 }
 
 impl<R> Argument<R> {
@@ -218,6 +222,11 @@ impl<R> Argument<R> {
         Self { keyword: "crate", required: false, value: Value::Path(slot) }
     }
 
+    /// `db(..)`.
+    pub(crate) const fn db(slot: fn(&mut R) -> &mut Slot<RawDb>) -> Self {
+        Self { keyword: "db", required: false, value: Value::Db(slot) }
+    }
+
     /// The same argument, required.
     pub(crate) const fn required(self) -> Self {
         Self { required: true, ..self }
@@ -230,6 +239,7 @@ impl<R> Argument<R> {
             Value::Flag(slot) => slot(raw).is_given(),
             Value::Tags(slot) => slot(raw).is_given(),
             Value::Path(slot) => slot(raw).is_given(),
+            Value::Db(slot) => slot(raw).is_given(),
         }
     }
 
@@ -291,6 +301,10 @@ impl<R> Argument<R> {
                     parse_crate_path(input, errors)?
                 };
                 slot(raw).set(errors, keyword, span, path);
+            }
+            Value::Db(slot) => {
+                let db = db::parse(input, span, errors)?;
+                slot(raw).set(errors, keyword, span, db);
             }
         }
         Ok(())

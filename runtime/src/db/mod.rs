@@ -17,6 +17,7 @@
 //! The statement's literals never leave the process: `db.statement` and the resource carry the
 //! obfuscated statement only.
 
+pub(crate) mod site;
 mod sql;
 
 use opentelemetry::Value;
@@ -91,64 +92,16 @@ enum Language {
 }
 
 /// `span.type` for `db.system`, as the Agent derives it (`dbTypes` in
-/// `pkg/trace/traceutil/otel_util.go`), plus newer OpenTelemetry names and common aliases.
+/// `pkg/trace/traceutil/otel_util.go`), plus newer OpenTelemetry names and common aliases: the
+/// one table of `dd_instrument_rules::db`, which `#[dd_span(db(..))]` checks systems against.
 fn span_type(system: &str) -> (&'static str, Language) {
-    const SQL: [&str; 43] = [
-        "other_sql",
-        "mssql",
-        "mysql",
-        "oracle",
-        "db2",
-        "postgresql",
-        "redshift",
-        "cloudscape",
-        "hsqldb",
-        "maxdb",
-        "ingres",
-        "firstsql",
-        "edb",
-        "cache",
-        "firebird",
-        "derby",
-        "informix",
-        "mariadb",
-        "sqlite",
-        "sybase",
-        "teradata",
-        "vertica",
-        "h2",
-        "coldfusion",
-        "cockroachdb",
-        "progress",
-        "hanadb",
-        "adabas",
-        "filemaker",
-        "instantdb",
-        "interbase",
-        "netezza",
-        "pervasive",
-        "pointbase",
-        "clickhouse",
-        "postgres",
-        "sqlserver",
-        "microsoft.sql_server",
-        "oracle.db",
-        "ibm.db2",
-        "trino",
-        "spanner",
-        "duckdb",
-    ];
-    let system = system.to_ascii_lowercase();
-    match system.as_str() {
-        s if SQL.contains(&s) => ("sql", Language::Sql),
-        "cassandra" => ("cassandra", Language::Sql),
-        "redis" | "valkey" => ("redis", Language::Command),
-        "memcached" => ("memcached", Language::Command),
-        "mongodb" => ("mongodb", Language::Other),
-        "elasticsearch" => ("elasticsearch", Language::Other),
-        "opensearch" => ("opensearch", Language::Other),
-        _ => ("db", Language::Other),
-    }
+    let span_type = dd_instrument_rules::db::span_type(system);
+    let language = match span_type {
+        "sql" | "cassandra" => Language::Sql,
+        "redis" | "memcached" => Language::Command,
+        _ => Language::Other,
+    };
+    (span_type, language)
 }
 
 /// The command of a key-value store's statement (`GET user:1` -> `GET`), if it is a word.
@@ -211,23 +164,37 @@ pub fn obfuscate_statement(system: &str, statement: &str) -> Option<String> {
     sql::obfuscate(statement, Dialect::of_system(&system.to_ascii_lowercase()))
 }
 
+/// What a statement gives a span: its operation, the statement to record, the resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Shape {
+    operation: Option<&'static str>,
+    statement: Option<String>,
+    resource: Option<String>,
+}
+
+/// The shape of `statement` in `system`'s language: for SQL the obfuscated statement (as the
+/// statement and the resource), for key-value stores the command (as the resource).
+fn shape(system: &str, statement: Option<&str>) -> Shape {
+    match (span_type(system).1, statement) {
+        (Language::Sql, Some(text)) => {
+            let dialect = Dialect::of_system(&system.to_ascii_lowercase());
+            let obfuscated = sql::obfuscate(text, dialect);
+            Shape { operation: sql::operation(text, dialect), statement: obfuscated.clone(), resource: obfuscated }
+        }
+        (Language::Command, Some(text)) => {
+            let command = command(text);
+            Shape { operation: command.as_deref().and_then(static_command), statement: None, resource: command }
+        }
+        _ => Shape::default(),
+    }
+}
+
 impl DbCall<'_> {
     /// The span's attributes: span type, operation, obfuscated statement and resource, and the
     /// peer attributes of inferred services.
     pub fn span(&self) -> DbSpan {
-        let (span_type, language) = span_type(self.system);
-        let (operation, statement, resource) = match (language, self.statement) {
-            (Language::Sql, Some(text)) => {
-                let dialect = Dialect::of_system(&self.system.to_ascii_lowercase());
-                let obfuscated = sql::obfuscate(text, dialect);
-                (sql::operation(text, dialect), obfuscated.clone(), obfuscated)
-            }
-            (Language::Command, Some(text)) => {
-                let command = command(text);
-                (command.as_deref().and_then(static_command), None, command)
-            }
-            _ => (None, None, None),
-        };
+        let span_type = span_type(self.system).0;
+        let Shape { operation, statement, resource } = shape(self.system, self.statement);
         let mut attributes = Vec::with_capacity(11);
         let mut add = |key, value: Option<Value>| {
             if let Some(value) = value {

@@ -23,7 +23,12 @@ pub(super) fn start(plan: &Plan, fn_name: &LitStr, is_method: bool, items: &mut 
     let span = if let Some(config) = &plan.span {
         let (fields, spreads, resource_static) = span_fields(config, p, fn_name, is_method, &mut bindings);
         items.extend(resource_static);
+        let statement = config.db.as_ref().map(|db| {
+            items.extend(super::db::site(db, p));
+            super::db::statement(db, p, &mut bindings)
+        });
         quote! {
+            #statement
             // Through the runtime: no span while the thread's locals are being destroyed.
             let __dd_span = #p::new_span(|| #p::tracing::span!(
                 target: ::core::module_path!(),
@@ -50,7 +55,7 @@ pub(super) fn start(plan: &Plan, fn_name: &LitStr, is_method: bool, items: &mut 
         quote!(#p::Call::start_tagged(&__DD_SITE, __dd_span, |__dd_tags| { #metric_tags }))
     };
     let Bindings { evals, checks, used, .. } = bindings;
-    if used.is_empty() {
+    if used.is_empty() && evals.is_empty() {
         return quote! {
             let __dd_call = {
                 #span
@@ -86,6 +91,8 @@ fn span_fields(
         fields.push(quote!("otel.kind" = #kind));
     }
     fields.push(quote!("operation.name" = __DD_OPERATION));
+    // A database call's resource is its obfuscated statement, when it has one.
+    let db_resource = config.db.as_ref().is_some_and(|db| db.statement.is_some());
     match &config.resource {
         Resource::Lit(lit) => fields.push(quote!("resource.name" = #lit)),
         Resource::Expr(expr) => {
@@ -95,12 +102,23 @@ fn span_fields(
         }
         Resource::Default if is_method => {
             resource_static = quote!(static __DD_RESOURCE: #p::ResourceCache = #p::ResourceCache::new(););
-            fields.push(quote!("resource.name" = #p::method_resource::<Self>(&__DD_RESOURCE, #fn_name)));
+            let default = quote!(#p::method_resource::<Self>(&__DD_RESOURCE, #fn_name));
+            fields.push(if db_resource {
+                quote!("resource.name" = __dd_db.resource().unwrap_or_else(|| #default))
+            } else {
+                quote!("resource.name" = #default)
+            });
+        }
+        Resource::Default if db_resource => {
+            fields.push(quote!("resource.name" = __dd_db.resource().unwrap_or(#fn_name)));
         }
         Resource::Default => fields.push(quote!("resource.name" = #fn_name)),
     }
     if let Some(span_type) = &config.span_type {
         fields.push(quote!("span.type" = #span_type));
+    }
+    if let Some(db) = &config.db {
+        fields.extend(super::db::fields(db, p, bindings));
     }
     if let Some(peer) = &config.peer {
         fields.push(quote!("peer.service" = #peer));
@@ -159,7 +177,7 @@ fn runtime_metric_tags(tags: &[Tag], metric: &str, bindings: &mut Bindings<'_>) 
 
 /// Expressions evaluated once per call, each bound to a `__dd_` local, and their checks.
 #[derive(Default)]
-struct Bindings<'a> {
+pub(super) struct Bindings<'a> {
     /// The `DdTags` trait, when the function spreads tags (`__DdTags`).
     dd_tags: Option<&'a TokenStream>,
     /// (key or `..`, expression as text) -> local, in evaluation order.
@@ -182,7 +200,7 @@ impl<'a> Bindings<'a> {
     ///
     /// The value is checked once here, so a type that is not `Display` gets one error, at the
     /// expression, however many attributes use it.
-    fn bind(&mut self, key: &str, expr: &Expr) -> syn::Ident {
+    pub(super) fn bind(&mut self, key: &str, expr: &Expr) -> syn::Ident {
         self.used.tag_value = true;
         self.bind_with(key, expr, |local| {
             let checked = checks::tag_value(&local.to_token_stream(), expr.span());
@@ -207,6 +225,14 @@ impl<'a> Bindings<'a> {
         self.evals.extend(quote!(let #local = &(#expr);));
         self.checks.extend(check(&local));
         self.seen.push((key.to_owned(), text, local.clone()));
+        local
+    }
+
+    /// The local holding the statement of `db(statement = expr)`, as a `&str`: a type error
+    /// points at the expression.
+    pub(super) fn bind_statement(&mut self, expr: &Expr) -> syn::Ident {
+        let local = format_ident!("__dd_db_statement", span = expr.span());
+        self.evals.extend(quote_spanned!(expr.span()=> let #local: &::core::primitive::str = &(#expr);));
         local
     }
 

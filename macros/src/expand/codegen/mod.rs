@@ -10,6 +10,7 @@
 
 mod body;
 mod call;
+mod db;
 mod statics;
 
 use proc_macro2::{Span, TokenStream};

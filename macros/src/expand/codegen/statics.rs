@@ -63,14 +63,20 @@ fn definition(plan: &Plan, fn_name: &LitStr, is_method: bool) -> TokenStream {
     let p = &plan.private;
     let span = option(plan.span.as_ref().map(|span| {
         // A resource computed at run time (an expression, or `Type::method`) is not known here.
+        let statement = span.db.as_ref().is_some_and(|db| db.statement.is_some());
         let resource = option(match &span.resource {
             Resource::Lit(lit) => Some(lit.to_token_stream()),
-            Resource::Default if !is_method => Some(fn_name.to_token_stream()),
+            Resource::Default if !is_method && !statement => Some(fn_name.to_token_stream()),
             Resource::Default | Resource::Expr(_) => None,
         });
         let kind = span.kind.unwrap_or("internal");
         let peer = option(span.peer.as_ref().map(ToTokens::to_token_stream));
-        let span_type = option(span.span_type.as_ref().map(ToTokens::to_token_stream));
+        let span_type = option(
+            span.span_type
+                .as_ref()
+                .map(ToTokens::to_token_stream)
+                .or_else(|| span.db.as_ref().map(|db| db.span_type.to_token_stream())),
+        );
         let measured = span.measured;
         let static_tags = static_tags(&span.tags);
         quote!(#p::SpanDef::__new(#resource, #kind, #peer, #span_type, #measured, &[#(#static_tags),*]))
