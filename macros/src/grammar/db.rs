@@ -88,7 +88,7 @@ pub(crate) fn parse(input: ParseStream<'_>, span: Span, errors: &mut Errors) -> 
             local.error(
                 group.span(),
                 format_args!(
-                    "`db(..)` needs `system`, the database's `db.system` name, like `{FORM}`; known systems: {}",
+                    "`db(..)` needs `system`, the database's `db.system` name ({}): write `{FORM}`",
                     common_systems()
                 ),
             );
@@ -116,7 +116,10 @@ pub(crate) fn parse(input: ParseStream<'_>, span: Span, errors: &mut Errors) -> 
 
 /// The systems a message lists: the common ones.
 fn common_systems() -> String {
-    validate::one_of(&["postgresql", "mysql", "mssql", "sqlite", "oracle", "redis", "mongodb", "cassandra", ".."])
+    format!(
+        "like {}",
+        validate::one_of(&["postgresql", "mysql", "mssql", "sqlite", "oracle", "redis", "mongodb", "cassandra"])
+    )
 }
 
 /// Validates `db(..)`.
@@ -160,7 +163,7 @@ fn system(lit: LitStr, errors: &mut Errors) -> Option<(LitStr, &'static str)> {
         None => {
             let known = dd_instrument_rules::db::SYSTEMS.iter().map(|(name, _)| *name);
             let message = format!(
-                "unknown database system `{value}`: `system` is OpenTelemetry's `db.system` name, one of {}",
+                "unknown database system `{value}`: `system` is OpenTelemetry's `db.system` name, {}",
                 common_systems()
             );
             errors.error(lit.span(), validate::with_suggestion(message, validate::did_you_mean(&value, known)));
@@ -255,8 +258,8 @@ mod tests {
         let (_, errors) = config(quote!((system = "mysqll")));
         assert_eq!(
             errors,
-            ["unknown database system `mysqll`: `system` is OpenTelemetry's `db.system` name, one of `postgresql`, \
-              `mysql`, `mssql`, `sqlite`, `oracle`, `redis`, `mongodb`, `cassandra` or `..`; did you mean `mysql`?"]
+            ["unknown database system `mysqll`: `system` is OpenTelemetry's `db.system` name, like `postgresql`, \
+              `mysql`, `mssql`, `sqlite`, `oracle`, `redis`, `mongodb` or `cassandra`; did you mean `mysql`?"]
         );
         let (_, errors) = config(quote!((name = "shop")));
         assert_eq!(errors.len(), 1);

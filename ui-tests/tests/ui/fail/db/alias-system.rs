@@ -1,0 +1,6 @@
+use dd_instrument::dd_span;
+
+#[dd_span(db(system = "postgres"))]
+fn load() {}
+
+fn main() {}

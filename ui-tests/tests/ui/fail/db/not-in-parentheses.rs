@@ -1,0 +1,6 @@
+use dd_instrument::dd_span;
+
+#[dd_span(db = "postgresql")]
+fn load() {}
+
+fn main() {}
