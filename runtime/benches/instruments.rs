@@ -21,6 +21,9 @@ static REQUESTS: Counter = Counter::new("bench.requests").with_tags(&["team:benc
 static SIZES: Distribution = Distribution::new("bench.sizes");
 static DEPTH: Gauge = Gauge::new("bench.depth");
 static USERS: Set = Set::new("bench.users");
+static TICK: Gauge = Gauge::new("bench.runtime.gauge");
+/// As many series as a runtime metrics sample has points.
+const SERIES: [&str; 12] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"];
 
 fn handles(c: &mut Criterion) {
     // DogStatsD to a bound socket that nobody reads; the flusher drains every 2 s meanwhile.
@@ -68,5 +71,45 @@ fn handles(c: &mut Criterion) {
     let _ = meter_provider.shutdown();
 }
 
-criterion_group!(benches, handles);
+/// What runtime metrics cost: one sample of the collector (every 10 s, on the flusher thread),
+/// the flush of that many gauges, and a counter call while they are on (the per-call path does
+/// not look at them).
+fn runtime_metrics(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let sink = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let port = sink.local_addr().expect("address").port();
+    let telemetry = runtime.block_on(async {
+        dd_instrument::builder()
+            .env_source(BTreeMap::new())
+            .service("bench")
+            .traces_exporter(TracesExporter::None)
+            .metrics_exporter(MetricsExporter::DogStatsd)
+            .dogstatsd(DogStatsdAddr::Udp { host: "127.0.0.1".into(), port })
+            .runtime_metrics(true)
+            .flush_interval(Duration::from_hours(1))
+            .build()
+            .expect("telemetry")
+    });
+
+    let mut group = c.benchmark_group("runtime_metrics");
+    group.measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    let mut with_tokio = dd_instrument::metrics::BenchSampler::new(Some(runtime.handle().clone()));
+    assert!(with_tokio.sample() >= 7, "process and tokio figures");
+    group.bench_function("sample_process_and_tokio", |b| b.iter(|| black_box(with_tokio.sample())));
+    let mut process_only = dd_instrument::metrics::BenchSampler::new(None);
+    group.bench_function("sample_process_only", |b| b.iter(|| black_box(process_only.sample())));
+    group.bench_function("flush_12_gauges_dogstatsd", |b| {
+        b.iter(|| {
+            for n in SERIES {
+                TICK.set_with(black_box(1.0), &[("n", n)]);
+            }
+            telemetry.flush()
+        });
+    });
+    group.bench_function("counter_add_runtime_metrics_on", |b| b.iter(|| REQUESTS.add(black_box(1))));
+    group.finish();
+    drop(telemetry);
+}
+
+criterion_group!(benches, handles, runtime_metrics);
 criterion_main!(benches);

@@ -121,6 +121,9 @@ pub use instruments::{
     Counter, DEFAULT_MAX_SERIES, Distribution, Gauge, MAX_SERIES_LIMIT, SET_CAPACITY, Set, UpDownCounter,
 };
 pub(crate) use pipeline::{Pipeline, SelfMetrics};
+#[cfg(feature = "runtime-metrics")]
+#[doc(hidden)]
+pub use runtime_metrics::BenchSampler;
 
 use crate::per_call::histogram::Bucket;
 

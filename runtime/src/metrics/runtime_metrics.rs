@@ -48,6 +48,31 @@ pub(crate) fn collect_into(points: &mut Vec<Point>) {
     }
 }
 
+/// One sample of the collector, for the benchmark of its cost (`runtime/benches/instruments.rs`).
+/// Not part of the API.
+#[doc(hidden)]
+pub struct BenchSampler(RuntimeMetrics);
+
+impl std::fmt::Debug for BenchSampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BenchSampler").finish_non_exhaustive()
+    }
+}
+
+impl BenchSampler {
+    /// A collector of the process and of `tokio`'s runtime, as `init` makes one.
+    pub fn new(tokio: Option<tokio::runtime::Handle>) -> Self {
+        Self(RuntimeMetrics::new(tokio, Instant::now()))
+    }
+
+    /// Takes one sample, as every 10 s; returns how many points it made.
+    pub fn sample(&mut self) -> usize {
+        let mut points = Vec::new();
+        self.0.collect(Instant::now(), &mut points);
+        points.len()
+    }
+}
+
 /// What the previous sample read, for figures over an interval.
 struct Previous {
     at: Instant,
