@@ -1,5 +1,6 @@
-//! A checkout service: a server span per order, a database span, a client span to the payment
-//! service, a latency distribution, an SLO, tags from a struct, and an error path.
+//! A checkout service: a server span per order, a database span (its statement obfuscated), a
+//! client span to the payment service, a latency distribution, an SLO, tags from a struct, and an
+//! error path.
 //!
 //! Without a Datadog Agent configured it prints traces and metrics to the console; with one
 //! (`DD_AGENT_HOST`, `OTEL_EXPORTER_OTLP_ENDPOINT`, ...) it exports to it. See README.md.
@@ -94,8 +95,13 @@ async fn checkout(order: &Order) -> Result<u64, CheckoutError> {
     Ok(payment)
 }
 
-/// A database call: `span_type = "sql"` makes Datadog show it as one.
-#[dd_span(span_type = "sql", resource = "UPDATE stock SET reserved = reserved + ?")]
+/// The statement of [`reserve_stock`], as the database client would send it.
+const RESERVE_STOCK: &str = "UPDATE stock SET reserved = reserved + $1 WHERE warehouse = 'eu-1'";
+
+/// A database call: `db(..)` makes it a client span of the `shop` database, which Datadog shows
+/// as a service of its own; the statement, obfuscated (`... + ? WHERE warehouse = ?`), is the
+/// resource, and none of its literals leaves the process.
+#[dd_span(db(system = "postgresql", name = "shop", statement = RESERVE_STOCK, host = "db.internal", port = 5432))]
 async fn reserve_stock(items: u32) -> Result<(), CheckoutError> {
     tokio::time::sleep(Duration::from_millis(3)).await;
     if items > 10 { Err(CheckoutError::OutOfStock) } else { Ok(()) }

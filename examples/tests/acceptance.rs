@@ -75,9 +75,16 @@ fn checkout_example_spans_have_datadog_fields() {
                 }
             }
             "checkout.reserve_stock" => {
-                assert_eq!(span["type"], "sql");
-                assert_eq!(span["resource"], "UPDATE stock SET reserved = reserved + ?");
-                assert_eq!(meta(span, "span.kind"), Some("internal"));
+                // `db(..)`: the obfuscated statement, the inferred database's attributes.
+                let statement = "UPDATE stock SET reserved = reserved + ? WHERE warehouse = ?";
+                assert_eq!((span["type"].as_str(), span["resource"].as_str()), (Some("sql"), Some(statement)));
+                assert_eq!(meta(span, "span.kind"), Some("client"));
+                assert_eq!(
+                    ["db.system", "db.name", "db.operation", "db.statement", "out.host"].map(|key| meta(span, key)),
+                    [Some("postgresql"), Some("shop"), Some("UPDATE"), Some(statement), Some("db.internal")]
+                );
+                assert_eq!(span["metrics"]["out.port"], 5432.0);
+                assert!(!span.to_string().contains("eu-1"), "a literal of the statement left the process: {span}");
                 let parent = by_id[&span["parent_id"].as_u64().unwrap()];
                 assert_eq!(parent["name"], "checkout.checkout");
             }
