@@ -275,6 +275,23 @@ mod tests {
     }
 
     #[test]
+    fn db_makes_a_client_span_and_takes_no_other_kind() {
+        let span = config(quote!(peer = "orders-db", db(system = "postgresql", statement = SQL))).unwrap();
+        assert_eq!(span.kind, Some("client"));
+        assert_eq!(span.db.map(|db| db.span_type), Some("sql"));
+        assert_eq!(config(quote!(kind = "client", db(system = "redis"))).unwrap().kind, Some("client"));
+        let errors = messages(config(quote!(kind = "producer", db(system = "redis"), span_type = "cache")));
+        assert_eq!(
+            errors,
+            [
+                "`db(..)` sets the span type from the database system: leave `span_type` out",
+                "a `db(..)` span is a database client's: its kind is `client` (the default with `db(..)`), not \
+                 `producer`",
+            ]
+        );
+    }
+
+    #[test]
     fn arguments_under_other_names_are_named() {
         let errors = messages(config(quote!(type = "sql", span_kind = "client", service = "carts")));
         assert_eq!(
