@@ -116,7 +116,15 @@ pub(crate) struct Window {
 impl Window {
     /// The window of an unsymbolized report: resolves the symbols (outside the sampler's lock).
     pub(crate) fn resolve(report: pprof::UnresolvedReport, hz: u32) -> Self {
-        let stacks = report.data.into_iter().map(|(frames, count)| (pprof::Frames::from(frames), count)).collect();
+        let stacks = report
+            .data
+            .into_iter()
+            .map(|(frames, count)| {
+                let mut frames = pprof::Frames::from(frames);
+                strip_sampler_frames(&mut frames.frames);
+                (frames, count)
+            })
+            .collect();
         Self { stacks, hz, start: report.timing.start_time, duration: report.timing.duration }
     }
 
@@ -209,6 +217,21 @@ impl Window {
     /// The pprof profile, gzip-compressed (as `go tool pprof` and Datadog's intake read it).
     pub(crate) fn gzipped_pprof(&self) -> Vec<u8> {
         gzip(&prost::Message::encode_to_vec(&self.profile()))
+    }
+}
+
+/// Removes the sampler's own frames from the leaf end of a stack (leaf first). The `pprof` crate
+/// drops its signal handler's frame, but in builds that do not inline the unwinder into it (debug
+/// builds), the unwinder's frames remain above it, charging the application's CPU time to
+/// `backtrace` functions.
+fn strip_sampler_frames(frames: &mut Vec<Vec<pprof::Symbol>>) {
+    // The unwinder's frames are the first few; `pprof`'s `Trace::trace` is the last of them.
+    let last = frames
+        .iter()
+        .take(16)
+        .rposition(|frame| frame.iter().any(|symbol| symbol.name().contains("pprof::backtrace::")));
+    if let Some(last) = last {
+        frames.drain(..=last);
     }
 }
 
