@@ -101,10 +101,12 @@ pub(crate) struct Resolved {
     /// Runtime metrics on (`DD_RUNTIME_METRICS_ENABLED`).
     pub(crate) runtime_metrics: bool,
     /// Most finished spans waiting for the OTLP span exporter (`OTEL_BSP_MAX_QUEUE_SIZE`).
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
     pub(crate) span_queue_size: usize,
     /// Continuous profiling (`DD_PROFILING_ENABLED`), when on.
     pub(crate) profiling: Option<ProfilingSettings>,
     /// The global OpenTelemetry meter provider on (`DD_INSTRUMENT_OTEL_METRICS`).
+    #[cfg_attr(not(feature = "otel-metrics"), allow(dead_code))]
     pub(crate) otel_metrics: bool,
     pub(crate) flush_interval: Duration,
     pub(crate) shutdown_timeout: Duration,

@@ -68,6 +68,7 @@ impl Pipeline {
 
     /// Makes the meter provider of [`start_otel`](Self::start_otel), if any, OpenTelemetry's
     /// global one.
+    #[cfg_attr(not(feature = "otel-metrics"), allow(clippy::unused_self))]
     pub(crate) fn install_otel_global(&self) {
         #[cfg(feature = "otel-metrics")]
         if let Some(otel) = &self.otel {
