@@ -5,6 +5,7 @@
 //! why, when the test agent is not running (see `scripts/test-agent`), and fail under `CI`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, PoisonError};
 
 use dd_instrument::dd_span;
 use dd_instrument_tests::agent::{otlp_attributes, test_agent};
@@ -12,6 +13,10 @@ use dd_instrument_tests::spans::{attribute, capture, expected, kind, named};
 use opentelemetry::Value;
 use serde_json::Value as Json;
 use tracing_subscriber::prelude::*;
+
+/// One acceptance test at a time: starting a session (OTLP's included) starts one on the native
+/// side too, which would hide the native spans of a test running meanwhile.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// A statement as an application writes it: with literals.
 const FIND_ORDER: &str = "SELECT id, total FROM orders WHERE customer = 'alice@example.com' AND status IN (3, 4, 5)";
@@ -213,6 +218,7 @@ fn run(env: &[(&str, &str)]) {
 #[test]
 fn database_spans_reach_the_test_agent_over_otlp() {
     let Some(agent) = test_agent("database_spans_reach_the_test_agent_over_otlp") else { return };
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let token = "db-spans-otlp";
     agent.start_session(token);
     run(&[
@@ -250,6 +256,7 @@ fn database_spans_reach_the_test_agent_over_otlp() {
 #[test]
 fn database_spans_reach_the_test_agent_natively() {
     let Some(agent) = test_agent("database_spans_reach_the_test_agent_natively") else { return };
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     agent.start_session("");
     run(&[
         ("DD_TRACE_AGENT_URL", &agent.url),
