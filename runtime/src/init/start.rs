@@ -186,3 +186,50 @@ fn start_profiling(_: crate::config::ProfilingSettings, _: &Resolved, _: Option<
     }
     None
 }
+
+#[cfg(all(test, not(feature = "profiling")))]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::prelude::*;
+
+    #[derive(Clone, Default)]
+    struct Warnings(Arc<Mutex<Vec<String>>>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Warnings {
+        fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+            struct Message(String);
+            impl tracing::field::Visit for Message {
+                fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                    if field.name() == "message" {
+                        self.0 = format!("{value:?}");
+                    }
+                }
+            }
+            if *event.metadata().level() == tracing::Level::WARN {
+                let mut message = Message(String::new());
+                event.record(&mut message);
+                self.0.lock().unwrap().push(format!("{} {}", event.metadata().target(), message.0));
+            }
+        }
+    }
+
+    #[test]
+    fn profiling_asked_of_a_build_without_the_feature_warns_and_runs_on() {
+        let env = BTreeMap::from([
+            ("DD_PROFILING_ENABLED".to_owned(), "true".to_owned()),
+            ("OTEL_TRACES_EXPORTER".to_owned(), "none".to_owned()),
+            ("OTEL_METRICS_EXPORTER".to_owned(), "none".to_owned()),
+        ]);
+        let warnings = Warnings::default();
+        let guard = tracing::subscriber::with_default(tracing_subscriber::registry().with(warnings.clone()), || {
+            crate::builder().env_source(env).build().expect("the service starts without profiles")
+        });
+        assert_eq!(
+            *warnings.0.lock().unwrap(),
+            ["dd_instrument DD_PROFILING_ENABLED needs the `profiling` feature of dd-instrument: no profiles are sent"]
+        );
+        assert_eq!(guard.stats().profiles, crate::DestinationStats::default());
+    }
+}
