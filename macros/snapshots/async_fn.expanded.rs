@@ -24,19 +24,23 @@ async fn charge(order_id: u64) -> Result<u64, PayError> {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::new_span(|| {
-            __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "charge", "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            )
-        });
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+    let __dd_call = if __dd_private::active(false, true) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "charge", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        })
+    } else {
+        ::core::option::Option::None
     };
     __dd_private::Instrumented::new(
             __dd_call,
@@ -100,19 +104,23 @@ async fn nothing() {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::new_span(|| {
-            __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "nothing", "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            )
-        });
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+    let __dd_call = if __dd_private::active(false, true) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "nothing", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        })
+    } else {
+        ::core::option::Option::None
     };
     __dd_private::Instrumented::new(
             __dd_call,

@@ -47,52 +47,57 @@ fn stacked() {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::new_span(|| {
-            __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "stacked", "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
+    let __dd_call = if __dd_private::active(true, true) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "stacked", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
+            __dd_private::Call::start(
+                ::core::option::Option::Some(&__DD_SITE),
+                __dd_span,
             )
-        });
-        __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
+        })
+    } else {
+        ::core::option::Option::None
     };
-    __dd_call
-        .run_sync(
-            move || {
-                #[allow(
-                    unknown_lints,
-                    unreachable_code,
-                    clippy::diverging_sub_expression,
-                    clippy::empty_loop,
-                    clippy::let_unit_value,
-                    clippy::let_with_type_underscore,
-                    clippy::needless_return,
-                    clippy::unreachable
-                )]
-                if false {
-                    let __dd_fake: () = loop {};
-                    return __dd_fake;
-                }
-                {}
-            },
-            {
-                #[allow(
-                    clippy::ref_option_ref,
-                    clippy::borrowed_box,
-                    clippy::ref_option,
-                    clippy::rc_buffer
-                )]
-                let __dd_classify = |__dd_value: &()| {
-                    __dd_private::outcome_of!(__dd_value)
-                };
-                __dd_classify
-            },
-        )
+    __dd_private::run_sync(
+        __dd_call,
+        move || {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let __dd_fake: () = loop {};
+                return __dd_fake;
+            }
+            {}
+        },
+        {
+            #[allow(
+                clippy::ref_option_ref,
+                clippy::borrowed_box,
+                clippy::ref_option,
+                clippy::rc_buffer
+            )]
+            let __dd_classify = |__dd_value: &()| __dd_private::outcome_of!(__dd_value);
+            __dd_classify
+        },
+    )
 }
 #[dd_timed(__dd_stacked)]
 fn string_form() {
@@ -137,52 +142,57 @@ fn string_form() {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::new_span(|| {
-            __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "string_form", "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
+    let __dd_call = if __dd_private::active(true, true) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "string_form", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
+            __dd_private::Call::start(
+                ::core::option::Option::Some(&__DD_SITE),
+                __dd_span,
             )
-        });
-        __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
+        })
+    } else {
+        ::core::option::Option::None
     };
-    __dd_call
-        .run_sync(
-            move || {
-                #[allow(
-                    unknown_lints,
-                    unreachable_code,
-                    clippy::diverging_sub_expression,
-                    clippy::empty_loop,
-                    clippy::let_unit_value,
-                    clippy::let_with_type_underscore,
-                    clippy::needless_return,
-                    clippy::unreachable
-                )]
-                if false {
-                    let __dd_fake: () = loop {};
-                    return __dd_fake;
-                }
-                {}
-            },
-            {
-                #[allow(
-                    clippy::ref_option_ref,
-                    clippy::borrowed_box,
-                    clippy::ref_option,
-                    clippy::rc_buffer
-                )]
-                let __dd_classify = |__dd_value: &()| {
-                    __dd_private::outcome_of!(__dd_value)
-                };
-                __dd_classify
-            },
-        )
+    __dd_private::run_sync(
+        __dd_call,
+        move || {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let __dd_fake: () = loop {};
+                return __dd_fake;
+            }
+            {}
+        },
+        {
+            #[allow(
+                clippy::ref_option_ref,
+                clippy::borrowed_box,
+                clippy::ref_option,
+                clippy::rc_buffer
+            )]
+            let __dd_classify = |__dd_value: &()| __dd_private::outcome_of!(__dd_value);
+            __dd_classify
+        },
+    )
 }
 #[derive(Debug, Clone)]
 #[dd_tags(crate = ::obs)]

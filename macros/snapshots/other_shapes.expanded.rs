@@ -26,21 +26,29 @@ fn forever() -> ! {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::new_span(|| {
-            __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "forever", "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            )
-        });
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+    let __dd_call = if __dd_private::active(false, true) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "forever", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        })
+    } else {
+        ::core::option::Option::None
     };
-    __dd_call.run_sync(move || -> () { loop {} }, |_: &()| __dd_private::Outcome::Ok);
+    __dd_private::run_sync(
+        __dd_call,
+        move || -> () { loop {} },
+        |_: &()| __dd_private::Outcome::Ok,
+    );
     ::core::unreachable!("a function returning `!` returned")
 }
 unsafe fn read(pointer: *const u8) -> u8 {
@@ -74,42 +82,47 @@ unsafe fn read(pointer: *const u8) -> u8 {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::tracing::Span::none();
-        __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
+    let __dd_call = if __dd_private::active(true, false) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::tracing::Span::none();
+            __dd_private::Call::start(
+                ::core::option::Option::Some(&__DD_SITE),
+                __dd_span,
+            )
+        })
+    } else {
+        ::core::option::Option::None
     };
-    __dd_call
-        .run_sync(
-            move || {
-                #[allow(
-                    unknown_lints,
-                    unreachable_code,
-                    clippy::diverging_sub_expression,
-                    clippy::empty_loop,
-                    clippy::let_unit_value,
-                    clippy::let_with_type_underscore,
-                    clippy::needless_return,
-                    clippy::unreachable
-                )]
-                if false {
-                    let __dd_fake: u8 = loop {};
-                    return __dd_fake;
-                }
-                { unsafe { *pointer } }
-            },
-            {
-                #[allow(
-                    clippy::ref_option_ref,
-                    clippy::borrowed_box,
-                    clippy::ref_option,
-                    clippy::rc_buffer
-                )]
-                let __dd_classify = |__dd_value: &u8| {
-                    __dd_private::outcome_of!(__dd_value)
-                };
-                __dd_classify
-            },
-        )
+    __dd_private::run_sync(
+        __dd_call,
+        move || {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let __dd_fake: u8 = loop {};
+                return __dd_fake;
+            }
+            { unsafe { *pointer } }
+        },
+        {
+            #[allow(
+                clippy::ref_option_ref,
+                clippy::borrowed_box,
+                clippy::ref_option,
+                clippy::rc_buffer
+            )]
+            let __dd_classify = |__dd_value: &u8| __dd_private::outcome_of!(__dd_value);
+            __dd_classify
+        },
+    )
 }
 fn r#type() {
     use ::dd_instrument::__private as __dd_private;
@@ -136,52 +149,54 @@ fn r#type() {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::new_span(|| {
-            __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "type", "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            )
-        });
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+    let __dd_call = if __dd_private::active(false, true) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "type", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        })
+    } else {
+        ::core::option::Option::None
     };
-    __dd_call
-        .run_sync(
-            move || {
-                #[allow(
-                    unknown_lints,
-                    unreachable_code,
-                    clippy::diverging_sub_expression,
-                    clippy::empty_loop,
-                    clippy::let_unit_value,
-                    clippy::let_with_type_underscore,
-                    clippy::needless_return,
-                    clippy::unreachable
-                )]
-                if false {
-                    let __dd_fake: () = loop {};
-                    return __dd_fake;
-                }
-                {}
-            },
-            {
-                #[allow(
-                    clippy::ref_option_ref,
-                    clippy::borrowed_box,
-                    clippy::ref_option,
-                    clippy::rc_buffer
-                )]
-                let __dd_classify = |__dd_value: &()| {
-                    __dd_private::outcome_of!(__dd_value)
-                };
-                __dd_classify
-            },
-        )
+    __dd_private::run_sync(
+        __dd_call,
+        move || {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let __dd_fake: () = loop {};
+                return __dd_fake;
+            }
+            {}
+        },
+        {
+            #[allow(
+                clippy::ref_option_ref,
+                clippy::borrowed_box,
+                clippy::ref_option,
+                clippy::rc_buffer
+            )]
+            let __dd_classify = |__dd_value: &()| __dd_private::outcome_of!(__dd_value);
+            __dd_classify
+        },
+    )
 }
 fn with_inner_attribute() -> u32 {
     #![allow(clippy::needless_return)]
@@ -211,54 +226,56 @@ fn with_inner_attribute() -> u32 {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::new_span(|| {
-            __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "with_inner_attribute", "code.function.name" = __DD_FUNCTION,
-                "error.type" = __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            )
-        });
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+    let __dd_call = if __dd_private::active(false, true) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "with_inner_attribute", "code.function.name" = __DD_FUNCTION,
+                    "error.type" = __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        })
+    } else {
+        ::core::option::Option::None
     };
-    __dd_call
-        .run_sync(
-            move || {
-                #[allow(
-                    unknown_lints,
-                    unreachable_code,
-                    clippy::diverging_sub_expression,
-                    clippy::empty_loop,
-                    clippy::let_unit_value,
-                    clippy::let_with_type_underscore,
-                    clippy::needless_return,
-                    clippy::unreachable
-                )]
-                if false {
-                    let __dd_fake: u32 = loop {};
-                    return __dd_fake;
-                }
-                {
-                    return 1;
-                }
-            },
+    __dd_private::run_sync(
+        __dd_call,
+        move || {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let __dd_fake: u32 = loop {};
+                return __dd_fake;
+            }
             {
-                #[allow(
-                    clippy::ref_option_ref,
-                    clippy::borrowed_box,
-                    clippy::ref_option,
-                    clippy::rc_buffer
-                )]
-                let __dd_classify = |__dd_value: &u32| {
-                    __dd_private::outcome_of!(__dd_value)
-                };
-                __dd_classify
-            },
-        )
+                return 1;
+            }
+        },
+        {
+            #[allow(
+                clippy::ref_option_ref,
+                clippy::borrowed_box,
+                clippy::ref_option,
+                clippy::rc_buffer
+            )]
+            let __dd_classify = |__dd_value: &u32| __dd_private::outcome_of!(__dd_value);
+            __dd_classify
+        },
+    )
 }
 async fn early(flag: bool) -> Option<u32> {
     use ::dd_instrument::__private as __dd_private;
@@ -285,19 +302,23 @@ async fn early(flag: bool) -> Option<u32> {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::new_span(|| {
-            __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "early", "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            )
-        });
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+    let __dd_call = if __dd_private::active(false, true) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "early", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        })
+    } else {
+        ::core::option::Option::None
     };
     __dd_private::Instrumented::new(
             __dd_call,

@@ -42,20 +42,25 @@ impl Store for Db {
             __dd_private::FunctionEntry(& __DD_DEFINITION)
         }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
-        let __dd_call = {
-            let __dd_span = __dd_private::new_span(|| {
-                __dd_private::tracing::span!(
-                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                    __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "load"),
-                    "code.function.name" = __DD_FUNCTION, "error.type" =
-                    __dd_private::tracing::field::Empty, "error.message" =
-                    __dd_private::tracing::field::Empty, "error.stack" =
-                    __dd_private::tracing::field::Empty, "otel.status_description" =
-                    __dd_private::tracing::field::Empty
-                )
-            });
-            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        let __dd_call = if __dd_private::active(false, true) {
+            ::core::option::Option::Some({
+                let __dd_span = __dd_private::new_span(|| {
+                    __dd_private::tracing::span!(
+                        target : ::core::module_path!(),
+                        __dd_private::tracing::Level::INFO, __DD_OPERATION,
+                        "operation.name" = __DD_OPERATION, "resource.name" =
+                        __dd_private::method_resource:: < Self > (& __DD_RESOURCE,
+                        "load"), "code.function.name" = __DD_FUNCTION, "error.type" =
+                        __dd_private::tracing::field::Empty, "error.message" =
+                        __dd_private::tracing::field::Empty, "error.stack" =
+                        __dd_private::tracing::field::Empty, "otel.status_description" =
+                        __dd_private::tracing::field::Empty
+                    )
+                });
+                __dd_private::Call::start(::core::option::Option::None, __dd_span)
+            })
+        } else {
+            ::core::option::Option::None
         };
         Box::pin(
             __dd_private::Instrumented::new(
@@ -121,20 +126,25 @@ impl Store for Db {
             __dd_private::FunctionEntry(& __DD_DEFINITION)
         }
         static __DD_RESOURCE: __dd_private::ResourceCache = __dd_private::ResourceCache::new();
-        let __dd_call = {
-            let __dd_span = __dd_private::new_span(|| {
-                __dd_private::tracing::span!(
-                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                    __dd_private::method_resource:: < Self > (& __DD_RESOURCE, "opaque"),
-                    "code.function.name" = __DD_FUNCTION, "error.type" =
-                    __dd_private::tracing::field::Empty, "error.message" =
-                    __dd_private::tracing::field::Empty, "error.stack" =
-                    __dd_private::tracing::field::Empty, "otel.status_description" =
-                    __dd_private::tracing::field::Empty
-                )
-            });
-            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        let __dd_call = if __dd_private::active(false, true) {
+            ::core::option::Option::Some({
+                let __dd_span = __dd_private::new_span(|| {
+                    __dd_private::tracing::span!(
+                        target : ::core::module_path!(),
+                        __dd_private::tracing::Level::INFO, __DD_OPERATION,
+                        "operation.name" = __DD_OPERATION, "resource.name" =
+                        __dd_private::method_resource:: < Self > (& __DD_RESOURCE,
+                        "opaque"), "code.function.name" = __DD_FUNCTION, "error.type" =
+                        __dd_private::tracing::field::Empty, "error.message" =
+                        __dd_private::tracing::field::Empty, "error.stack" =
+                        __dd_private::tracing::field::Empty, "otel.status_description" =
+                        __dd_private::tracing::field::Empty
+                    )
+                });
+                __dd_private::Call::start(::core::option::Option::None, __dd_span)
+            })
+        } else {
+            ::core::option::Option::None
         };
         Box::pin(
             __dd_private::Instrumented::new(
@@ -177,9 +187,16 @@ fn later(id: u64) -> impl Future<Output = u64> {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
     let doubled = id * 2;
-    let __dd_call = {
-        let __dd_span = __dd_private::tracing::Span::none();
-        __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
+    let __dd_call = if __dd_private::active(true, false) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::tracing::Span::none();
+            __dd_private::Call::start(
+                ::core::option::Option::Some(&__DD_SITE),
+                __dd_span,
+            )
+        })
+    } else {
+        ::core::option::Option::None
     };
     __dd_private::Instrumented::new(
         __dd_call,

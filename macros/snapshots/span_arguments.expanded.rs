@@ -32,55 +32,58 @@ fn load_cart() {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::new_span(|| {
-            __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "otel.kind" = "client", "operation.name" =
-                __DD_OPERATION, "resource.name" = "GET /carts", "span.type" = "sql",
-                "peer.service" = "cart-db", "_dd.measured" = 1i64, "code.function.name" =
-                __DD_FUNCTION, "error.type" = __dd_private::tracing::field::Empty,
-                "error.message" = __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty, "team" = "carts", "order.priority" =
-                2i64, "http.route" = "/carts", "ratio" = - 0.5f64, "cached" = true, "big"
-                = "18446744073709551615"
-            )
-        });
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+    let __dd_call = if __dd_private::active(false, true) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "otel.kind" = "client", "operation.name" =
+                    __DD_OPERATION, "resource.name" = "GET /carts", "span.type" = "sql",
+                    "peer.service" = "cart-db", "_dd.measured" = 1i64,
+                    "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty, "team" = "carts",
+                    "order.priority" = 2i64, "http.route" = "/carts", "ratio" = - 0.5f64,
+                    "cached" = true, "big" = "18446744073709551615"
+                )
+            });
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        })
+    } else {
+        ::core::option::Option::None
     };
-    __dd_call
-        .run_sync(
-            move || {
-                #[allow(
-                    unknown_lints,
-                    unreachable_code,
-                    clippy::diverging_sub_expression,
-                    clippy::empty_loop,
-                    clippy::let_unit_value,
-                    clippy::let_with_type_underscore,
-                    clippy::needless_return,
-                    clippy::unreachable
-                )]
-                if false {
-                    let __dd_fake: () = loop {};
-                    return __dd_fake;
-                }
-                {}
-            },
-            {
-                #[allow(
-                    clippy::ref_option_ref,
-                    clippy::borrowed_box,
-                    clippy::ref_option,
-                    clippy::rc_buffer
-                )]
-                let __dd_classify = |__dd_value: &()| {
-                    __dd_private::outcome_of!(__dd_value)
-                };
-                __dd_classify
-            },
-        )
+    __dd_private::run_sync(
+        __dd_call,
+        move || {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let __dd_fake: () = loop {};
+                return __dd_fake;
+            }
+            {}
+        },
+        {
+            #[allow(
+                clippy::ref_option_ref,
+                clippy::borrowed_box,
+                clippy::ref_option,
+                clippy::rc_buffer
+            )]
+            let __dd_classify = |__dd_value: &()| __dd_private::outcome_of!(__dd_value);
+            __dd_classify
+        },
+    )
 }
 fn internal() {
     use ::dd_instrument::__private as __dd_private;
@@ -107,52 +110,54 @@ fn internal() {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::new_span(|| {
-            __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
-                "internal", "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            )
-        });
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+    let __dd_call = if __dd_private::active(false, true) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "operation.name" = __DD_OPERATION, "resource.name" =
+                    "internal", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        })
+    } else {
+        ::core::option::Option::None
     };
-    __dd_call
-        .run_sync(
-            move || {
-                #[allow(
-                    unknown_lints,
-                    unreachable_code,
-                    clippy::diverging_sub_expression,
-                    clippy::empty_loop,
-                    clippy::let_unit_value,
-                    clippy::let_with_type_underscore,
-                    clippy::needless_return,
-                    clippy::unreachable
-                )]
-                if false {
-                    let __dd_fake: () = loop {};
-                    return __dd_fake;
-                }
-                {}
-            },
-            {
-                #[allow(
-                    clippy::ref_option_ref,
-                    clippy::borrowed_box,
-                    clippy::ref_option,
-                    clippy::rc_buffer
-                )]
-                let __dd_classify = |__dd_value: &()| {
-                    __dd_private::outcome_of!(__dd_value)
-                };
-                __dd_classify
-            },
-        )
+    __dd_private::run_sync(
+        __dd_call,
+        move || {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let __dd_fake: () = loop {};
+                return __dd_fake;
+            }
+            {}
+        },
+        {
+            #[allow(
+                clippy::ref_option_ref,
+                clippy::borrowed_box,
+                clippy::ref_option,
+                clippy::rc_buffer
+            )]
+            let __dd_classify = |__dd_value: &()| __dd_private::outcome_of!(__dd_value);
+            __dd_classify
+        },
+    )
 }
 fn server() {
     use ::dd_instrument::__private as __dd_private;
@@ -179,51 +184,53 @@ fn server() {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::new_span(|| {
-            __dd_private::tracing::span!(
-                target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
-                __DD_OPERATION, "otel.kind" = "server", "operation.name" =
-                __DD_OPERATION, "resource.name" = "POST /charge", "span.type" = "web",
-                "code.function.name" = __DD_FUNCTION, "error.type" =
-                __dd_private::tracing::field::Empty, "error.message" =
-                __dd_private::tracing::field::Empty, "error.stack" =
-                __dd_private::tracing::field::Empty, "otel.status_description" =
-                __dd_private::tracing::field::Empty
-            )
-        });
-        __dd_private::Call::start(::core::option::Option::None, __dd_span)
+    let __dd_call = if __dd_private::active(false, true) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::new_span(|| {
+                __dd_private::tracing::span!(
+                    target : ::core::module_path!(), __dd_private::tracing::Level::INFO,
+                    __DD_OPERATION, "otel.kind" = "server", "operation.name" =
+                    __DD_OPERATION, "resource.name" = "POST /charge", "span.type" =
+                    "web", "code.function.name" = __DD_FUNCTION, "error.type" =
+                    __dd_private::tracing::field::Empty, "error.message" =
+                    __dd_private::tracing::field::Empty, "error.stack" =
+                    __dd_private::tracing::field::Empty, "otel.status_description" =
+                    __dd_private::tracing::field::Empty
+                )
+            });
+            __dd_private::Call::start(::core::option::Option::None, __dd_span)
+        })
+    } else {
+        ::core::option::Option::None
     };
-    __dd_call
-        .run_sync(
-            move || {
-                #[allow(
-                    unknown_lints,
-                    unreachable_code,
-                    clippy::diverging_sub_expression,
-                    clippy::empty_loop,
-                    clippy::let_unit_value,
-                    clippy::let_with_type_underscore,
-                    clippy::needless_return,
-                    clippy::unreachable
-                )]
-                if false {
-                    let __dd_fake: () = loop {};
-                    return __dd_fake;
-                }
-                {}
-            },
-            {
-                #[allow(
-                    clippy::ref_option_ref,
-                    clippy::borrowed_box,
-                    clippy::ref_option,
-                    clippy::rc_buffer
-                )]
-                let __dd_classify = |__dd_value: &()| {
-                    __dd_private::outcome_of!(__dd_value)
-                };
-                __dd_classify
-            },
-        )
+    __dd_private::run_sync(
+        __dd_call,
+        move || {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let __dd_fake: () = loop {};
+                return __dd_fake;
+            }
+            {}
+        },
+        {
+            #[allow(
+                clippy::ref_option_ref,
+                clippy::borrowed_box,
+                clippy::ref_option,
+                clippy::rc_buffer
+            )]
+            let __dd_classify = |__dd_value: &()| __dd_private::outcome_of!(__dd_value);
+            __dd_classify
+        },
+    )
 }

@@ -31,42 +31,47 @@ fn charge() {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::tracing::Span::none();
-        __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
+    let __dd_call = if __dd_private::active(true, false) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::tracing::Span::none();
+            __dd_private::Call::start(
+                ::core::option::Option::Some(&__DD_SITE),
+                __dd_span,
+            )
+        })
+    } else {
+        ::core::option::Option::None
     };
-    __dd_call
-        .run_sync(
-            move || {
-                #[allow(
-                    unknown_lints,
-                    unreachable_code,
-                    clippy::diverging_sub_expression,
-                    clippy::empty_loop,
-                    clippy::let_unit_value,
-                    clippy::let_with_type_underscore,
-                    clippy::needless_return,
-                    clippy::unreachable
-                )]
-                if false {
-                    let __dd_fake: () = loop {};
-                    return __dd_fake;
-                }
-                {}
-            },
-            {
-                #[allow(
-                    clippy::ref_option_ref,
-                    clippy::borrowed_box,
-                    clippy::ref_option,
-                    clippy::rc_buffer
-                )]
-                let __dd_classify = |__dd_value: &()| {
-                    __dd_private::outcome_of!(__dd_value)
-                };
-                __dd_classify
-            },
-        )
+    __dd_private::run_sync(
+        __dd_call,
+        move || {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let __dd_fake: () = loop {};
+                return __dd_fake;
+            }
+            {}
+        },
+        {
+            #[allow(
+                clippy::ref_option_ref,
+                clippy::borrowed_box,
+                clippy::ref_option,
+                clippy::rc_buffer
+            )]
+            let __dd_classify = |__dd_value: &()| __dd_private::outcome_of!(__dd_value);
+            __dd_classify
+        },
+    )
 }
 fn charge_named() -> Result<(), PayError> {
     use ::dd_instrument::__private as __dd_private;
@@ -101,40 +106,47 @@ fn charge_named() -> Result<(), PayError> {
     __dd_private::inventory::submit! {
         __dd_private::FunctionEntry(& __DD_DEFINITION)
     }
-    let __dd_call = {
-        let __dd_span = __dd_private::tracing::Span::none();
-        __dd_private::Call::start(::core::option::Option::Some(&__DD_SITE), __dd_span)
+    let __dd_call = if __dd_private::active(true, false) {
+        ::core::option::Option::Some({
+            let __dd_span = __dd_private::tracing::Span::none();
+            __dd_private::Call::start(
+                ::core::option::Option::Some(&__DD_SITE),
+                __dd_span,
+            )
+        })
+    } else {
+        ::core::option::Option::None
     };
-    __dd_call
-        .run_sync(
-            move || {
-                #[allow(
-                    unknown_lints,
-                    unreachable_code,
-                    clippy::diverging_sub_expression,
-                    clippy::empty_loop,
-                    clippy::let_unit_value,
-                    clippy::let_with_type_underscore,
-                    clippy::needless_return,
-                    clippy::unreachable
-                )]
-                if false {
-                    let __dd_fake: Result<(), PayError> = loop {};
-                    return __dd_fake;
-                }
-                { Ok(()) }
-            },
-            {
-                #[allow(
-                    clippy::ref_option_ref,
-                    clippy::borrowed_box,
-                    clippy::ref_option,
-                    clippy::rc_buffer
-                )]
-                let __dd_classify = |__dd_value: &Result<(), PayError>| {
-                    __dd_private::outcome_of!(__dd_value)
-                };
-                __dd_classify
-            },
-        )
+    __dd_private::run_sync(
+        __dd_call,
+        move || {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let __dd_fake: Result<(), PayError> = loop {};
+                return __dd_fake;
+            }
+            { Ok(()) }
+        },
+        {
+            #[allow(
+                clippy::ref_option_ref,
+                clippy::borrowed_box,
+                clippy::ref_option,
+                clippy::rc_buffer
+            )]
+            let __dd_classify = |__dd_value: &Result<(), PayError>| {
+                __dd_private::outcome_of!(__dd_value)
+            };
+            __dd_classify
+        },
+    )
 }

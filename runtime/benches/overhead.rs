@@ -75,6 +75,35 @@ fn instrument_skip_all(x: u64) -> u64 {
     plain(x)
 }
 
+/// Four regions, as a run-time tag of bounded cardinality takes them.
+const REGIONS: [&str; 4] = ["eu-west-1", "us-east-1", "ap-south-1", "sa-east-1"];
+
+#[dd_timed(tags(region = region))]
+#[dd_slo(name = "bench-tagged", target = 99.9, latency_ms = 100, tags(region = region))]
+#[inline(never)]
+fn timed_slo_tagged(x: u64, region: &str) -> u64 {
+    plain(x)
+}
+
+/// The untagged function given the same arguments, so the two rows differ by the tag alone.
+#[dd_timed]
+#[dd_slo(name = "bench-untagged", target = 99.9, latency_ms = 100)]
+#[inline(never)]
+fn timed_slo_untagged(x: u64, region: &str) -> u64 {
+    black_box(region);
+    plain(x)
+}
+
+/// Calls of the runtime before anything is installed: no subscriber, no exporter. Runs first,
+/// before any of the other benchmarks installs one.
+fn uninitialised_benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("per_call_uninit");
+    group.measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    group.bench_function("plain_call", |b| b.iter(|| plain(black_box(7))));
+    group.bench_function("dd_span_dd_timed_dd_slo", |b| b.iter(|| stacked(black_box(7))));
+    group.finish();
+}
+
 #[allow(clippy::too_many_lines, reason = "one linear list of benchmarks that must run in one process")]
 fn benches(c: &mut Criterion) {
     // DogStatsD to a bound socket that nobody reads: the per-call path never sees the network.
@@ -96,6 +125,17 @@ fn benches(c: &mut Criterion) {
     group.bench_function("plain_call", |b| b.iter(|| plain(black_box(7))));
     group.bench_function("floor_instant_pair_two_atomics", |b| b.iter(|| floor(black_box(7))));
     group.bench_function("dd_timed_dd_slo_dogstatsd", |b| b.iter(|| timed_slo(black_box(7))));
+    let mut next = 0_usize;
+    let mut region = || {
+        next = next.wrapping_add(1);
+        REGIONS[next % REGIONS.len()]
+    };
+    group.bench_function("dd_timed_dd_slo_same_arguments", |b| {
+        b.iter(|| timed_slo_untagged(black_box(7), black_box(region())));
+    });
+    group.bench_function("dd_timed_dd_slo_runtime_tag", |b| {
+        b.iter(|| timed_slo_tagged(black_box(7), black_box(region())));
+    });
 
     let ours = tracing_subscriber::registry().with(telemetry.layer());
     tracing::subscriber::with_default(ours, || {
@@ -214,5 +254,5 @@ fn batch_benches(c: &mut Criterion) {
     let _ = provider.shutdown();
 }
 
-criterion_group!(overhead, benches, batch_benches);
+criterion_group!(overhead, uninitialised_benches, benches, batch_benches);
 criterion_main!(overhead);

@@ -104,9 +104,10 @@ pub use dd_instrument_macros::{DdError, DdTags, dd_slo, dd_span, dd_timed};
 pub mod __private {
     pub use crate::db::site::{DbSite, DbStatement};
     pub use crate::definitions::{FunctionDef, FunctionEntry, SpanDef, TimerDef};
-    pub use crate::per_call::call::{Call, CallTags, Instrumented, new_span, span_tags};
+    pub use crate::per_call::call::{Call, Instrumented, active, new_span, run_sync, span_tags};
     pub use crate::per_call::name::{buf_as_str, concat_bytes, normalize_operation};
     pub use crate::per_call::outcome::{ErrorRecord, Outcome};
+    pub use crate::per_call::run_tags::CallTags;
     pub use crate::per_call::site::{CallSite, TimerMeta};
     pub use crate::per_call::span_field::{ResourceCache, method_resource};
     pub use crate::per_call::tag_probe::{CheckTag, hashed_tag, redacted_tag};

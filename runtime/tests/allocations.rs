@@ -4,8 +4,10 @@
 //! library forbids).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::net::UdpSocket;
 
-use dd_instrument::{Detector, Redaction};
+use dd_instrument::{Detector, DogStatsdAddr, MetricsExporter, Redaction, TracesExporter, dd_slo, dd_timed};
 
 /// Counts the allocations of the current thread, to show that the common case allocates nothing.
 mod counting {
@@ -69,4 +71,70 @@ fn nothing_to_find_borrows_and_allocates_nothing() {
     assert_eq!(counting::allocations(|| drop(kv.redact_tag("region", "eu-west-1"))), 0);
     // The counter counts.
     assert_eq!(counting::allocations(|| drop(r.redact("alice@example.com"))), 1);
+}
+
+#[dd_timed]
+#[dd_slo(name = "allocations-untagged", target = 99.9, latency_ms = 100)]
+fn untagged(x: u64) -> u64 {
+    x.wrapping_mul(3)
+}
+
+#[dd_timed(tags(region = region, zone = zone))]
+#[dd_slo(name = "allocations-tagged", target = 99.9, latency_ms = 100, tags(region = region))]
+fn tagged(x: u64, region: &str, zone: u8) -> u64 {
+    x.wrapping_mul(3)
+}
+
+/// No clock: no latency histogram, whose memory for a range of durations is allocated the first
+/// time a call falls in it.
+#[dd_slo(name = "allocations-counted", target = 99.9, tags(region = region, zone = zone))]
+fn counted(x: u64, region: &str, zone: u8) -> u64 {
+    x.wrapping_mul(3)
+}
+
+#[test]
+fn timed_and_slo_calls_allocate_nothing_with_or_without_run_time_tags() {
+    // Counted in their sites, as with an exporter: DogStatsD to a socket nobody reads.
+    let sink = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let port = sink.local_addr().expect("address").port();
+    let telemetry = dd_instrument::builder()
+        .env_source(BTreeMap::new())
+        .service("allocations")
+        .traces_exporter(TracesExporter::None)
+        .metrics_exporter(MetricsExporter::DogStatsd)
+        .dogstatsd(DogStatsdAddr::Udp { host: "127.0.0.1".into(), port })
+        .build()
+        .expect("telemetry");
+    let regions = ["eu-west-1", "us-east-1", "ap-south-1", "sa-east-1"];
+    let zone = |i: usize| u8::try_from(i % 2).unwrap();
+    // First calls: the sites join the list, each tag set gets its context, the thread's buffers grow.
+    for (i, region) in regions.iter().enumerate() {
+        assert_eq!(untagged(7) + tagged(7, region, zone(i)) + counted(7, region, zone(i)), 63);
+    }
+    let counted_calls = counting::allocations(|| {
+        for round in 0..100 {
+            for (i, region) in regions.iter().enumerate() {
+                assert_eq!(counted(round, region, zone(i)), round * 3);
+            }
+        }
+    });
+    assert_eq!(counted_calls, 0);
+    // With latencies: a batch of calls allocates only when one falls in a range of durations
+    // not seen before, so after the first batches, batches allocate nothing.
+    let batches: Vec<usize> = (0..20)
+        .map(|_| {
+            counting::allocations(|| {
+                for round in 0..100 {
+                    for (i, region) in regions.iter().enumerate() {
+                        assert_eq!(untagged(round) + tagged(round, region, zone(i)), round * 6);
+                    }
+                }
+            })
+        })
+        .collect();
+    assert!(batches.contains(&0), "{batches:?}");
+    // A new tag set is found under the site's lock once (its context allocated), then it too is free.
+    assert!(counting::allocations(|| assert_eq!(counted(1, "me-south-1", 9), 3)) > 0);
+    assert_eq!(counting::allocations(|| assert_eq!(counted(1, "me-south-1", 9), 3)), 0);
+    drop(telemetry);
 }

@@ -5,8 +5,7 @@
 //! marks the span with the outcome, closes it and counts the call for `#[dd_timed]` and
 //! `#[dd_slo]`; stacked attributes share that one clock reading.
 
-use std::cell::{Cell, RefCell};
-use std::fmt::Display;
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
@@ -15,8 +14,9 @@ use std::time::Instant;
 
 use super::capture::{self, CapturedCall};
 use super::outcome::{ErrorRecord, Outcome, OutcomeKind, panic_message};
+use super::run_tags::{self, CallTags, Contexts};
 use super::site::{self, CallSite, PIPELINE, SloCells, TimerCells};
-use crate::tags::{DdTags, Sendable, TagValue, TagVisitor, push_tag};
+use crate::tags::{DdTags, Sendable, TagValue, TagVisitor};
 
 /// State of one call between its start and its end.
 #[doc(hidden)]
@@ -69,12 +69,8 @@ impl Metrics {
     #[inline]
     fn tagged_in_site(site: &'static CallSite, tags: impl FnOnce(&mut CallTags<'_>)) -> Self {
         site.ensure_listed();
-        with_call_tags(tags, |timer_tags, slo_tags| Self::Site {
-            site,
-            timer: site.timer.as_ref().map(|_| site.timer_context(timer_tags)),
-            slo: site.slo.map(|_| site.slo_context(slo_tags)),
-            start: site.needs_clock().then(Instant::now),
-        })
+        let Contexts { timer, slo } = run_tags::contexts(site, tags);
+        Self::Site { site, timer, slo, start: site.needs_clock().then(Instant::now) }
     }
 
     /// A capture is open somewhere: the thread's own capture if it has one, else as usual.
@@ -83,7 +79,10 @@ impl Metrics {
     #[inline(never)]
     fn when_capturing(site: &'static CallSite, mode: u8, tags: Option<impl FnOnce(&mut CallTags<'_>)>) -> Self {
         if let Some(capture) = capture::current() {
-            let tags = tags.map(|tags| with_call_tags(tags, |timer, slo| (Box::from(timer), Box::from(slo))));
+            let tags = tags.map(|tags| {
+                let (timer, slo) = run_tags::normalized(tags);
+                (timer.into_boxed_str(), slo.into_boxed_str())
+            });
             return Self::Apart(Some(Box::new(CapturedCall::new(capture, site, tags))));
         }
         match tags {
@@ -91,6 +90,36 @@ impl Metrics {
             Some(tags) => Self::tagged_in_site(site, tags),
             None => Self::in_site(site),
         }
+    }
+}
+
+/// Whether a call has anything to record: its metrics (`metrics`: the function has
+/// `#[dd_timed]` or `#[dd_slo]`) go somewhere (an exporter runs or a `testing` capture is open),
+/// or its span (`span`: the function has `#[dd_span]`) could be enabled by the current
+/// subscriber (the level filter `tracing` keeps for all subscribers lets `INFO` through).
+///
+/// When it returns `false`, the expansion runs the plain body: no span, no clock, no
+/// thread-local, and the `tags(..)` and `resource` expressions are not evaluated. The arguments
+/// are constants of the expansion, so this is at most two relaxed loads of statics. Either load
+/// alone decides the same thing `Call::start` and `tracing::span!` would decide next.
+#[doc(hidden)]
+#[inline(always)]
+#[must_use]
+pub fn active(metrics: bool, span: bool) -> bool {
+    (metrics && site::mode() != 0)
+        || (span
+            && tracing::Level::INFO <= tracing::level_filters::STATIC_MAX_LEVEL
+            && tracing::Level::INFO <= tracing::level_filters::LevelFilter::current())
+}
+
+/// Runs the body of a synchronous function through `call` ([`Call::run_sync`]), or plainly when
+/// nothing records the call ([`active`] was `false`).
+#[doc(hidden)]
+#[inline(always)]
+pub fn run_sync<R>(call: Option<Call>, body: impl FnOnce() -> R, classify: impl FnOnce(&R) -> Outcome) -> R {
+    match call {
+        Some(call) => call.run_sync(body, classify),
+        None => body(),
     }
 }
 
@@ -262,101 +291,9 @@ thread_local! {
     static WATCHER: Watcher = const { Watcher };
 }
 
-thread_local! {
-    /// Reused buffers for run-time metric tags, so a call with them allocates nothing once warm.
-    static CALL_TAGS: RefCell<(String, String)> = const { RefCell::new((String::new(), String::new())) };
-}
-
-/// Runs `tags` on the thread's tag buffers, then `then` with the timer's and the SLO's tags.
-#[inline]
-fn with_call_tags<T>(tags: impl FnOnce(&mut CallTags<'_>), then: impl FnOnce(&str, &str) -> T) -> T {
-    let run = |timer_tags: &mut String, slo_tags: &mut String| {
-        timer_tags.clear();
-        slo_tags.clear();
-        tags(&mut CallTags { timer: timer_tags, slo: slo_tags });
-        then(timer_tags, slo_tags)
-    };
-    // `run` is called in exactly one of the branches; it moves through this `Option`.
-    let mut run = Some(run);
-    let warm = CALL_TAGS.try_with(|buffers| match buffers.try_borrow_mut() {
-        Ok(mut buffers) => {
-            let (timer_tags, slo_tags) = &mut *buffers;
-            run.take().map(|run| run(timer_tags, slo_tags))
-        }
-        // A tag value's `Display` (or `DdTags`) called an instrumented function: the buffers
-        // are in use by the outer call, which goes on with them afterwards.
-        Err(_) => None,
-    });
-    match (warm, run) {
-        (Ok(Some(value)), _) => value,
-        // The buffers are in use, or the thread's locals are being destroyed (a call from a
-        // thread-local destructor): buffers of the call's own.
-        (_, Some(run)) => run(&mut String::new(), &mut String::new()),
-        // `run` was taken only by the first arm's branch, which returned its value.
-        (_, None) => unreachable!("the thread's buffers ran the call's tags"),
-    }
-}
-
-/// Collects the run-time tags of a call's metrics.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct CallTags<'a> {
-    timer: &'a mut String,
-    slo: &'a mut String,
-}
-
-impl CallTags<'_> {
-    /// Adds `key:value` to the latency metric's tags.
-    pub fn timer<T: Display + ?Sized>(&mut self, key: &str, value: &T) {
-        push_display(self.timer, key, value);
-    }
-
-    /// Adds `key:value` to the SLO counters' tags.
-    pub fn slo<T: Display + ?Sized>(&mut self, key: &str, value: &T) {
-        push_display(self.slo, key, value);
-    }
-
-    /// Adds every tag of `tags` to the latency metric's tags.
-    pub fn timer_all<T: DdTags + ?Sized>(&mut self, tags: &T) {
-        visit_contained(tags, &mut Joined(self.timer));
-    }
-
-    /// Adds every tag of `tags` to the SLO counters' tags.
-    pub fn slo_all<T: DdTags + ?Sized>(&mut self, tags: &T) {
-        visit_contained(tags, &mut Joined(self.slo));
-    }
-}
-
-fn push_display<T: Display + ?Sized>(out: &mut String, key: &str, value: &T) {
-    let separator = !out.is_empty();
-    if separator {
-        out.push(',');
-    }
-    let mark = out.len();
-    if !push_tag(out, key, TagValue::Display(&value)) && separator {
-        out.truncate(mark - 1);
-    }
-}
-
 /// `tags.visit_tags(visitor)`, user code: a panic in it keeps the tags visited so far.
-fn visit_contained<T: DdTags + ?Sized>(tags: &T, visitor: &mut dyn TagVisitor) {
+pub(super) fn visit_contained<T: DdTags + ?Sized>(tags: &T, visitor: &mut dyn TagVisitor) {
     let _ = crate::user_code::contained("a `DdTags` implementation", || tags.visit_tags(visitor));
-}
-
-/// Appends tags to a `k:v,k:v` list.
-struct Joined<'a>(&'a mut String);
-
-impl TagVisitor for Joined<'_> {
-    fn visit_tag(&mut self, key: &str, value: TagValue<'_>) {
-        let separator = !self.0.is_empty();
-        if separator {
-            self.0.push(',');
-        }
-        let mark = self.0.len();
-        if !push_tag(self.0, key, value) && separator {
-            self.0.truncate(mark - 1);
-        }
-    }
 }
 
 /// Adds every tag of `tags` to `span` as attributes (strings stay strings, numbers numbers).
@@ -415,10 +352,11 @@ where
     F: Future,
     C: FnOnce(&F::Output) -> Outcome,
 {
-    /// Instruments `future`, the body of an `async fn`.
+    /// Instruments `future`, the body of an `async fn`; `None` (nothing records the call, see
+    /// [`active`]): the future runs plainly.
     #[inline]
-    pub fn new(call: Call, future: F, classify: C) -> Self {
-        Self { future, call: Some(call), classify: Some(classify) }
+    pub fn new(call: Option<Call>, future: F, classify: C) -> Self {
+        Self { future, call, classify: Some(classify) }
     }
 }
 

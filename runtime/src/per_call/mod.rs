@@ -27,6 +27,7 @@ pub(crate) mod capture;
 pub(crate) mod histogram;
 pub(crate) mod name;
 pub(crate) mod outcome;
+pub(crate) mod run_tags;
 pub(crate) mod site;
 pub(crate) mod span_field;
 pub(crate) mod tag_probe;

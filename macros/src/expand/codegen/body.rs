@@ -24,7 +24,7 @@ pub(super) fn run(plan: &Plan, shape: &Shape<'_>, block: &Block, call: &TokenStr
             let header = quote_spanned!(at_body=> move || -> ());
             quote! {
                 #call
-                __dd_call.run_sync(#header #user_block, |_: &()| #p::Outcome::Ok);
+                #p::run_sync(__dd_call, #header #user_block, |_: &()| #p::Outcome::Ok);
                 ::core::unreachable!("a function returning `!` returned")
             }
         }
@@ -34,10 +34,10 @@ pub(super) fn run(plan: &Plan, shape: &Shape<'_>, block: &Block, call: &TokenStr
             let (start, end) = tail_span(block);
             let mut arguments = proc_macro2::Group::new(
                 proc_macro2::Delimiter::Parenthesis,
-                quote!(#header { #fake_return #user_block }, #classify),
+                quote!(__dd_call, #header { #fake_return #user_block }, #classify),
             );
             arguments.set_span(end);
-            let run = quote_spanned!(start=> __dd_call.run_sync);
+            let run = respan(quote!(#p::run_sync), start);
             quote! {
                 #call
                 #run #arguments

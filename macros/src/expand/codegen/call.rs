@@ -12,7 +12,8 @@ use crate::checks::{self, Checks};
 use crate::grammar::tags::Tag;
 use crate::tokens::respan;
 
-/// `let __dd_call = { .. };`: the span, then the started call.
+/// `let __dd_call = if active { Some({ .. }) } else { None };`: the span, then the started call,
+/// when anything records the call.
 ///
 /// Values computed per call are bound once each, inside the block, so their borrows of the
 /// arguments end before the body takes them. Their types are then checked ([`checks`]) in an
@@ -55,24 +56,36 @@ pub(super) fn start(plan: &Plan, fn_name: &LitStr, is_method: bool, items: &mut 
         quote!(#p::Call::start_tagged(&__DD_SITE, __dd_span, |__dd_tags| { #metric_tags }))
     };
     let Bindings { evals, checks, used, .. } = bindings;
+    // Nothing records the call (no exporter, no capture, no subscriber that wants the span): the
+    // body runs plainly, and the values of `resource` and `tags` are not computed.
+    let (metrics, spans) = (plan.has_site(), plan.span.is_some());
+    let active = quote!(#p::active(#metrics, #spans));
     if used.is_empty() && evals.is_empty() {
         return quote! {
-            let __dd_call = {
-                #span
-                #start
+            let __dd_call = if #active {
+                ::core::option::Option::Some({
+                    #span
+                    #start
+                })
+            } else {
+                ::core::option::Option::None
             };
         };
     }
     let check_items = used.items(p, &plan.runtime_name);
     quote! {
-        let __dd_call = {
-            #evals
-            {
-                #check_items
-                #checks
-                #span
-                #start
-            }
+        let __dd_call = if #active {
+            ::core::option::Option::Some({
+                #evals
+                {
+                    #check_items
+                    #checks
+                    #span
+                    #start
+                }
+            })
+        } else {
+            ::core::option::Option::None
         };
     }
 }
