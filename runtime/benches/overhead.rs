@@ -94,12 +94,19 @@ fn timed_slo_untagged(x: u64, region: &str) -> u64 {
     plain(x)
 }
 
+/// What `stacked` is without its attributes: a call that makes a call.
+#[inline(never)]
+fn unannotated(x: u64) -> u64 {
+    plain(x)
+}
+
 /// Calls of the runtime before anything is installed: no subscriber, no exporter. Runs first,
 /// before any of the other benchmarks installs one.
 fn uninitialised_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("per_call_uninit");
     group.measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
     group.bench_function("plain_call", |b| b.iter(|| plain(black_box(7))));
+    group.bench_function("unannotated_same_body", |b| b.iter(|| unannotated(black_box(7))));
     group.bench_function("dd_span_dd_timed_dd_slo", |b| b.iter(|| stacked(black_box(7))));
     group.finish();
 }
@@ -255,4 +262,49 @@ fn batch_benches(c: &mut Criterion) {
 }
 
 criterion_group!(overhead, uninitialised_benches, benches, batch_benches);
-criterion_main!(overhead);
+
+fn main() {
+    if let Ok(spec) = std::env::var("OVERHEAD_CALLS") {
+        repeat(&spec);
+        return;
+    }
+    overhead();
+    Criterion::default().configure_from_args().final_summary();
+}
+
+/// `OVERHEAD_CALLS=<row>:<n>`: calls one row's function `n` times and exits, for counting
+/// instructions, which the load of a shared machine does not change: the difference between two
+/// runs under `valgrind --tool=callgrind` (or `perf stat -e instructions`) with different `n`,
+/// divided by the difference of `n`, is the instructions per call.
+fn repeat(spec: &str) {
+    let (row, n) = spec.split_once(':').expect("OVERHEAD_CALLS=<row>:<n>");
+    let n: u64 = n.parse().expect("a number of calls");
+    let sink = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let port = sink.local_addr().expect("address").port();
+    let installed = !row.ends_with("_uninit") && !["plain_call", "unannotated_same_body"].contains(&row);
+    let telemetry = installed.then(|| {
+        dd_instrument::builder()
+            .env_source(BTreeMap::new())
+            .service("bench")
+            .traces_exporter(TracesExporter::None)
+            .metrics_exporter(MetricsExporter::DogStatsd)
+            .dogstatsd(DogStatsdAddr::Udp { host: "127.0.0.1".into(), port })
+            .span_processor(SimpleSpanProcessor::new(Discard))
+            .build()
+            .expect("telemetry")
+    });
+    let mut sum = 0_u64;
+    for i in 0..n {
+        let region = REGIONS[usize::try_from(i % 4).expect("small")];
+        sum = sum.wrapping_add(match row {
+            "plain_call" => plain(black_box(7)),
+            "unannotated_same_body" => unannotated(black_box(7)),
+            "dd_span_dd_timed_dd_slo_uninit" => stacked(black_box(7)),
+            "dd_timed_dd_slo_same_arguments" => timed_slo_untagged(black_box(7), black_box(region)),
+            "dd_timed_dd_slo_runtime_tag" => timed_slo_tagged(black_box(7), black_box(region)),
+            other => panic!("no row {other}"),
+        });
+    }
+    black_box(sum);
+    drop(telemetry);
+}

@@ -7,7 +7,10 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::UdpSocket;
 
-use dd_instrument::{Detector, DogStatsdAddr, MetricsExporter, Redaction, TracesExporter, dd_slo, dd_timed};
+use dd_instrument::{Detector, DogStatsdAddr, MetricsExporter, Redaction, TracesExporter, dd_slo, dd_span, dd_timed};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SimpleSpanProcessor, SpanData, SpanExporter};
+use tracing_subscriber::prelude::*;
 
 /// Counts the allocations of the current thread, to show that the common case allocates nothing.
 mod counting {
@@ -136,5 +139,49 @@ fn timed_and_slo_calls_allocate_nothing_with_or_without_run_time_tags() {
     // A new tag set is found under the site's lock once (its context allocated), then it too is free.
     assert!(counting::allocations(|| assert_eq!(counted(1, "me-south-1", 9), 3)) > 0);
     assert_eq!(counting::allocations(|| assert_eq!(counted(1, "me-south-1", 9), 3)), 0);
+    drop(telemetry);
+}
+
+/// Accepts spans and drops them, on the calling thread (simple processor): the count is the
+/// whole life of a span, from creation to export.
+#[derive(Debug)]
+struct Discard;
+
+impl SpanExporter for Discard {
+    fn export(&self, batch: Vec<SpanData>) -> impl std::future::Future<Output = OTelSdkResult> + Send {
+        drop(batch);
+        std::future::ready(Ok(()))
+    }
+}
+
+#[dd_span(tags(team = "carts"))]
+fn span_static(x: u64) -> u64 {
+    x.wrapping_mul(3)
+}
+
+/// Allocations of one `#[dd_span]` span whose names and tags are static, exported (to a
+/// discarding exporter). A ceiling, not a target: docs/PERFORMANCE.md says where each comes
+/// from; fewer is better, more is a regression.
+const SPAN_ALLOCATIONS: usize = 9;
+
+#[test]
+fn a_static_span_allocates_a_small_constant() {
+    let telemetry = dd_instrument::builder()
+        .env_source(BTreeMap::new())
+        .service("allocations")
+        .traces_exporter(TracesExporter::None)
+        .metrics_exporter(MetricsExporter::None)
+        .span_processor(SimpleSpanProcessor::new(Discard))
+        .build()
+        .expect("telemetry");
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(telemetry.layer()), || {
+        for x in 0..10 {
+            assert_eq!(span_static(x), x * 3);
+        }
+        let per_call: Vec<usize> =
+            (0..10).map(|x| counting::allocations(|| assert_eq!(span_static(x), x * 3))).collect();
+        println!("allocations per #[dd_span] call: {per_call:?}");
+        assert!(per_call.iter().all(|&n| n > 0 && n <= SPAN_ALLOCATIONS), "{per_call:?}");
+    });
     drop(telemetry);
 }

@@ -103,7 +103,7 @@ impl Metrics {
 /// are constants of the expansion, so this is at most two relaxed loads of statics. Either load
 /// alone decides the same thing `Call::start` and `tracing::span!` would decide next.
 #[doc(hidden)]
-#[inline(always)]
+#[inline]
 #[must_use]
 pub fn active(metrics: bool, span: bool) -> bool {
     (metrics && site::mode() != 0)
@@ -115,7 +115,7 @@ pub fn active(metrics: bool, span: bool) -> bool {
 /// Runs the body of a synchronous function through `call` ([`Call::run_sync`]), or plainly when
 /// nothing records the call ([`active`] was `false`).
 #[doc(hidden)]
-#[inline(always)]
+#[inline]
 pub fn run_sync<R>(call: Option<Call>, body: impl FnOnce() -> R, classify: impl FnOnce(&R) -> Outcome) -> R {
     match call {
         Some(call) => call.run_sync(body, classify),

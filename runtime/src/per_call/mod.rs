@@ -4,6 +4,8 @@
 //!
 //! One call, in order:
 //!
+//! 0. [`active`](call::active) decides from one or two relaxed loads of statics whether
+//!    anything records the call; if not, the body runs plainly and nothing below happens.
 //! 1. At compile time, [`name`] builds the operation and timer names as constants, and the
 //!    expansion declares a `static` [`CallSite`](site::CallSite) (with `#[dd_timed]` or
 //!    `#[dd_slo]`): the call's counters and [`histogram`]s, sharded by thread.
@@ -20,7 +22,8 @@
 //!
 //! The background ([`metrics`](crate::metrics)) drains the sites; nothing on this path
 //! allocates, locks or makes a system call, except the first call of a site (it joins the list
-//! of sites) and calls with run-time metric tags (a per-site lock finds their context).
+//! of sites) and the first calls with a run-time metric tag set ([`run_tags`]: later ones find
+//! their context in a per-thread cache).
 
 pub(crate) mod call;
 pub(crate) mod capture;

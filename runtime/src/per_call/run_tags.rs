@@ -184,10 +184,9 @@ impl Entry {
 #[derive(Debug)]
 pub struct CallTags<'a> {
     raw: &'a mut Vec<u8>,
-    /// The last `Display` value recorded: its address, where its key and its text are in `raw`.
-    /// The same value under the same key for the SLO after the timer is copied, not formatted
-    /// again.
-    last: Option<(usize, (usize, usize), (usize, usize))>,
+    /// The last `Display` value recorded: the same value under the same key for the SLO after
+    /// the timer is copied, not formatted again.
+    last: Option<Last>,
 }
 
 impl CallTags<'_> {
@@ -221,7 +220,7 @@ impl CallTags<'_> {
         self.raw.extend_from_slice(&[0; 4]);
         let start = self.raw.len();
         match self.last {
-            Some((last, (key_from, key_to), (from, to)))
+            Some(Last { address: last, key: (key_from, key_to), text: (from, to) })
                 if last == address && self.raw[key_from..key_to] == *key.as_bytes() =>
             {
                 self.raw.extend_from_within(from..to);
@@ -237,8 +236,19 @@ impl CallTags<'_> {
         }
         let end = self.raw.len();
         patch_length(self.raw, length_at, end - start);
-        self.last = Some((address, key_at, (start, end)));
+        self.last = Some(Last { address, key: key_at, text: (start, end) });
     }
+}
+
+/// Where the last `Display` value recorded is.
+#[derive(Debug, Clone, Copy)]
+struct Last {
+    /// The value's address.
+    address: usize,
+    /// Its key in `raw`.
+    key: (usize, usize),
+    /// Its text in `raw`.
+    text: (usize, usize),
 }
 
 /// Records the tags of a `DdTags` spread, typed as it gives them.
@@ -538,6 +548,6 @@ mod tests {
         let outer = contexts(&SITE, |tags| tags.timer("region", &Nested));
         assert_eq!(tags_of(&SITE.timer_dynamic, outer.timer.unwrap()), ["region:outer"]);
         // No SLO tags: the site's own cells.
-        assert!(std::ptr::eq(outer.slo.unwrap(), &SITE.slo_cells));
+        assert!(std::ptr::eq(outer.slo.unwrap(), &raw const SITE.slo_cells));
     }
 }
