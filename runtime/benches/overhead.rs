@@ -9,7 +9,7 @@ use std::net::UdpSocket;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use dd_instrument::{DogStatsdAddr, MetricsExporter, TracesExporter, dd_slo, dd_span, dd_timed};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;
