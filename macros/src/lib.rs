@@ -147,6 +147,18 @@ use crate::attr::Macro;
 /// Keys follow Datadog's rules (a lowercase letter first, then `[a-z0-9_\-./]`); `env`,
 /// `service`, `version`, `host`, `source` and `device` are reserved for unified service tagging.
 ///
+/// Values that are always sensitive are wrapped: `key = redact(expr)` sends `[REDACTED]` (the
+/// expression is evaluated, never formatted: it needs no `Display`), `key = hash(expr)` the keyed
+/// hash of its `Display` text, as `#[dd_tag(hash)]` does. Every other value goes through the
+/// process's redaction (card numbers, email addresses, credentials in URLs by default).
+///
+/// ```
+/// # use dd_instrument::dd_span;
+/// #[dd_span(tags(card = redact(card), user = hash(email)))]
+/// fn pay(card: &[u8], email: &str) {}
+/// # pay(b"4111111111111111", "alice@example.com");
+/// ```
+///
 /// # `db(system = "..", name = .., statement = .., host = .., port = ..)`
 ///
 /// A call to a database: the span is a `client` span (the default with `db`, and the only kind
@@ -242,6 +254,8 @@ pub fn dd_span(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `region:eu_west`); expressions (which must implement `Display`) and `..spread` values are
 /// evaluated at each call, and each distinct tag set is counted apart, up to a cap per function.
 /// Never tag metrics with unbounded values such as user ids: each tag set is a custom metric.
+/// `redact(expr)` is a static tag (`key:_redacted`); `hash(expr)` is a compile error here, since
+/// each hashed value would be a series of its own: hash on the span instead.
 ///
 /// ```
 /// # use dd_instrument::dd_timed;

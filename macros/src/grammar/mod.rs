@@ -15,6 +15,7 @@
 //! compile.
 
 pub(crate) mod db;
+pub(crate) mod sensitive;
 pub(crate) mod tags;
 
 use std::fmt::Display;

@@ -1,8 +1,9 @@
 //! `tags(..)`: the tags of a span or a metric, shared by the three attribute macros.
 //!
 //! Entries are `key = value` (a literal, known at compile time, or an expression evaluated at
-//! each call) and `..expr` (every tag of a `DdTags` value). Keys are checked by Datadog's rules
-//! here; literal values become the static tags of metrics.
+//! each call, possibly wrapped in `redact(..)` or `hash(..)`: see [`sensitive`]) and `..expr`
+//! (every tag of a `DdTags` value). Keys are checked by Datadog's rules here; literal values
+//! become the static tags of metrics.
 
 use std::collections::BTreeSet;
 
@@ -13,6 +14,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Token, UnOp};
 
 use super::Errors;
+use super::sensitive::{self, Value};
 use crate::validate;
 
 /// A `tags(..)` entry as written.
@@ -92,6 +94,11 @@ pub(crate) enum Tag {
     Lit { key: String, value: TagLit },
     /// An expression evaluated once per call.
     Expr { key: String, expr: Expr },
+    /// `key = redact(expr)`: `expr` is evaluated once per call and never read; the tag is the
+    /// constant `value` (`[REDACTED]`).
+    Redacted { key: String, expr: Expr, value: TagLit },
+    /// `key = hash(expr)`: the keyed hash of `expr`, evaluated once per call (span tags only).
+    Hashed { key: String, expr: Expr },
     /// `..expr`: every tag of a `DdTags` value, evaluated once per call.
     Spread(Expr),
 }
@@ -126,7 +133,10 @@ pub(crate) fn build(raw: Vec<RawTag>, for_span: bool, errors: &mut Errors) -> Ve
         let (key, key_tokens, value) = match entry {
             RawTag::Pair { key, key_tokens, value } => (key, key_tokens, value),
             RawTag::Spread(expr) => {
-                tags.push(Tag::Spread(expr));
+                match sensitive::spread_error(&expr) {
+                    Some(error) => errors.push(error),
+                    None => tags.push(Tag::Spread(expr)),
+                }
                 continue;
             }
         };
@@ -151,6 +161,29 @@ pub(crate) fn build(raw: Vec<RawTag>, for_span: bool, errors: &mut Errors) -> Ve
             errors.push(error_at(format!("duplicate tag key `{key}`")));
             continue;
         }
+        let value = match sensitive::classify(value) {
+            Ok(Value::Plain(value)) => value,
+            Ok(Value::Redact(expr)) => {
+                let marker = sensitive::REDACTED;
+                let field = quote!(#marker);
+                let metric =
+                    validate::static_tag(&key, sensitive::REDACTED).expect("valid keys normalize to themselves");
+                tags.push(Tag::Redacted { key, expr, value: TagLit { field, metric } });
+                continue;
+            }
+            Ok(Value::Hash { wrapper, expr }) => {
+                if for_span {
+                    tags.push(Tag::Hashed { key, expr });
+                } else {
+                    errors.push(sensitive::hash_on_metric(wrapper, &key));
+                }
+                continue;
+            }
+            Err(error) => {
+                errors.push(error);
+                continue;
+            }
+        };
         match literal_value(&value) {
             Some(Ok((field, text))) => {
                 let metric = validate::static_tag(&key, &text).expect("valid keys normalize to themselves");
@@ -244,11 +277,90 @@ mod tests {
         let keys: Vec<&str> = tags
             .iter()
             .map(|tag| match tag {
-                Tag::Lit { key, .. } | Tag::Expr { key, .. } => key.as_str(),
+                Tag::Lit { key, .. } | Tag::Expr { key, .. } | Tag::Redacted { key, .. } | Tag::Hashed { key, .. } => {
+                    key.as_str()
+                }
                 Tag::Spread(_) => "..",
             })
             .collect();
         assert_eq!(keys, ["team", "order.priority", "type", "match", "http-route"]);
+    }
+
+    fn describe(tag: &Tag) -> String {
+        match tag {
+            Tag::Lit { value, .. } => format!("{} = {}", value.metric, value.field),
+            Tag::Expr { key, expr } => format!("{key} = expr {}", expr.to_token_stream()),
+            Tag::Redacted { key, expr, value } => {
+                format!("{} = {} (evaluates {key} = {})", value.metric, value.field, expr.to_token_stream())
+            }
+            Tag::Hashed { key, expr } => format!("{key} = hash {}", expr.to_token_stream()),
+            Tag::Spread(expr) => format!("..{}", expr.to_token_stream()),
+        }
+    }
+
+    #[test]
+    fn redact_is_a_constant_and_hash_an_expression() {
+        let (tags, errors) = tags(quote!((
+            card = redact(order.card()),
+            user = hash(user.id),
+            own = self::redact(x),
+            has = has(flags),
+            cash = cash(x)
+        )));
+        assert!(errors.is_empty(), "{errors:?}");
+        let described: Vec<String> = tags.iter().map(describe).collect();
+        assert_eq!(
+            described,
+            [
+                "card:_redacted = \"[REDACTED]\" (evaluates card = order . card ())",
+                "user = hash user . id",
+                "own = expr self :: redact (x)",
+                "has = expr has (flags)",
+                "cash = expr cash (x)",
+            ]
+        );
+    }
+
+    #[test]
+    fn misused_wrappers_are_errors() {
+        let (tags, errors) = tags(quote!((
+            a = redacted(x),
+            b = hashed(x),
+            c = hsah(x),
+            d = redact(x, y),
+            e = hash(),
+            f = hash(redact(x)),
+            g = redact(hash(x)),
+            h = redact!(x),
+            ..redact(all)
+        )));
+        assert!(tags.is_empty());
+        assert_eq!(errors.len(), 9, "{errors:?}");
+        assert!(errors[0].starts_with("unknown tag value wrapper `redacted(..)`: did you mean `redact(..)`?"));
+        assert!(errors[0].ends_with("write a path to it: `self::redacted(..)`)"), "{errors:?}");
+        assert!(errors[1].contains("did you mean `hash(..)`?"));
+        assert!(errors[2].contains("did you mean `hash(..)`?"));
+        assert_eq!(errors[3], "`redact(..)` takes one value, not 2: `redact(card_no)`");
+        assert_eq!(errors[4], "`hash(..)` takes one value, not 0: `hash(card_no)`");
+        assert!(errors[5].starts_with("`redact(..)` inside `hash(..)`"));
+        assert!(errors[6].starts_with("`hash(..)` inside `redact(..)`"));
+        assert_eq!(errors[7], "`redact` is not a macro: write `redact(<value>)`");
+        assert!(errors[8].starts_with("`redact(..)` wraps one tag value"));
+    }
+
+    #[test]
+    fn metric_tags_take_redact_but_not_hash() {
+        let (raw, _) = raw_tags(quote!((card = redact(card), user = hash(user))));
+        let mut errors = Errors::default();
+        let tags = build(raw, false, &mut errors);
+        assert_eq!(
+            tags.iter().map(describe).collect::<Vec<_>>(),
+            ["card:_redacted = \"[REDACTED]\" (evaluates card = card)"]
+        );
+        let errors = messages(errors.finish());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("`hash(..)` is for span tags"), "{errors:?}");
+        assert!(errors[0].contains("`#[dd_span(tags(user = hash(..)))]`"), "{errors:?}");
     }
 
     #[test]
@@ -264,14 +376,7 @@ mod tests {
             ..spread
         )));
         assert!(errors.is_empty(), "{errors:?}");
-        let described: Vec<String> = tags
-            .iter()
-            .map(|tag| match tag {
-                Tag::Lit { value, .. } => format!("{} = {}", value.metric, value.field),
-                Tag::Expr { key, expr } => format!("{key} = expr {}", expr.to_token_stream()),
-                Tag::Spread(expr) => format!("..{}", expr.to_token_stream()),
-            })
-            .collect();
+        let described: Vec<String> = tags.iter().map(describe).collect();
         assert_eq!(
             described,
             [

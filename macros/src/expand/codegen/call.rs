@@ -157,6 +157,18 @@ fn span_fields(
                 let value = respan(quote!(#p::field!(#key, #local.get()).value()), expr.span());
                 fields.push(quote!(#key = #value));
             }
+            Tag::Redacted { key, expr, value } => {
+                bindings.evaluate(expr);
+                let field = &value.field;
+                fields.push(quote!(#key = #field));
+            }
+            Tag::Hashed { key, expr } => {
+                // Hashed inside `span!`: only when the span is enabled. The hash is sent as it
+                // is: hex digits that the detectors must not mistake for a card number.
+                let local = bindings.bind(key, expr);
+                let value = respan(quote!(#p::hashed_tag(&#local).as_str()), expr.span());
+                fields.push(quote!(#key = #value));
+            }
             Tag::Spread(expr) => {
                 let local = bindings.bind_spread(expr);
                 spreads.push(respan(quote!(#p::span_tags(&__dd_span, #local);), expr.span()));
@@ -172,7 +184,9 @@ fn runtime_metric_tags(tags: &[Tag], metric: &str, bindings: &mut Bindings<'_>) 
     for tag in tags {
         // Method names spanned at the expression: rustc reports unmet bounds of a method call there.
         match tag {
-            Tag::Lit { .. } => {}
+            // `build` takes no `hash(..)` in the tags of a metric.
+            Tag::Lit { .. } | Tag::Hashed { .. } => {}
+            Tag::Redacted { expr, .. } => bindings.evaluate(expr),
             Tag::Expr { key, expr } => {
                 let local = bindings.bind(key, expr);
                 let one = format_ident!("{metric}", span = expr.span());
@@ -219,6 +233,11 @@ impl<'a> Bindings<'a> {
             let checked = checks::tag_value(&local.to_token_stream(), expr.span());
             quote!(let #local = #checked;)
         })
+    }
+
+    /// Evaluates `expr` once per call without reading it: the value of `redact(expr)`.
+    fn evaluate(&mut self, expr: &Expr) {
+        self.bind_with("redact", expr, |_| TokenStream::new());
     }
 
     /// The local holding `&(expr)` of `..expr` as a `&dyn DdTags`, checked to be `DdTags`.

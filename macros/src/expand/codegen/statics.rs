@@ -98,8 +98,8 @@ fn definition(plan: &Plan, fn_name: &LitStr, is_method: bool) -> TokenStream {
 fn static_tags(tags: &[Tag]) -> Vec<&str> {
     tags.iter()
         .filter_map(|tag| match tag {
-            Tag::Lit { value, .. } => Some(value.metric.as_str()),
-            Tag::Expr { .. } | Tag::Spread(_) => None,
+            Tag::Lit { value, .. } | Tag::Redacted { value, .. } => Some(value.metric.as_str()),
+            Tag::Expr { .. } | Tag::Hashed { .. } | Tag::Spread(_) => None,
         })
         .collect()
 }
