@@ -56,8 +56,13 @@ struct Customer<'a> {
     plan: &'a str,
 }
 
-#[dd_span(kind = "client", peer = "payments", tags(card = card, ..customer), resource = format!("charge {card}"))]
-#[dd_timed(tags(card = card, ..customer))]
+#[dd_span(
+    kind = "client",
+    peer = "payments",
+    tags(card = card, card.redacted = redact(card), user = hash(customer.email), ..customer),
+    resource = format!("charge {card}")
+)]
+#[dd_timed(tags(card = card, card.redacted = redact(card), ..customer))]
 fn charge(card: &str, customer: &Customer<'_>) -> Result<(), Declined> {
     tracing::warn!(card, email = customer.email, "charging {card} for {}", customer.email);
     Err(Declined(Connect))
@@ -136,6 +141,9 @@ fn no_secret_leaves_the_process() {
     assert_eq!(attributes["card"], "[REDACTED:card]");
     assert_eq!(attributes["email"], "[REDACTED:email]");
     assert_eq!(attributes["password"], "[REDACTED]");
+    assert_eq!(attributes["card.redacted"], "[REDACTED]");
+    // No hashing key in this process: a marker, never an unkeyed hash.
+    assert_eq!(attributes["user"], "[REDACTED:hash]");
     assert_eq!(attributes["resource.name"], "charge [REDACTED:card]");
     assert_eq!(attributes["error.message"], "card [REDACTED:card] of [REDACTED:email] declined");
     assert!(attributes["error.stack"].ends_with("postgres://[REDACTED:credentials]@db:5432/shop: refused"));
@@ -155,7 +163,9 @@ fn no_secret_leaves_the_process() {
     assert_no_secret("a DogStatsD datagram", &datagrams);
     let datagrams = String::from_utf8(datagrams).unwrap();
     assert!(
-        datagrams.contains("no_secret.charge.duration:") && datagrams.contains("card:_redacted:card"),
+        datagrams.contains("no_secret.charge.duration:")
+            && datagrams.contains("card:_redacted:card")
+            && datagrams.contains("card.redacted:_redacted"),
         "{datagrams}"
     );
 
