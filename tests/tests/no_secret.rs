@@ -176,3 +176,40 @@ fn no_secret_leaves_the_process() {
     assert!(logs.contains(r#""message":"charging [REDACTED:card] for [REDACTED:email]""#), "{logs}");
     assert!(logs.contains(r#""error.message":"card [REDACTED:card] of [REDACTED:email] declined""#), "{logs}");
 }
+
+/// A value that counts how often it is formatted.
+struct Counted<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl fmt::Display for Counted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        f.write_str("alice")
+    }
+}
+
+#[dd_span(tags(secret = redact(secret), user = hash(user)))]
+#[dd_timed(tags(secret = redact(secret)))]
+fn sign_in(secret: &Counted<'_>, user: &Counted<'_>) {
+    let _ = (secret, user);
+}
+
+#[test]
+fn redact_never_formats_and_hash_formats_only_for_a_recorded_span() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (secret, user) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    // No subscriber on this thread: the span is not recorded, nothing is formatted.
+    sign_in(&Counted(&secret), &Counted(&user));
+    assert_eq!((secret.load(Ordering::Relaxed), user.load(Ordering::Relaxed)), (0, 0));
+
+    let ((), captured) = dd_instrument::testing::capture(|| sign_in(&Counted(&secret), &Counted(&user)));
+    assert_eq!((secret.load(Ordering::Relaxed), user.load(Ordering::Relaxed)), (0, 1));
+    let span = captured.span("no_secret.sign_in");
+    assert_eq!(span.attribute("secret").map(ToString::to_string).as_deref(), Some("[REDACTED]"));
+    // No hashing key in this process: a marker, never an unkeyed hash.
+    assert_eq!(span.attribute("user").map(ToString::to_string).as_deref(), Some("[REDACTED:hash]"));
+    assert!(
+        captured.metric("no_secret.sign_in.duration", &["outcome:ok", "secret:_redacted"]).is_some(),
+        "{:?}",
+        captured.metrics()
+    );
+}

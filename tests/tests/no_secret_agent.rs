@@ -4,7 +4,8 @@
 //! redaction plus `DD_INSTRUMENT_REDACT=bearer` and a hashing key. On the native path (traces to
 //! the agent's trace API, metrics over DogStatsD) and on the OTLP path (traces and metrics to the
 //! agent's OTLP receiver), no secret, nor the card's digits, appears in any byte the agent, the
-//! DogStatsD socket or the JSON log output received, and the redaction markers do.
+//! DogStatsD socket or the JSON log output received, and the redaction markers do. `DD_TAGS`
+//! values (the operator's configuration) are only normalized, never redacted.
 //!
 //! Skipped, saying why, when the test agent is not running (see `scripts/test-agent`); under
 //! `CI` it fails instead.
@@ -143,6 +144,8 @@ fn run(env: &[(&str, &str)]) -> String {
         .iter()
         .chain(&[
             ("DD_SERVICE", "no-secret"),
+            // The operator's configuration: sent as it is, never redacted.
+            ("DD_TAGS", "owner:ops@example.com"),
             ("DD_INSTRUMENT_REDACT", "bearer"),
             ("DD_INSTRUMENT_REDACT_HASH_KEY", HASH_KEY),
         ])
@@ -238,6 +241,8 @@ fn native_path_no_secret_reaches_the_test_agent() {
     let charge_span = spans.iter().find(|s| s["name"] == "no_secret_agent.charge").expect("the charge span");
     assert_eq!(charge_span["resource"], "charge [REDACTED:card]");
     check_attributes(&meta("no_secret_agent.charge"), &meta("no_secret_agent.refund"));
+    // `DD_TAGS`: normalized by Datadog's tag rules (`@` is not a tag character), never redacted.
+    assert_eq!(meta("no_secret_agent.charge").get("owner").map(String::as_str), Some("ops_example.com"));
 
     let mut datagrams = Vec::new();
     let mut buf = vec![0u8; 65_536];
@@ -292,6 +297,10 @@ fn otlp_path_no_secret_reaches_the_test_agent() {
         let span = spans.iter().find(|s| s["name"] == name).unwrap_or_else(|| panic!("no {name} span: {spans:#?}"));
         otlp_attributes(&span["attributes"])
     };
+    for resource_spans in traces.iter().flat_map(|request| request["resource_spans"].as_array().into_iter().flatten()) {
+        let resource = otlp_attributes(&resource_spans["resource"]["attributes"]);
+        assert_eq!(resource.get("owner").map(String::as_str), Some("ops_example.com"), "{resource:#?}");
+    }
     let charge = attributes("no_secret_agent.charge");
     assert_eq!(charge["resource.name"], "charge [REDACTED:card]");
     check_attributes(&charge, &attributes("no_secret_agent.refund"));

@@ -209,6 +209,8 @@ pub(super) struct Bindings<'a> {
     dd_tags: Option<&'a TokenStream>,
     /// (key or `..`, expression as text) -> local, in evaluation order.
     seen: Vec<(String, String, syn::Ident)>,
+    /// `redact(expr)` expressions already evaluated, as text.
+    evaluated: Vec<String>,
     /// `let __dd_tag_0 = &(expr);`: the user's expressions.
     evals: TokenStream,
     /// `let __dd_tag_0 = TagValueIsDisplay::__dd_check(..);`: their checks.
@@ -235,9 +237,15 @@ impl<'a> Bindings<'a> {
         })
     }
 
-    /// Evaluates `expr` once per call without reading it: the value of `redact(expr)`.
+    /// Evaluates `expr` once per call without reading it: the value of `redact(expr)`. `let _`
+    /// binds nothing (a `__dd_` local would trip `clippy::no_effect_underscore_binding` in the
+    /// user's crate) and still counts as a use of the variables it names.
     fn evaluate(&mut self, expr: &Expr) {
-        self.bind_with("redact", expr, |_| TokenStream::new());
+        let text = expr.to_token_stream().to_string();
+        if !self.evaluated.contains(&text) {
+            self.evals.extend(quote_spanned!(expr.span()=> let _ = &(#expr);));
+            self.evaluated.push(text);
+        }
     }
 
     /// The local holding `&(expr)` of `..expr` as a `&dyn DdTags`, checked to be `DdTags`.
