@@ -34,6 +34,10 @@ const HASHER: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed
 const TIMER: u8 = b'T';
 const SLO: u8 = b'S';
 
+/// Ends a key and a text value: a byte that UTF-8 never has, so that a recorded tag set is
+/// unambiguous without lengths.
+const END: u8 = 0xFF;
+
 /// How a recorded value is encoded: text (a string, or a `Display` value formatted), or a
 /// number or boolean in its bytes, so that it is sent exactly as a `DdTags` spread sends it.
 const TEXT: u8 = 0;
@@ -215,9 +219,7 @@ impl CallTags<'_> {
     fn display<T: Display + ?Sized>(&mut self, metric: u8, key: &str, value: &T) {
         let address = std::ptr::from_ref(value).cast::<()>().addr();
         push_head(self.raw, metric, TEXT, key);
-        let key_at = (self.raw.len() - key.len(), self.raw.len());
-        let length_at = self.raw.len();
-        self.raw.extend_from_slice(&[0; 4]);
+        let key_at = (self.raw.len() - 1 - key.len(), self.raw.len() - 1);
         let start = self.raw.len();
         match self.last {
             Some(Last { address: last, key: (key_from, key_to), text: (from, to) })
@@ -235,7 +237,7 @@ impl CallTags<'_> {
             }
         }
         let end = self.raw.len();
-        patch_length(self.raw, length_at, end - start);
+        self.raw.push(END);
         self.last = Some(Last { address, key: key_at, text: (start, end) });
     }
 }
@@ -263,21 +265,18 @@ impl TagVisitor for Recorder<'_> {
         match value {
             TagValue::Str(text) => {
                 push_head(raw, self.metric, TEXT, key);
-                push_length(raw, text.len());
                 raw.extend_from_slice(text.as_bytes());
+                raw.push(END);
             }
             TagValue::Display(display) => {
                 push_head(raw, self.metric, TEXT, key);
-                let length_at = raw.len();
-                raw.extend_from_slice(&[0; 4]);
                 let start = raw.len();
                 let formatted = user_code::contained("a `Display` implementation", || write!(Bytes(raw), "{display}"));
                 if !matches!(formatted, Some(Ok(()))) {
                     raw.truncate(start);
                     raw.extend_from_slice(PANICKED.as_bytes());
                 }
-                let length = raw.len() - start;
-                patch_length(raw, length_at, length);
+                raw.push(END);
             }
             TagValue::I64(v) => {
                 push_head(raw, self.metric, I64, key);
@@ -299,21 +298,13 @@ impl TagVisitor for Recorder<'_> {
     }
 }
 
-/// `metric`, `kind`, the key's length and the key.
+/// `metric`, `kind` and the key, ended by [`END`].
+#[inline]
 fn push_head(raw: &mut Vec<u8>, metric: u8, kind: u8, key: &str) {
     raw.push(metric);
     raw.push(kind);
-    push_length(raw, key.len());
     raw.extend_from_slice(key.as_bytes());
-}
-
-/// A length in 4 bytes; longer text than 4 GiB is cut there (the tag is cut far shorter later).
-fn push_length(raw: &mut Vec<u8>, length: usize) {
-    raw.extend_from_slice(&u32::try_from(length).unwrap_or(u32::MAX).to_le_bytes());
-}
-
-fn patch_length(raw: &mut [u8], at: usize, length: usize) {
-    raw[at..at + 4].copy_from_slice(&u32::try_from(length).unwrap_or(u32::MAX).to_le_bytes());
+    raw.push(END);
 }
 
 /// Writes formatted text into a byte buffer.
@@ -370,13 +361,11 @@ fn next(raw: &[u8]) -> Option<(u8, &str, TagValue<'_>, &[u8])> {
     Some((metric, key, value, rest))
 }
 
-/// A length-prefixed text and the rest.
+/// A text ended by [`END`], and the rest after it.
 fn text(raw: &[u8]) -> Option<(&str, &[u8])> {
-    let (length, raw) = raw.split_first_chunk::<4>()?;
-    let length = usize::try_from(u32::from_le_bytes(*length)).ok()?;
-    let (text, rest) = raw.split_at_checked(length)?;
+    let end = raw.iter().position(|&byte| byte == END)?;
     // Written from `&str`s whole: always UTF-8.
-    Some((std::str::from_utf8(text).ok()?, rest))
+    Some((std::str::from_utf8(&raw[..end]).ok()?, &raw[end + 1..]))
 }
 
 #[cfg(test)]
