@@ -26,7 +26,7 @@ fn the_metrics_example_sends_each_kind_of_metric_with_the_unified_service_tags()
     assert!(output.status.success(), "the example failed: {}", String::from_utf8_lossy(&output.stderr));
 
     let mut lines = Vec::new();
-    let mut buffer = [0; 65536];
+    let mut buffer = vec![0; 65536];
     while let Ok(n) = statsd.recv(&mut buffer) {
         lines.extend(String::from_utf8_lossy(&buffer[..n]).lines().map(str::to_owned));
     }
