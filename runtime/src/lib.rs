@@ -76,6 +76,8 @@ mod per_call;
 pub mod profiling;
 mod redact;
 mod registry;
+#[cfg(any(feature = "runtime-metrics", feature = "profiling"))]
+mod runtime_id;
 pub mod slo;
 mod tags;
 pub mod testing;

@@ -4,7 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use dd_instrument::{MetricsExporter, TracesExporter, dd_span};
+use std::net::UdpSocket;
+
+use dd_instrument::{DogStatsdAddr, MetricsExporter, TracesExporter, dd_span};
 use dd_instrument_tests::agent::test_agent;
 use serde_json::Value;
 
@@ -45,12 +47,18 @@ fn stats_count_every_call_while_only_the_error_traces_of_a_dropped_sample_reach_
         return;
     };
     let service = format!("stats-under-sampling-{}", std::process::id());
+    // Runtime metrics on, to a loopback socket: their runtime-id must be the spans'.
+    let statsd = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    statsd.set_read_timeout(Some(Duration::from_secs(1))).expect("timeout");
+    let port = statsd.local_addr().expect("address").port();
     let telemetry = dd_instrument::builder()
         .service(&service)
         .env("acceptance")
         .traces_exporter(TracesExporter::Datadog)
         .trace_agent_url(&agent.url)
-        .metrics_exporter(MetricsExporter::None)
+        .metrics_exporter(MetricsExporter::DogStatsd)
+        .dogstatsd(DogStatsdAddr::Udp { host: "127.0.0.1".into(), port })
+        .runtime_metrics(true)
         .sample_rate(0.0)
         .init()
         .expect("init");
@@ -108,4 +116,17 @@ fn stats_count_every_call_while_only_the_error_traces_of_a_dropped_sample_reach_
         assert_eq!(span["metrics"]["_sampling_priority_v1"], -1.0, "{span}");
         assert_eq!(span["meta"]["_dd.p.dm"], "-3", "{span}");
     }
+
+    // One runtime id per process: Datadog links the spans to the runtime metrics by it.
+    let span_runtime_id = spans[0]["meta"]["runtime-id"].as_str().expect("runtime-id on native spans");
+    let mut buffer = vec![0; 65536];
+    let mut metric_runtime_ids = Vec::new();
+    while let Ok(n) = statsd.recv(&mut buffer) {
+        for line in String::from_utf8_lossy(&buffer[..n]).lines().filter(|line| line.starts_with("runtime.rust.")) {
+            metric_runtime_ids
+                .extend(line.split(['#', ',']).filter_map(|tag| tag.strip_prefix("runtime-id:")).map(str::to_owned));
+        }
+    }
+    assert!(!metric_runtime_ids.is_empty(), "runtime metrics were sent");
+    assert!(metric_runtime_ids.iter().all(|id| id == span_runtime_id), "{metric_runtime_ids:?} vs {span_runtime_id}");
 }

@@ -90,7 +90,7 @@ pub(crate) struct RuntimeMetrics {
 
 impl RuntimeMetrics {
     pub(crate) fn new(tokio: Option<tokio::runtime::Handle>, started: Instant) -> Self {
-        Self { runtime_id: format!("runtime-id:{}", runtime_id()), started, tokio, previous: None }
+        Self { runtime_id: format!("runtime-id:{}", crate::runtime_id::get()), started, tokio, previous: None }
     }
 
     /// Samples when none was taken yet or the last is [`INTERVAL`] old.
@@ -153,24 +153,6 @@ impl RuntimeMetrics {
     }
 }
 
-/// A random UUID (version 4) naming this process's runtime, as Datadog's tracers send it.
-fn runtime_id() -> String {
-    let mut bytes = [0_u8; 16];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No system randomness: the process id and the clock still tell processes apart.
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-        bytes = (nanos ^ (u128::from(std::process::id()) << 96)).to_be_bytes();
-    }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().fold(String::with_capacity(32), |mut hex, b| {
-        use std::fmt::Write as _;
-        let _ = write!(hex, "{b:02x}");
-        hex
-    });
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
-}
-
 /// What `/proc` says of this process.
 mod process {
     use std::time::Duration;
@@ -219,17 +201,6 @@ mod tests {
             Some(Value::Gauge(v)) => *v,
             other => panic!("{name}: {other:?}"),
         }
-    }
-
-    #[test]
-    fn runtime_ids_are_uuid_v4() {
-        let (a, b) = (runtime_id(), runtime_id());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 36);
-        let groups: Vec<_> = a.split('-').map(str::len).collect();
-        assert_eq!(groups, [8, 4, 4, 4, 12]);
-        assert_eq!(&a[14..15], "4");
-        assert!("89ab".contains(&a[19..20]), "{a}");
     }
 
     #[test]

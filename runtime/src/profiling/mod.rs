@@ -34,31 +34,6 @@ mod local;
 mod sampler;
 mod upload;
 
-use std::sync::OnceLock;
-
 pub use local::{LocalProfile, ProfilingError, capture};
 pub(crate) use sampler::{begin_stop, finish_stop, start};
 pub(crate) use upload::Target;
-
-/// A random UUID (version 4) naming this process's runtime in profiles (`runtime-id`), the
-/// same for every profile of the process.
-fn runtime_id() -> &'static str {
-    static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| {
-        let mut bytes = [0_u8; 16];
-        if getrandom::fill(&mut bytes).is_err() {
-            // No system randomness: the process id and the clock still tell processes apart.
-            let nanos =
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-            bytes = (nanos ^ (u128::from(std::process::id()) << 96)).to_be_bytes();
-        }
-        bytes[6] = (bytes[6] & 0x0f) | 0x40;
-        bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let hex: String = bytes.iter().fold(String::with_capacity(32), |mut hex, b| {
-            use std::fmt::Write as _;
-            let _ = write!(hex, "{b:02x}");
-            hex
-        });
-        format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
-    })
-}

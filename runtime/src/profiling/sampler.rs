@@ -156,7 +156,7 @@ pub(super) fn tags_profiler(service: &ServiceInfo) -> String {
     if let Some(host) = &service.hostname {
         push("host", host);
     }
-    push("runtime-id", super::runtime_id());
+    push("runtime-id", crate::runtime_id::get());
     push("language", "rust");
     push("profiler_version", env!("CARGO_PKG_VERSION"));
     tags.extend(service.tags.iter().cloned());

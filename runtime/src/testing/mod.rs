@@ -39,8 +39,8 @@
 //!
 //! The application's own metrics are captured too: what the [`metrics`](crate::metrics) handles
 //! ([`Counter`](crate::metrics::Counter), [`Gauge`](crate::metrics::Gauge), ...) record, as
-//! points, and the [`Event`](crate::metrics::Event)s and
-//! [`ServiceCheck`](crate::metrics::ServiceCheck)s sent, whether an exporter runs or not (they
+//! points, and the [`Event`]s and
+//! [`ServiceCheck`]s sent, whether an exporter runs or not (they
 //! never reach it):
 //!
 //! ```

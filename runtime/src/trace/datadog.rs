@@ -53,8 +53,11 @@ pub(crate) fn provider(config: &Resolved, added: Vec<AddedProcessor>) -> super::
     builder.set_trace_rate_limit(config.rate_limit.min(f64::from(i32::MAX)).round() as i32);
     builder.set_trace_propagation_style_extract(config.propagation_extract.iter().map(|s| style(*s)).collect());
     builder.set_trace_propagation_style_inject(config.propagation_inject.iter().map(|s| style(*s)).collect());
-    let mut tracing =
-        datadog_opentelemetry::tracing().with_config(builder.build()).with_resource(service.otel_resource());
+    let built = builder.build();
+    // Runtime metrics and profiles carry the runtime id the SDK puts on spans.
+    #[cfg(any(feature = "runtime-metrics", feature = "profiling"))]
+    crate::runtime_id::adopt(built.runtime_id());
+    let mut tracing = datadog_opentelemetry::tracing().with_config(built).with_resource(service.otel_resource());
     for processor in added {
         tracing = tracing.with_span_processor(processor);
     }
