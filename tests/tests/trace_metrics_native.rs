@@ -10,20 +10,9 @@ use dd_instrument::{DogStatsdAddr, MetricsExporter, TracesExporter, dd_span};
 use dd_instrument_tests::agent::test_agent;
 use serde_json::Value;
 
-#[derive(Debug)]
-struct Declined;
-
-impl std::fmt::Display for Declined {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("card declined")
-    }
-}
-
-impl std::error::Error for Declined {}
-
 #[dd_span(resource = "charge")]
-fn charge(attempt: u32) -> Result<(), Declined> {
-    if attempt % 10 == 3 { Err(Declined) } else { Ok(()) }
+fn charge(attempt: u32) -> Result<(), std::fmt::Error> {
+    if attempt % 10 == 3 { Err(std::fmt::Error) } else { Ok(()) }
 }
 
 #[dd_span(resource = "warm-up", tags(round = round))]

@@ -89,17 +89,7 @@ impl InstrumentCapture {
     /// Runs `f` with this thread's handles recording in this capture (nested scopes: the
     /// innermost).
     pub(crate) fn scope<R>(&self, f: impl FnOnce() -> R) -> R {
-        /// Puts the enclosing capture back, also when `f` panics.
-        struct Restore(Option<Shared>);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                let previous = self.0.take();
-                let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
-            }
-        }
-        let previous = CURRENT.with(|current| current.replace(Some(Arc::clone(&self.shared))));
-        let _restore = Restore(previous);
-        f()
+        crate::per_call::capture::scoped(&CURRENT, &self.shared, f)
     }
 
     /// What was recorded, as the points a flush would give the exporter: the handles in order

@@ -29,6 +29,25 @@ thread_local! {
 
 type Shared = Arc<Mutex<Captured>>;
 
+/// Runs `f` with `current` (a thread's capture slot) holding `capture`, then puts the enclosing
+/// capture back, also when `f` panics: nested scopes, the innermost counts.
+pub(crate) fn scoped<T: 'static, R>(
+    current: &'static std::thread::LocalKey<RefCell<Option<Arc<T>>>>,
+    capture: &Arc<T>,
+    f: impl FnOnce() -> R,
+) -> R {
+    struct Restore<T: 'static>(&'static std::thread::LocalKey<RefCell<Option<Arc<T>>>>, Option<Arc<T>>);
+    impl<T> Drop for Restore<T> {
+        fn drop(&mut self) {
+            let previous = self.1.take();
+            let _ = self.0.try_with(|current| *current.borrow_mut() = previous);
+        }
+    }
+    let previous = current.with(|current| current.replace(Some(Arc::clone(capture))));
+    let _restore = Restore(current, previous);
+    f()
+}
+
 /// A capture of the metrics of the calls made inside [`scope`](Self::scope).
 #[derive(Debug)]
 pub(crate) struct MetricCapture {
@@ -47,17 +66,7 @@ impl MetricCapture {
     /// Runs `f` with the calls of this thread counted by this capture (nested scopes: the
     /// innermost).
     pub(crate) fn scope<R>(&self, f: impl FnOnce() -> R) -> R {
-        /// Puts the enclosing capture back, also when `f` panics.
-        struct Restore(Option<Shared>);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                let previous = self.0.take();
-                let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
-            }
-        }
-        let previous = CURRENT.with(|current| current.replace(Some(Arc::clone(&self.shared))));
-        let _restore = Restore(previous);
-        f()
+        scoped(&CURRENT, &self.shared, f)
     }
 
     /// Calls `f` with what the capture has counted so far.
