@@ -120,7 +120,15 @@ impl SpanProcessor for Bounded {
     }
 
     fn shutdown_with_timeout(&self, timeout: std::time::Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
+        let result = self.inner.shutdown_with_timeout(timeout);
+        if result.is_err() {
+            // What the exporter had not taken by the deadline is not sent.
+            let left = self.queued.swap(0, std::sync::atomic::Ordering::AcqRel) as u64;
+            if left > 0 {
+                self.destination.dropped(left, "shutdown", &"spans still queued at the shutdown deadline");
+            }
+        }
+        result
     }
 
     fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
@@ -311,6 +319,31 @@ mod tests {
             let _ = self.started.send(batch.len());
             let _ = self.release.lock().unwrap().recv();
             Ok(())
+        }
+    }
+
+    #[test]
+    fn spans_still_queued_at_the_shutdown_deadline_are_counted_as_dropped() {
+        let (started, exports) = mpsc::channel();
+        let (release, released) = mpsc::channel();
+        let destination = Destination::new("spans", "test".into(), None);
+        let exporter = Stalled { started, release: Mutex::new(released) };
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(AddedProcessor::counted(exporter, Arc::clone(&destination), 4))
+            .build();
+        let tracer = provider.tracer("test");
+        for _ in 0..4 {
+            tracer.start("taken").end();
+        }
+        assert_eq!(exports.recv().unwrap(), 4);
+        // The exporter is stuck on the first batch; three more wait behind it.
+        for _ in 0..3 {
+            tracer.start("queued").end();
+        }
+        assert!(provider.shutdown_with_timeout(std::time::Duration::from_millis(50)).is_err());
+        assert_eq!(destination.stats(), DestinationStats { sent: 0, dropped: 3, failed: 0 });
+        for _ in 0..4 {
+            let _ = release.send(());
         }
     }
 
