@@ -135,7 +135,10 @@ fn timed_and_slo_calls_allocate_nothing_with_or_without_run_time_tags() {
             })
         })
         .collect();
-    assert!(batches.contains(&0), "{batches:?}");
+    // 800 calls per batch: an allocation per call (or per hundred) shows in every batch; a new
+    // latency range now and then (a preempted call) in few.
+    assert!(batches.iter().all(|&n| n < 8), "{batches:?}");
+    assert!(batches.iter().filter(|&&n| n == 0).count() >= 10, "{batches:?}");
     // A new tag set is found under the site's lock once (its context allocated), then it too is free.
     assert!(counting::allocations(|| assert_eq!(counted(1, "me-south-1", 9), 3)) > 0);
     assert_eq!(counting::allocations(|| assert_eq!(counted(1, "me-south-1", 9), 3)), 0);

@@ -194,6 +194,7 @@ fn expected_spans() -> Vec<Expected> {
                 ("db.statement", "UPDATE payments SET card = ?, state = ? WHERE id = ?"),
                 ("peer.service", "orders-db"),
                 ("server.address", "db.internal"),
+                ("server.port", "5432"),
                 ("out.port", "5432"),
             ],
         ),
@@ -243,12 +244,13 @@ fn database_spans_reach_the_test_agent_over_otlp() {
         assert_eq!(span["kind"], "SPAN_KIND_CLIENT", "{name}");
         let attrs = otlp_attributes(&span["attributes"]);
         assert_eq!((attrs["resource.name"].as_str(), attrs["span.type"].as_str()), (resource, span_type), "{name}");
-        for (key, value) in pairs {
+        for &(key, value) in &pairs {
             assert_eq!(attrs.get(key).map(String::as_str), Some(value), "{name} {key}: {attrs:#?}");
         }
         // Ports travel as integers (`int_value`), not text.
-        if let Some(port) = span["attributes"].as_array().unwrap().iter().find(|kv| kv["key"] == "server.port") {
-            assert!(port["value"].get("int_value").is_some(), "{port}");
+        for (key, _) in pairs.iter().filter(|(key, _)| key.ends_with(".port")) {
+            let port = span["attributes"].as_array().unwrap().iter().find(|kv| kv["key"] == *key).expect("a port");
+            assert!(port["value"].get("int_value").is_some(), "{name} {port}");
         }
     }
 }
@@ -277,6 +279,10 @@ fn database_spans_reach_the_test_agent_natively() {
             // datadog-opentelemetry's OpenTelemetry -> Datadog mapping renames `server.address`
             // (`out.host` carries the host all the same).
             let key = if key == "server.address" { "http.server_name" } else { key };
+            if key.ends_with(".port") {
+                // Ports are numbers: Datadog metrics, not text tags.
+                assert!(span["meta"].get(key).is_none(), "{name} {key} as text: {span:#}");
+            }
             let found = span["meta"][key]
                 .as_str()
                 .map(str::to_owned)

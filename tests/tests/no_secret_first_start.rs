@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use dd_instrument::{MetricsExporter, Redaction, TracesExporter, dd_span};
+use dd_instrument::{Detector, MetricsExporter, Redaction, TracesExporter, dd_span};
 use tracing_subscriber::layer::SubscriberExt as _;
 
-#[dd_span(tags(card = card, user = hash(user)))]
-fn pay(card: &str, user: &str) {
-    let _ = (card, user);
+#[dd_span(tags(card = card, user = hash(user), note = note))]
+fn pay(card: &str, user: &str, note: &str) {
+    let _ = (card, user, note);
 }
 
 /// A `MakeWriter` into a shared buffer.
@@ -41,7 +41,8 @@ fn start(redaction: Redaction) -> dd_instrument::Guard {
 
 #[test]
 fn the_first_start_sets_the_redaction_and_a_missing_hash_key_warns_once() {
-    drop(start(Redaction::default()));
+    // Not the default: `key=value` secrets too, which only an installed redaction scrubs.
+    drop(start(Redaction::default().enable(Detector::KvSecrets)));
     let _later = start(Redaction::none());
 
     let output = Output::default();
@@ -49,16 +50,19 @@ fn the_first_start_sets_the_redaction_and_a_missing_hash_key_warns_once() {
     let subscriber = tracing_subscriber::registry()
         .with(tracing_subscriber::fmt::layer().with_ansi(false).without_time().with_writer(move || writer.clone()));
     tracing::subscriber::with_default(subscriber, || {
-        pay("4111 1111 1111 1111", "alice@example.com");
-        pay("4111 1111 1111 1111", "bob@example.com");
+        pay("4111 1111 1111 1111", "alice@example.com", "");
+        pay("4111 1111 1111 1111", "bob@example.com", "");
     });
     let output = String::from_utf8(output.0.lock().unwrap_or_else(PoisonError::into_inner).clone()).unwrap();
     let warnings: Vec<&str> = output.lines().filter(|line| line.contains("no key is set")).collect();
     assert_eq!(warnings.len(), 1, "{output}");
     assert!(warnings[0].contains("WARN dd_instrument: dd-instrument: a tag is hashed but no key is set"), "{output}");
 
-    let ((), captured) = dd_instrument::testing::capture(|| pay("4111 1111 1111 1111", "alice@example.com"));
+    let ((), captured) =
+        dd_instrument::testing::capture(|| pay("4111 1111 1111 1111", "alice@example.com", "password=hunter2"));
     let span = captured.span("no_secret_first_start.pay");
     assert_eq!(span.attribute("card").map(ToString::to_string).as_deref(), Some("[REDACTED:card]"));
     assert_eq!(span.attribute("user").map(ToString::to_string).as_deref(), Some("[REDACTED:hash]"));
+    let note = span.attribute("note").map(ToString::to_string).unwrap_or_default();
+    assert!(note.starts_with("password=") && !note.contains("hunter2"), "the first start's detectors: {note}");
 }

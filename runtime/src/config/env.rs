@@ -39,7 +39,8 @@ pub const DD_DOGSTATSD_PORT: &str = "DD_DOGSTATSD_PORT";
 /// `false` turns trace export off (spans are still created for logs). Default: `true`.
 pub const DD_TRACE_ENABLED: &str = "DD_TRACE_ENABLED";
 /// Fraction of traces kept, from `0.0` to `1.0`, decided at the root and followed by children
-/// (parent-based ratio sampling). Metrics and SLO counters are never sampled. Default: `1.0`.
+/// (parent-based ratio sampling). Metrics and SLO counters are never sampled. Default: keep all
+/// (OTLP); the Agent's rates (native export).
 pub const DD_TRACE_SAMPLE_RATE: &str = "DD_TRACE_SAMPLE_RATE";
 /// Sampling rules: a JSON array of `{"service", "name", "resource", "tags", "sample_rate"}`
 /// objects with glob patterns (`*`, `?`); the first rule that matches a new trace decides. A

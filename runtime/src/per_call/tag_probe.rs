@@ -151,12 +151,28 @@ pub fn hashed_tag(value: &dyn Display) -> String {
             );
         });
     }
-    redaction.hash(&crate::user_code::display(value))
+    let text = crate::user_code::display(value);
+    // A panicking `Display` shows as such, not as the hash of the placeholder.
+    if text == crate::user_code::PANICKED {
+        return text;
+    }
+    redaction.hash(&text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hashed_value_whose_display_panics_is_sent_as_the_placeholder() {
+        struct Panics;
+        impl Display for Panics {
+            fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                panic!("user Display")
+            }
+        }
+        assert_eq!(hashed_tag(&Panics), crate::user_code::PANICKED);
+    }
 
     #[test]
     fn field_values_become_typed_tag_values() {
