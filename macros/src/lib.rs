@@ -394,7 +394,8 @@ pub fn dd_slo(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `#[dd_tag(redact)]`: always sensitive: the tag is sent as `[REDACTED]` (the value is never
 ///   read, so its type needs no `Display`), for a field that must be visible as present.
 /// - `#[dd_tag(hash)]`: sent as a keyed hash of the value (16 hex digits, the same for the same
-///   value and key, so spans, metrics and logs still join on it); the key is
+///   value and key, so spans and logs still join on it; on metrics it is one series per value,
+///   so spread such a struct into span tags only); the key is
 ///   `DD_INSTRUMENT_REDACT_HASH_KEY` or `Redaction::hash_key` (builder: `.redaction(..)`). Without a key the tag is
 ///   `[REDACTED:hash]`, never an unkeyed hash, which could be reversed by hashing candidates.
 ///

@@ -14,7 +14,13 @@ pub(crate) fn get() -> &'static str {
 /// Takes `id` (Datadog's SDK's) as the process's runtime id, unless one is already in use.
 #[cfg(feature = "datadog")]
 pub(crate) fn adopt(id: &str) {
-    let _ = ID.set(id.to_owned());
+    if ID.set(id.to_owned()).is_err() && get() != id {
+        tracing::debug!(
+            target: "dd_instrument",
+            "runtime metrics and profiles keep the runtime-id {} (in use before traces started); spans carry {id}",
+            get()
+        );
+    }
 }
 
 fn random_uuid() -> String {

@@ -1,7 +1,7 @@
 //! `redact(..)` and `hash(..)` around a value in `tags(..)`: values that are always sensitive.
 //!
 //! `key = redact(expr)` sends `[REDACTED]`: the expression is evaluated (as every tag value is,
-//! once per call), never formatted, so its type needs no `Display` and the tag is a constant (a
+//! once per recorded call), never formatted, so its type needs no `Display` and the tag is a constant (a
 //! static metric tag). `key = hash(expr)` sends the keyed hash of the value's `Display` text, as
 //! `#[dd_tag(hash)]` does; spans only, since one metric series per hashed value (a user, an
 //! account) is what Datadog bills as custom metrics and what the series table caps.

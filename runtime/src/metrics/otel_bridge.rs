@@ -186,7 +186,9 @@ impl Source {
     /// Collects from the SDK and adds the points, within the caps.
     fn read(&mut self, points: &mut Vec<Point>) {
         let mut metrics = ResourceMetrics::default();
-        if self.reader.collect(&mut metrics).is_err() {
+        if let Err(error) = self.reader.collect(&mut metrics) {
+            // How many points were lost is unknown: one stands for the whole collection.
+            self.lost(1, "collect error", &format!("OpenTelemetry instruments could not be read: {error}"));
             return;
         }
         let mut converted = Vec::new();

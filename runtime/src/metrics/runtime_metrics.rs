@@ -27,6 +27,9 @@ use super::{Point, Value};
 /// How often runtime metrics are sampled (Datadog's tracers use 10 s).
 pub(crate) const INTERVAL: Duration = Duration::from_secs(10);
 
+/// How old the last sample must be for the next: [`INTERVAL`] less a tenth.
+const DUE_AFTER: Duration = INTERVAL.saturating_sub(Duration::from_secs(1));
+
 /// The collector of the running [`Guard`](crate::Guard), if runtime metrics are on.
 static COLLECTOR: Mutex<Option<RuntimeMetrics>> = Mutex::new(None);
 
@@ -93,9 +96,11 @@ impl RuntimeMetrics {
         Self { runtime_id: format!("runtime-id:{}", crate::runtime_id::get()), started, tokio, previous: None }
     }
 
-    /// Samples when none was taken yet or the last is [`INTERVAL`] old.
+    /// Samples when none was taken yet or the last is about [`INTERVAL`] old (a tenth early
+    /// counts: flushes on a fixed schedule run a little early or late, and a sample must not be
+    /// skipped for a few milliseconds).
     pub(crate) fn collect_due(&mut self, now: Instant, points: &mut Vec<Point>) {
-        if self.previous.as_ref().is_some_and(|previous| now.duration_since(previous.at) < INTERVAL) {
+        if self.previous.as_ref().is_some_and(|previous| now.duration_since(previous.at) < DUE_AFTER) {
             return;
         }
         self.collect(now, points);
@@ -253,12 +258,14 @@ mod tests {
         while runtime.metrics().num_alive_tasks() > 1 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
         }
+        // A flush a few milliseconds early still samples (flushes keep a fixed schedule).
+        let second_at = INTERVAL.saturating_sub(Duration::from_millis(5));
         let mut second = Vec::new();
-        metrics.collect_due(start + INTERVAL, &mut second);
+        metrics.collect_due(start + second_at, &mut second);
         expected.splice(1..1, ["runtime.rust.cpu.time.user", "runtime.rust.cpu.time.sys", "runtime.rust.cpu.percent"]);
         expected.push("runtime.rust.tokio.busy_ratio");
         assert_eq!(names(&second), expected);
-        assert_eq!(value(&second, "runtime.rust.uptime"), INTERVAL.as_secs_f64());
+        assert_eq!(value(&second, "runtime.rust.uptime"), second_at.as_secs_f64());
         assert_eq!(value(&second, "runtime.rust.tokio.alive_tasks"), 1.0, "the pending task");
         assert!(value(&second, "runtime.rust.cpu.time.user") > 0.0, "200 ms of spinning");
         let busy = value(&second, "runtime.rust.tokio.busy_ratio");

@@ -84,6 +84,18 @@ fn run_sampler(
     slot: &Slot,
     health: &Destination,
 ) {
+    /// If the sampler panics (in `pprof` or symbolization), the uploader still finishes and the
+    /// guard does not wait for a profile that will not come.
+    struct CloseOnPanic<'a>(&'a Slot, &'a Destination);
+    impl Drop for CloseOnPanic<'_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                self.1.failed(1, "sampler error", &"the profiler thread panicked: profiling stops");
+                self.0.close(Instant::now());
+            }
+        }
+    }
+    let _close_on_panic = CloseOnPanic(slot, health);
     let hz = i32::try_from(settings.hz).unwrap_or(i32::MAX);
     let build = || pprof::ProfilerGuardBuilder::default().frequency(hz).blocklist(&BLOCKLIST).build();
     let mut guard = match build() {
@@ -102,28 +114,34 @@ fn run_sampler(
             Err(RecvTimeoutError::Disconnected) => Some(Instant::now()),
         };
         // The samples so far, unsymbolized (a copy under the profiler's lock), then a fresh
-        // profiler for the next window: symbols are resolved while it already samples.
+        // profiler for the next window, started before symbols are resolved so that it
+        // samples meanwhile.
         let report = guard.report().build_unresolved();
         drop(guard);
         let end = SystemTime::now();
-        if let Ok(report) = report {
-            let window = Window::resolve(report, settings.hz);
-            slot.put(Upload { pprof: window.gzipped_pprof(), start: window.start, end }, health);
-        } else {
-            health.dropped(1, "sampler error", &"the profiler's samples could not be read");
+        let next = if deadline.is_none() { Some(build()) } else { None };
+        match report {
+            Ok(report) => {
+                let window = Window::resolve(report, settings.hz);
+                slot.put(Upload { pprof: window.gzipped_pprof(), start: window.start, end }, health);
+            }
+            Err(error) => {
+                health.dropped(1, "sampler error", &format!("the profiler's samples could not be read: {error}"));
+            }
         }
         if let Some(deadline) = deadline {
             slot.close(deadline);
             return;
         }
         cut_at += settings.period;
-        guard = match build() {
-            Ok(guard) => guard,
-            Err(error) => {
+        guard = match next {
+            Some(Ok(guard)) => guard,
+            Some(Err(error)) => {
                 health.failed(1, "sampler error", &format!("profiling stops: {}", sampler_error(&error)));
                 slot.close(Instant::now() + Duration::from_secs(10));
                 return;
             }
+            None => return,
         };
     }
 }
