@@ -167,3 +167,19 @@ fn redact_and_hash_fields_never_send_the_value() {
     let with_pin = Account { pin: Some(1234), ..account };
     assert_eq!(with_pin.dd_tags()[1], "pin:_redacted");
 }
+
+/// Not `Display`: a redacted field's type needs no formatting.
+struct Secret(#[allow(dead_code, reason = "never read: only held")] Vec<u8>);
+
+#[derive(DdTags)]
+struct Vault<T> {
+    #[dd_tag(redact)]
+    key: T,
+    region: &'static str,
+}
+
+#[test]
+fn a_redacted_generic_field_needs_no_display() {
+    let vault = Vault { key: Secret(vec![1, 2, 3]), region: "eu" };
+    assert_eq!(vault.dd_tags(), ["key:_redacted", "region:eu"]);
+}

@@ -132,12 +132,13 @@ fn fields(input: &DeriveInput, runtime: &TokenStream, errors: &mut Errors) -> Fi
             Type::Reference(reference) => &*reference.elem,
             other => other,
         };
-        if mentions(checked_ty, &type_params) {
-            out.bounds.push(syn::parse_quote_spanned!(span=> #checked_ty: ::core::fmt::Display));
-        }
+        // A redacted value is never formatted: no `Display` bound for it.
         if options.value == Treatment::Redacted {
             out.visits.push(redacted_visit(ident, &key, value_ty == &field.ty, &p, span));
             continue;
+        }
+        if mentions(checked_ty, &type_params) {
+            out.bounds.push(syn::parse_quote_spanned!(span=> #checked_ty: ::core::fmt::Display));
         }
         let visit_one = value_visit(&key, options.value, runtime, span);
         out.visits.push(if value_ty == &field.ty {
