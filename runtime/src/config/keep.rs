@@ -18,6 +18,8 @@ use super::sampling_rule::unknown_key;
 /// `sample_rate` of them (chosen by span id), at most `max_per_second` per second. Use it for
 /// spans you want to count and search even in dropped traces: a cache lookup, a queue
 /// consumer's message span. Rules are tried in order; the first whose globs match decides.
+/// They apply on every export path; with native export (feature `datadog`) a span is matched
+/// on the service and operation name it has when it starts.
 ///
 /// Globs as in [`SamplingRule`](crate::SamplingRule): `*` any run of characters, `?` one,
 /// matching ignores case and covers the whole value; `None` matches anything.

@@ -5,21 +5,36 @@
 //! and sends msgpack to the Agent on port 8126 or its Unix socket. The configuration resolved by
 //! `init` (service, env, version, tags, Agent URL, sample rate) is handed over explicitly, so the
 //! same values reach every signal whichever path traces take.
+//!
+//! Decisions after the head decision, here: span sampling rules apply (a processor before
+//! Datadog's tags the spans they keep as the spans start, see `sampling::tail`); keep-errors and
+//! keep-slow do not, because nothing outside Datadog's SDK can change a trace's priority after
+//! its sampler decided. In `datadog-opentelemetry` 0.6 the sampler stores the decision in a
+//! trace registry when the root starts (`sampler.rs`, `register_local_root_trace_propagation_data`),
+//! which later calls only fill when no priority is set; the registry, its data type and the span
+//! processor are private to the crate (`lib.rs`: `mod span_processor` outside `test-utils`), and
+//! `make_tracer` installs its own sampler after ours. When the last span of a chunk ends, its
+//! span processor appends `_sampling_priority_v1` and `_dd.p.dm` from that registry to every span
+//! (`add_trace_propagation_data`), after any attribute of ours, and its mapping lets the last
+//! value win; and a span processor cannot change what another sees of an ended span (each gets
+//! its own copy).
 
 use datadog_opentelemetry::configuration::{Config, SamplingRuleConfig, TracePropagationStyle};
 
 use super::AddedProcessor;
+use super::sampling::TailProcessor;
 use crate::config::PropagationStyle;
 use crate::config::Resolved;
 
 /// The tracer provider exporting natively, and Datadog's propagator that goes with its sampler
 /// (it reads the sampling decisions the sampler records).
 pub(crate) fn provider(config: &Resolved, added: Vec<AddedProcessor>) -> super::Traces {
-    if config.keep.any() {
+    if config.keep.errors || config.keep.slow.is_some() {
         tracing::warn!(
             target: "dd_instrument",
-            "keep-errors, keep-slow and span sampling rules apply to OTLP and console export only; with native \
-             export the Datadog Agent keeps error traces of dropped chunks (DD_APM_ERROR_TPS)"
+            "keep-errors and keep-slow apply to OTLP and console export only: Datadog's SDK fixes a trace's sampling \
+             priority when its root starts. With native export the error traces of dropped ones still reach the \
+             Agent, whose error sampler keeps some (DD_APM_ERROR_TPS); slow ones are not kept"
         );
     }
     let mut builder = Config::builder();
@@ -58,6 +73,11 @@ pub(crate) fn provider(config: &Resolved, added: Vec<AddedProcessor>) -> super::
     #[cfg(any(feature = "runtime-metrics", feature = "profiling"))]
     crate::runtime_id::adopt(built.runtime_id());
     let mut tracing = datadog_opentelemetry::tracing().with_config(built).with_resource(service.otel_resource());
+    // Span sampling rules tag spans as they start; Datadog's span processor, added after these,
+    // sends the tagged spans of dropped traces on their own.
+    if let Some(rules) = TailProcessor::native_span_rules(&config.keep, service.service.clone()) {
+        tracing = tracing.with_span_processor(rules);
+    }
     for processor in added {
         tracing = tracing.with_span_processor(processor);
     }

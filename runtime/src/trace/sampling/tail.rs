@@ -21,6 +21,9 @@
 //! - Spans of a kept trace that end after their local root are kept too (the last kept trace ids
 //!   are remembered per shard).
 //!
+//! With native export, Datadog's SDK samples, holds and sends each trace itself; only the span
+//! sampling rules apply there, when each span starts ([`span_rules`], the reason is there).
+//!
 //! Bounds: at most [`MAX_TRACES`] traces and [`MAX_HELD_SPANS`] spans held, [`MAX_SPANS_PER_TRACE`]
 //! per trace, for at most [`MAX_AGE`]; spans over a bound, too old or held at shutdown are
 //! dropped, counted, and reported by a `WARN` (target `dd_instrument`) at most once a minute.
@@ -36,11 +39,10 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
-use super::glob::glob_match;
 use super::limiter::RateLimiter;
-use super::sampler::{ATTR_PRIORITY, dd_priority, keeps_id, with_decision};
-use crate::SpanSamplingRule;
+use super::sampler::{ATTR_PRIORITY, dd_priority, with_decision};
 use crate::config::KeepSettings;
+use span_rules::{SpanRules, SpanRulesAtStart};
 use crate::trace::dd_state::{USER_KEEP, USER_REJECT};
 
 /// Most local traces held at once.
@@ -57,8 +59,6 @@ const SHARDS: usize = 16;
 const RECENT_KEPT: usize = 64;
 /// `_dd.p.dm` of a trace kept at its end (manual: the user's keep rules).
 const MECHANISM_KEEP: &str = "-4";
-/// `_dd.span_sampling.mechanism` of a span kept by a span sampling rule.
-const SPAN_SAMPLING_MECHANISM: i64 = 8;
 /// Span tag on the local root of a trace kept at its end: why.
 pub(crate) const ATTR_KEEP_REASON: &str = "dd_instrument.keep";
 
@@ -92,19 +92,13 @@ struct Shard {
     last_sweep: Instant,
 }
 
-struct SpanRule {
-    rule: SpanSamplingRule,
-    limiter: Option<RateLimiter>,
-}
-
 /// The span processor in front of all others when traces are decided again at their end; see
 /// the [module docs](self).
 pub(crate) struct TailProcessor {
     inner: Vec<Box<dyn SpanProcessor>>,
     errors: bool,
     slow: Option<Duration>,
-    span_rules: Vec<SpanRule>,
-    service: String,
+    span_rules: SpanRules,
     shards: Box<[Mutex<Shard>]>,
     held_spans: AtomicUsize,
     held_traces: AtomicUsize,
@@ -139,12 +133,7 @@ impl TailProcessor {
             inner,
             errors: keep.errors,
             slow: keep.slow,
-            span_rules: keep
-                .span_rules
-                .iter()
-                .map(|rule| SpanRule { rule: rule.clone(), limiter: rule.max_per_second.map(RateLimiter::new) })
-                .collect(),
-            service: service.into(),
+            span_rules: SpanRules::new(&keep.span_rules, service),
             shards: (0..SHARDS)
                 .map(|_| Mutex::new(Shard { traces: HashMap::new(), recent_kept: VecDeque::new(), last_sweep: now }))
                 .collect(),
@@ -154,6 +143,14 @@ impl TailProcessor {
             counts: TailCounts::default(),
             reported: Mutex::new((0, None)),
         }
+    }
+
+    /// With native export, where Datadog's SDK owns the span processor that sends traces: the
+    /// processor that applies `keep`'s span sampling rules, to place before Datadog's (`None`
+    /// without rules). Keep-errors and keep-slow have no such seam; see `trace::datadog`.
+    #[cfg_attr(not(feature = "datadog"), allow(dead_code, reason = "for native export only"))]
+    pub(crate) fn native_span_rules(keep: &KeepSettings, service: impl Into<String>) -> Option<SpanRulesAtStart> {
+        (!keep.span_rules.is_empty()).then(|| SpanRulesAtStart(SpanRules::new(&keep.span_rules, service)))
     }
 
     /// What was dropped for lack of a decision.
@@ -289,18 +286,8 @@ impl TailProcessor {
             return;
         }
         for mut span in spans {
-            let Some(rule) = self.span_rules.iter().find(|rule| self.rule_matches(&rule.rule, &span)) else {
-                continue;
-            };
-            let id = u64::from_be_bytes(span.span_context.span_id().to_bytes());
-            if !keeps_id(rule.rule.sample_rate, id) || !rule.limiter.as_ref().is_none_or(|l| l.admit().allowed) {
-                continue;
-            }
-            span.attributes.push(KeyValue::new("_dd.span_sampling.mechanism", SPAN_SAMPLING_MECHANISM));
-            span.attributes.push(KeyValue::new("_dd.span_sampling.rule_rate", rule.rule.sample_rate));
-            if let Some(limit) = rule.rule.max_per_second {
-                span.attributes.push(KeyValue::new("_dd.span_sampling.max_per_second", limit));
-            }
+            let Some(tags) = self.span_rules.decide(&span) else { continue };
+            span.attributes.extend(tags);
             // The chunk's priority stays the head decision's (children do not repeat it): the
             // Agent drops the chunk and ingests the span alone.
             if !span.attributes.iter().any(|kv| kv.key.as_str() == ATTR_PRIORITY) {
@@ -317,20 +304,6 @@ impl TailProcessor {
             );
             self.forward(span);
         }
-    }
-
-    fn rule_matches(&self, rule: &SpanSamplingRule, span: &SpanData) -> bool {
-        let text = |key: &str| {
-            span.attributes.iter().find(|kv| kv.key.as_str() == key).and_then(|kv| match &kv.value {
-                Value::String(s) => Some(s.as_str()),
-                _ => None,
-            })
-        };
-        let service = text("service.name").unwrap_or(&self.service);
-        let name = text("operation.name").unwrap_or(&span.name);
-        let field =
-            |glob: &Option<String>, value: &str| glob.as_deref().is_none_or(|g| g.is_empty() || glob_match(g, value));
-        field(&rule.service, service) && field(&rule.name, name)
     }
 
     /// A `WARN` with the spans dropped since the last one, at most once a minute.
@@ -435,5 +408,6 @@ impl TailProcessor {
     }
 }
 
+mod span_rules;
 #[cfg(test)]
 mod tests;

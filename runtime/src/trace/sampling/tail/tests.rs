@@ -9,6 +9,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SdkTracerProvider, Span, SpanData, SpanProcessor};
 
 use super::*;
+use crate::SpanSamplingRule;
 use crate::trace::sampling::DatadogSampler;
 
 /// Collects what the tail processor forwards.
@@ -228,4 +229,91 @@ fn held_spans_are_bounded_counted_and_dropped_at_shutdown() {
     provider.shutdown().unwrap();
     assert_eq!(tail.counts().at_shutdown.load(Ordering::Relaxed), 1);
     drop(open);
+}
+
+/// A provider as Datadog's SDK builds it for native export: the spans of dropped traces
+/// recorded, the span rules' processor first, then (here) a collector standing for Datadog's
+/// span processor, which sees what the spans carry when they end.
+fn setup_native(rate: f64, rules: Vec<SpanSamplingRule>) -> (SdkTracerProvider, Collector) {
+    let collector = Collector::default();
+    let keep = KeepSettings { span_rules: rules, ..KeepSettings::default() };
+    let at_start = TailProcessor::native_span_rules(&keep, "shop").expect("rules");
+    let sampler = DatadogSampler::new("shop", Vec::new(), Some(rate), 1000.0).record_dropped();
+    let provider = SdkTracerProvider::builder()
+        .with_sampler(sampler)
+        .with_span_processor(at_start)
+        .with_span_processor(collector.clone())
+        .build();
+    (provider, collector)
+}
+
+fn span_sampling_tags(span: &SpanData) -> Vec<(String, Value)> {
+    span.attributes
+        .iter()
+        .filter(|kv| kv.key.as_str().starts_with("_dd.span_sampling."))
+        .map(|kv| (kv.key.to_string(), kv.value.clone()))
+        .collect()
+}
+
+#[test]
+fn natively_span_rules_tag_the_matching_spans_of_dropped_traces_as_they_start() {
+    let (provider, collector) = setup_native(
+        0.0,
+        vec![
+            SpanSamplingRule::new(0.0).name("step0"),
+            SpanSamplingRule::new(1.0).service("sho?").name("STEP*").max_per_second(1000.0),
+        ],
+    );
+    trace(&provider, 5, 3, None);
+    let spans = collector.take();
+    let tagged: Vec<_> = spans.iter().map(|s| (s.name.as_ref(), span_sampling_tags(s))).collect();
+    let tags = vec![
+        ("_dd.span_sampling.mechanism".to_owned(), Value::I64(8)),
+        ("_dd.span_sampling.rule_rate".to_owned(), Value::F64(1.0)),
+        ("_dd.span_sampling.max_per_second".to_owned(), Value::F64(1000.0)),
+    ];
+    // Every span goes on (Datadog's SDK counts them all in its stats); step0 matches the first
+    // rule, which keeps none, and the root no rule.
+    assert_eq!(tagged, [("step0", vec![]), ("step1", tags.clone()), ("step2", tags), ("request", vec![])]);
+    for span in &spans {
+        // The head decision stays: Datadog's SDK sets the chunk's priority itself.
+        assert!(!span.span_context.is_sampled(), "{}", span.name);
+    }
+    assert_eq!(attr(&spans[1], "sampling.priority"), None, "children carry no priority of their own");
+}
+
+#[test]
+fn natively_span_rules_leave_kept_traces_alone_and_respect_max_per_second() {
+    let (provider, collector) = setup_native(1.0, vec![SpanSamplingRule::new(1.0)]);
+    trace(&provider, 5, 2, None);
+    assert!(collector.take().iter().all(|span| span_sampling_tags(span).is_empty()), "the trace is kept whole");
+
+    let (provider, collector) = setup_native(0.0, vec![SpanSamplingRule::new(1.0).max_per_second(3.0)]);
+    for _ in 0..10 {
+        trace(&provider, 1, 1, None);
+    }
+    let spans = collector.take();
+    assert_eq!(spans.len(), 20);
+    assert_eq!(spans.iter().filter(|span| !span_sampling_tags(span).is_empty()).count(), 3);
+}
+
+#[test]
+fn natively_a_rule_rate_keeps_the_span_ids_the_otlp_path_keeps() {
+    let rules = vec![SpanSamplingRule::new(0.5).name("step*")];
+    let (provider, collector) = setup_native(0.0, rules.clone());
+    for _ in 0..50 {
+        trace(&provider, 1, 4, None);
+    }
+    let spans = collector.take();
+    let kept: Vec<_> = spans.iter().filter(|span| !span_sampling_tags(span).is_empty()).collect();
+    // The same Knuth hash of the span id as the tracers' span sampling and the OTLP path.
+    let expected: Vec<_> = spans
+        .iter()
+        .filter(|span| span.name.starts_with("step"))
+        .filter(|span| {
+            crate::trace::sampling::sampler::keeps_id(0.5, u64::from_be_bytes(span.span_context.span_id().to_bytes()))
+        })
+        .collect();
+    assert_eq!(kept, expected);
+    assert!((50..150).contains(&kept.len()), "about half of 200: {}", kept.len());
 }
