@@ -298,6 +298,8 @@ fn repeat(spec: &str) {
         let region = REGIONS[usize::try_from(i % 4).expect("small")];
         sum = sum.wrapping_add(match row {
             "plain_call" => plain(black_box(7)),
+            "floor_instant_pair_two_atomics" => floor(black_box(7)),
+            "dd_timed_dd_slo_dogstatsd" => timed_slo(black_box(7)),
             "unannotated_same_body" => unannotated(black_box(7)),
             "dd_span_dd_timed_dd_slo_uninit" => stacked(black_box(7)),
             "dd_timed_dd_slo_same_arguments" => timed_slo_untagged(black_box(7), black_box(region)),

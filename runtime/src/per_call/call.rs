@@ -10,9 +10,9 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use super::capture::{self, CapturedCall};
+use super::clock::{self, Start};
 use super::outcome::{ErrorRecord, Outcome, OutcomeKind, panic_message};
 use super::run_tags::{self, CallTags, Contexts};
 use super::site::{self, CallSite, PIPELINE, SloCells, TimerCells};
@@ -39,7 +39,7 @@ enum Metrics {
         site: &'static CallSite,
         timer: Option<&'static TimerCells>,
         slo: Option<&'static SloCells>,
-        start: Option<Instant>,
+        start: Option<Start>,
     },
     /// Not counted in a site: by the [`testing`](crate::testing) capture the call started in,
     /// or, `None`, not at all (no exporter runs and the thread captures nothing; no clock read).
@@ -61,7 +61,7 @@ impl Metrics {
             site,
             timer: site.timer.as_ref().map(|_| &site.timer_cells),
             slo: site.slo.map(|_| &site.slo_cells),
-            start: site.needs_clock().then(Instant::now),
+            start: site.needs_clock().then(clock::start),
         }
     }
 
@@ -70,7 +70,7 @@ impl Metrics {
     fn tagged_in_site(site: &'static CallSite, tags: impl FnOnce(&mut CallTags<'_>)) -> Self {
         site.ensure_listed();
         let Contexts { timer, slo } = run_tags::contexts(site, tags);
-        Self::Site { site, timer, slo, start: site.needs_clock().then(Instant::now) }
+        Self::Site { site, timer, slo, start: site.needs_clock().then(clock::start) }
     }
 
     /// A capture is open somewhere: the thread's own capture if it has one, else as usual.
@@ -404,7 +404,7 @@ mod tests {
         // cells) and the start.
         assert_eq!(
             std::mem::size_of::<Metrics>(),
-            3 * std::mem::size_of::<usize>() + std::mem::size_of::<Option<Instant>>()
+            3 * std::mem::size_of::<usize>() + std::mem::size_of::<Option<std::time::Instant>>()
         );
     }
 }

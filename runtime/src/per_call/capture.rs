@@ -14,8 +14,8 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
 
+use super::clock::{self, Start};
 use super::outcome::OutcomeKind;
 use super::site::{self, CAPTURE, CallSite, MAX_CONTEXTS_PER_SITE, OVERFLOW_TAG, SloCells, TimerCells};
 
@@ -98,13 +98,13 @@ pub(crate) struct CapturedCall {
     site: &'static CallSite,
     /// Run-time tags of the timer and of the SLO counters, when the call has some.
     tags: Option<(Box<str>, Box<str>)>,
-    start: Option<Instant>,
+    start: Option<Start>,
 }
 
 impl CapturedCall {
     pub(crate) fn new(capture: Shared, site: &'static CallSite, tags: Option<(Box<str>, Box<str>)>) -> Self {
         // Last, as for a counted call: what comes before is not the function's latency.
-        let start = site.needs_clock().then(Instant::now);
+        let start = site.needs_clock().then(clock::start);
         Self { capture, site, tags, start }
     }
 

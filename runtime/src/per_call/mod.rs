@@ -13,7 +13,8 @@
 //!    [`span_field`] (resource, tags) and [`tag_probe`] (`DdTags` fields).
 //! 3. [`Call::start`](call::Call::start) decides where the metrics go, from one atomic load
 //!    (the site mode): nowhere, the site's cells (an exporter runs), or the thread's
-//!    [`capture`] (a `testing` capture is open); then it reads the clock.
+//!    [`capture`] (a `testing` capture is open); then it reads the [`clock`] (the CPU's
+//!    counter where the kernel trusts it, else the OS monotonic clock).
 //! 4. The body runs in [`Call::run_sync`](call::Call::run_sync) or the
 //!    [`Instrumented`](call::Instrumented) future; [`outcome`] classifies the returned value.
 //! 5. [`Call`](call::Call) ends: one clock reading, the error on the span, the span closed, the
@@ -27,6 +28,7 @@
 
 pub(crate) mod call;
 pub(crate) mod capture;
+pub(crate) mod clock;
 pub(crate) mod histogram;
 pub(crate) mod name;
 pub(crate) mod outcome;

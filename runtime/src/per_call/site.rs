@@ -12,8 +12,8 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
-use std::time::Instant;
 
+use super::clock::{self, Start};
 use super::histogram::Histogram;
 use super::outcome::OutcomeKind;
 use crate::slo::Slo;
@@ -38,9 +38,11 @@ pub(crate) const CAPTURE: u8 = 2;
 /// Every site that has counted a call, in the order of their first calls.
 static SITES: Mutex<Vec<&'static CallSite>> = Mutex::new(Vec::new());
 
-/// Sets or clears `bit` of the mode.
+/// Sets or clears `bit` of the mode. Switching metrics on the first time also chooses the clock
+/// of latencies ([`clock::prepare`], which returns at once).
 pub(crate) fn set_mode(bit: u8, on: bool) {
     if on {
+        clock::prepare();
         MODE.fetch_or(bit, Ordering::Release);
     } else {
         MODE.fetch_and(!bit, Ordering::Release);
@@ -271,8 +273,8 @@ impl CallSite {
 
 /// Nanoseconds since `start`; 0 without a start (nothing measures the call's latency).
 #[inline]
-pub(crate) fn nanos_since(start: Option<Instant>) -> u64 {
-    start.map_or(0, |start| u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX))
+pub(crate) fn nanos_since(start: Option<Start>) -> u64 {
+    start.map_or(0, Start::elapsed_nanos)
 }
 
 /// Counts one finished call in the shard of the current thread.
@@ -319,5 +321,97 @@ pub(crate) fn for_each_site(mut f: impl FnMut(&'static CallSite)) {
     let sites = SITES.lock().unwrap_or_else(PoisonError::into_inner).clone();
     for site in sites {
         f(site);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::per_call::call::{Call, run_sync};
+    use crate::per_call::clock::test_hook;
+    use crate::per_call::outcome::Outcome;
+
+    /// A minute: no call of these tests takes that long, so only the test clock makes one slow.
+    const LIMIT_MS: u64 = 60_000;
+    const LIMIT_NANOS: u64 = LIMIT_MS * 1_000_000;
+    static SLO: Slo = Slo::__new("site-threshold", 99.0, Some(LIMIT_MS), "site.threshold", "site::threshold", &[]);
+    static SITE: CallSite =
+        CallSite::new("site.threshold", Some(TimerMeta::new("site.threshold.duration", &[])), Some(&SLO));
+
+    fn call_taking(extra_nanos: u64) {
+        test_hook::advanced(extra_nanos, || {
+            let call = Call::start(Some(&SITE), tracing::Span::none());
+            run_sync(Some(call), || (), |()| Outcome::Ok);
+        });
+    }
+
+    #[test]
+    fn the_latency_threshold_counts_fast_calls_on_a_controlled_clock() {
+        let ((), captured) = crate::testing::capture(|| {
+            call_taking(0);
+            call_taking(LIMIT_NANOS - 1_000_000_000);
+            call_taking(LIMIT_NANOS + 1);
+            call_taking(u64::MAX);
+        });
+        let tags = ["slo:site-threshold"];
+        assert_eq!(captured.count("slo.requests.total", &tags), 4);
+        assert_eq!(captured.count("slo.requests.success", &tags), 4);
+        assert_eq!(captured.count("slo.requests.fast", &tags), 2);
+        let point = captured.metric("site.threshold.duration", &["outcome:ok"]).expect("the timer's point");
+        let mut ms = point.values_ms().expect("a distribution").to_vec();
+        ms.sort_by(f64::total_cmp);
+        assert_eq!(ms.len(), 4);
+        // The controlled latencies, to the histogram's 0.4 %.
+        assert!((59_000.0 * 0.996..59_000.0 * 1.004).contains(&ms[1]), "{ms:?}");
+        assert!((60_000.0 * 0.996..60_000.0 * 1.004).contains(&ms[2]), "{ms:?}");
+    }
+
+    #[test]
+    fn the_threshold_includes_its_own_value() {
+        static CELLS: SloCells = SloCells::new();
+        for nanos in [0, LIMIT_NANOS - 1, LIMIT_NANOS, LIMIT_NANOS + 1, u64::MAX] {
+            record_in_shard(3, None, Some((&CELLS, Some(LIMIT_NANOS))), OutcomeKind::Ok, nanos);
+        }
+        record_in_shard(3, None, Some((&CELLS, Some(LIMIT_NANOS))), OutcomeKind::Error, 0);
+        let shard = &CELLS.shards[3];
+        let counts = [&shard.good, &shard.bad, &shard.fast].map(|count| count.load(Ordering::Relaxed));
+        assert_eq!(counts, [5, 1, 3], "good, bad, fast");
+    }
+
+    #[test]
+    fn counts_from_more_threads_than_shards_add_up_exactly() {
+        static CELLS: TimerCells = TimerCells::new();
+        static SLO_CELLS: SloCells = SloCells::new();
+        const THREADS: u64 = 3 * SHARDS as u64;
+        const CALLS: u64 = 20_000;
+        std::thread::scope(|s| {
+            for thread in 0..THREADS {
+                s.spawn(move || {
+                    for call in 0..CALLS {
+                        let outcome = if call % 10 == 0 { OutcomeKind::Error } else { OutcomeKind::Ok };
+                        let nanos = 1_000 + (call * 7 + thread) % 5_000;
+                        record(Some(&CELLS), Some((&SLO_CELLS, Some(3_000))), outcome, nanos);
+                    }
+                });
+            }
+        });
+        let mut by_outcome = [0_u64; 4];
+        for shard in &CELLS.shards {
+            for (outcome, histogram) in shard.iter().enumerate() {
+                histogram.drain(|_, count| by_outcome[outcome] += count);
+            }
+        }
+        let errors = THREADS * CALLS.div_ceil(10);
+        assert_eq!(by_outcome[OutcomeKind::Ok as usize], THREADS * CALLS - errors);
+        assert_eq!(by_outcome[OutcomeKind::Error as usize], errors);
+        let sum = |pick: fn(&SloShard) -> &AtomicU64| -> u64 {
+            SLO_CELLS.shards.iter().map(|shard| pick(shard).load(Ordering::Relaxed)).sum()
+        };
+        assert_eq!(sum(|shard| &shard.good), THREADS * CALLS - errors);
+        assert_eq!(sum(|shard| &shard.bad), errors);
+        let fast_per_thread = |thread: u64| {
+            (0..CALLS).filter(|call| call % 10 != 0 && 1_000 + (call * 7 + thread) % 5_000 <= 3_000).count() as u64
+        };
+        assert_eq!(sum(|shard| &shard.fast), (0..THREADS).map(fast_per_thread).sum::<u64>());
     }
 }
