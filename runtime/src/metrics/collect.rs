@@ -72,9 +72,11 @@ fn drain_timer(timer: &TimerMeta, dynamic: &str, cells: &TimerCells, points: &mu
 fn drain_slo(slo: &Slo, dynamic: &str, cells: &SloCells, points: &mut Vec<Point>) {
     let (mut good, mut bad, mut fast) = (0, 0, 0);
     for shard in &cells.shards {
-        good += shard.good.swap(0, Relaxed);
+        // Each call added to one of the three: taking each once loses none and counts none twice.
+        let shard_fast = shard.fast.swap(0, Relaxed);
+        fast += shard_fast;
+        good += shard_fast + shard.slow.swap(0, Relaxed);
         bad += shard.bad.swap(0, Relaxed);
-        fast += shard.fast.swap(0, Relaxed);
     }
     if good + bad == 0 {
         return;

@@ -18,8 +18,8 @@
 //! 4. The body runs in [`Call::run_sync`](call::Call::run_sync) or the
 //!    [`Instrumented`](call::Instrumented) future; [`outcome`] classifies the returned value.
 //! 5. [`Call`](call::Call) ends: one clock reading, the error on the span, the span closed, the
-//!    latency and the SLO counts added to relaxed atomics in the thread's shard
-//!    ([`site::record`]).
+//!    latency and the SLO count (one of fast, slow or bad) added to relaxed atomics in the
+//!    thread's shard ([`site::record`]): two atomic adds per call.
 //!
 //! The background ([`metrics`](crate::metrics)) drains the sites; nothing on this path
 //! allocates, locks or makes a system call, except the first call of a site (it joins the list
