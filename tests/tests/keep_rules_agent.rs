@@ -7,7 +7,8 @@
 //! - Native (Datadog's SDK): span sampling rules work the same. Keep-errors and keep-slow cannot
 //!   (the SDK fixes a trace's priority when its root starts, see `runtime/src/trace/datadog.rs`):
 //!   the error traces arrive at the head decision's priority, for the Agent's error sampler, the
-//!   slow ones do not arrive, and client-side stats count all 1000 requests.
+//!   slow ones do not arrive, and client-side stats count all 1000 requests; a `WARN` at start
+//!   says so for those two settings only.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use dd_instrument::{Guard, dd_span};
 use dd_instrument_tests::agent::{TestAgent, otlp_attributes, test_agent};
+use dd_instrument_tests::events;
 use serde_json::Value;
 use tracing_subscriber::prelude::*;
 
@@ -288,4 +290,30 @@ fn natively_span_sampling_rules_send_exactly_the_matching_spans_and_stats_count_
     }
     let server = wait_stats(&agent, &service, ("Resource", "POST /checkout"), expected as u64);
     assert_eq!(total(&server, "Hits"), expected as u64, "{server:#?}");
+}
+
+#[test]
+fn natively_only_keep_errors_and_keep_slow_warn_at_start() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let warnings = |extra: &[(&str, &str)]| {
+        // No agent needed: nothing is sent.
+        let mut env = vec![
+            ("DD_TRACE_AGENT_URL", "http://127.0.0.1:9"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("DD_SERVICE", "keep-rules-warnings"),
+        ];
+        env.extend_from_slice(extra);
+        let (guard, events) = events::record(|| guard(&env));
+        drop(guard);
+        events
+            .into_iter()
+            .filter(|event| event.target == "dd_instrument" && event.level == tracing::Level::WARN)
+            .map(|event| event.message)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(warnings(&[("DD_SPAN_SAMPLING_RULES", r#"[{"name": "*.charge"}]"#)]), Vec::<String>::new());
+    let warned = warnings(&[KEEP[0]]);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].starts_with("keep-errors and keep-slow apply to OTLP and console export only"), "{warned:?}");
+    assert_eq!(warnings(&[KEEP[1]]), warned);
 }
