@@ -75,6 +75,20 @@ fn instrument_skip_all(x: u64) -> u64 {
     plain(x)
 }
 
+/// A local trace of two spans: this one and `span_only` under it.
+#[dd_span]
+#[inline(never)]
+fn span_parent(x: u64) -> u64 {
+    span_only(x)
+}
+
+/// The reference's local trace of two spans.
+#[tracing::instrument(skip_all)]
+#[inline(never)]
+fn instrument_parent(x: u64) -> u64 {
+    instrument_skip_all(x)
+}
+
 /// Four regions, as a run-time tag of bounded cardinality takes them.
 const REGIONS: [&str; 4] = ["eu-west-1", "us-east-1", "ap-south-1", "sa-east-1"];
 
@@ -261,7 +275,77 @@ fn batch_benches(c: &mut Criterion) {
     let _ = provider.shutdown();
 }
 
-criterion_group!(overhead, uninitialised_benches, benches, batch_benches);
+/// Spans of traces the head decision dropped (sample rate 0), on the calling thread as in
+/// `per_call`: a span under a dropped local root, and whole local traces with keep rules on,
+/// each against the reference pipeline exporting every span.
+fn dropped_benches(c: &mut Criterion) {
+    let guard = |vars: &[(&str, &str)]| {
+        dd_instrument::builder()
+            .env_source(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>())
+            .service("bench")
+            .traces_exporter(TracesExporter::None)
+            .metrics_exporter(MetricsExporter::None)
+            .span_processor(SimpleSpanProcessor::new(Discard))
+            .build()
+            .expect("telemetry")
+    };
+    let mut group = c.benchmark_group("per_call_dropped");
+    group.measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+
+    let dropping = guard(&[("DD_TRACE_SAMPLE_RATE", "0")]);
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(dropping.layer()), || {
+        let root = tracing::info_span!("root");
+        let _entered = root.enter();
+        group.bench_function("dd_span_in_dropped_trace", |b| b.iter(|| span_only(black_box(7))));
+    });
+    // Another layer (a log formatter, say) keeps the `tracing` spans alive: the registry still
+    // makes each span, only the OpenTelemetry layer skips it.
+    let other = tracing_subscriber::layer::Identity::new();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(dropping.layer()).with(other), || {
+        let root = tracing::info_span!("root");
+        let _entered = root.enter();
+        group.bench_function("dd_span_in_dropped_trace_other_layer", |b| b.iter(|| span_only(black_box(7))));
+    });
+    drop(dropping);
+    // What the registry alone costs for a span that one layer wants and does nothing with.
+    tracing::subscriber::with_default(
+        tracing_subscriber::registry().with(tracing_subscriber::layer::Identity::new()),
+        || {
+            group.bench_function("ref_tracing_span_registry_only", |b| {
+                b.iter(|| tracing::info_span!("bare").in_scope(|| plain(black_box(7))));
+            });
+        },
+    );
+
+    let keeping = guard(&[
+        ("DD_TRACE_SAMPLE_RATE", "0"),
+        ("DD_INSTRUMENT_KEEP_ERRORS", "true"),
+        ("DD_INSTRUMENT_KEEP_SLOW_MS", "500"),
+    ]);
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(keeping.layer()), || {
+        group.bench_function("two_span_trace_dropped_keep_rules", |b| b.iter(|| span_parent(black_box(7))));
+    });
+    drop(keeping);
+    let exporting = guard(&[]);
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(exporting.layer()), || {
+        group.bench_function("two_span_trace_exported", |b| b.iter(|| span_parent(black_box(7))));
+    });
+    drop(exporting);
+
+    let provider = SdkTracerProvider::builder().with_simple_exporter(Discard).build();
+    let reference =
+        tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(provider.tracer("reference")));
+    tracing::subscriber::with_default(reference, || {
+        group.bench_function("ref_instrument_skip_all_otel_layer", |b| b.iter(|| instrument_skip_all(black_box(7))));
+        group.bench_function("ref_two_span_trace_instrument_otel_layer", |b| {
+            b.iter(|| instrument_parent(black_box(7)));
+        });
+    });
+    group.finish();
+    let _ = provider.shutdown();
+}
+
+criterion_group!(overhead, uninitialised_benches, benches, batch_benches, dropped_benches);
 
 fn main() {
     if let Ok(spec) = std::env::var("OVERHEAD_CALLS") {
@@ -282,9 +366,15 @@ fn repeat(spec: &str) {
     let sink = UdpSocket::bind("127.0.0.1:0").expect("bind");
     let port = sink.local_addr().expect("address").port();
     let installed = !row.ends_with("_uninit") && !["plain_call", "unannotated_same_body"].contains(&row);
+    let dropped = row == "dd_span_in_dropped_trace";
     let telemetry = installed.then(|| {
+        let env = if dropped {
+            BTreeMap::from([("DD_TRACE_SAMPLE_RATE".to_owned(), "0".to_owned())])
+        } else {
+            BTreeMap::new()
+        };
         dd_instrument::builder()
-            .env_source(BTreeMap::new())
+            .env_source(env)
             .service("bench")
             .traces_exporter(TracesExporter::None)
             .metrics_exporter(MetricsExporter::DogStatsd)
@@ -293,6 +383,13 @@ fn repeat(spec: &str) {
             .build()
             .expect("telemetry")
     });
+    // The span rows need the layer; the dropped-trace row a dropped local root around the calls.
+    let _subscriber = telemetry
+        .as_ref()
+        .filter(|_| row.starts_with("dd_span"))
+        .map(|telemetry| tracing::subscriber::set_default(tracing_subscriber::registry().with(telemetry.layer())));
+    let root = if dropped { tracing::info_span!("root") } else { tracing::Span::none() };
+    let _root = root.enter();
     let mut sum = 0_u64;
     for i in 0..n {
         let region = REGIONS[usize::try_from(i % 4).expect("small")];
@@ -302,6 +399,7 @@ fn repeat(spec: &str) {
             "dd_timed_dd_slo_dogstatsd" => timed_slo(black_box(7)),
             "unannotated_same_body" => unannotated(black_box(7)),
             "dd_span_dd_timed_dd_slo_uninit" => stacked(black_box(7)),
+            "dd_span" | "dd_span_in_dropped_trace" => span_only(black_box(7)),
             "dd_timed_dd_slo_same_arguments" => timed_slo_untagged(black_box(7), black_box(region)),
             "dd_timed_dd_slo_runtime_tag" => timed_slo_tagged(black_box(7), black_box(region)),
             other => panic!("no row {other}"),

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use crate::config::{MetricsExporter, Resolved, ServiceInfo, TracesExporter};
 use crate::health::{Destination, ExportStats};
 use crate::metrics;
+use crate::trace::export_filter::ExportFilter;
 
 /// Keeps the exporters running; dropping it flushes spans and metrics and shuts everything down
 /// within the shutdown timeout, even when the Agent is unreachable.
@@ -170,6 +171,9 @@ impl Guard {
         S: Subscriber + for<'span> LookupSpan<'span>,
     {
         let provider = self.inner.as_ref().and_then(|inner| inner.tracer_provider.clone());
+        // Our sampler drops the spans of dropped traces unless keep rules or span sampling rules
+        // need them recorded; Datadog's SDK records them for its client-side stats.
+        let skip_dropped = !self.config.keep.any() && self.config.traces != TracesExporter::Datadog;
         provider.map(|provider| {
             tracing_opentelemetry::layer()
                 .with_tracer(provider.tracer("dd-instrument"))
@@ -181,9 +185,7 @@ impl Guard {
                 .with_tracked_inactivity(false)
                 .with_error_events_to_status(false)
                 .with_error_events_to_exceptions(false)
-                .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
-                    meta.is_span() && *meta.level() <= tracing::Level::INFO
-                }))
+                .with_filter(ExportFilter::new(skip_dropped))
         })
     }
 

@@ -6,6 +6,8 @@
 //!   through Datadog's own SDK (`datadog`, feature `datadog`).
 //! - [`sampling`]: Datadog's sampling rules, sample rate and rate limit, decided at the root.
 //! - [`propagation`] (public as `dd_instrument::propagation`): Datadog and W3C headers.
+//! - [`export_filter`]: which `tracing` spans become OpenTelemetry spans (internal spans under a
+//!   locally dropped parent do not, when the sampler would drop them).
 //! - [`dd_state`]: the `dd=` member of `tracestate`, written by the sampler, read and written by
 //!   the propagators.
 //!
@@ -17,6 +19,7 @@ pub(crate) mod console;
 #[cfg(feature = "datadog")]
 mod datadog;
 pub(crate) mod dd_state;
+pub(crate) mod export_filter;
 pub mod propagation;
 pub(crate) mod sampling;
 

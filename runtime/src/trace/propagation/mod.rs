@@ -10,10 +10,17 @@
 //! let mut headers = http::HeaderMap::new();
 //! dd_instrument::propagation::inject_span(&tracing::Span::current(), &mut headers);
 //!
-//! // Server: make the incoming trace the parent of the request's span.
+//! // Server: make the incoming trace the parent of the request's span, before it is entered.
 //! let span = tracing::info_span!("request");
 //! let _ = span.set_parent(dd_instrument::propagation::extract(&headers));
+//!
+//! // Or: the spans started while the extracted context is current (a `#[dd_span]` function
+//! // called here) continue the incoming trace.
+//! let _incoming = dd_instrument::propagation::extract(&headers).attach();
 //! ```
+//!
+//! `set_parent` works on a span that was not entered yet: `tracing-opentelemetry` starts the
+//! OpenTelemetry span when the span is first entered, and its parent is fixed from then on.
 //!
 //! The helpers use the propagator installed with
 //! [`opentelemetry::global::set_text_map_propagator`]: [`init`](crate::init()) installs a
@@ -44,10 +51,25 @@ pub fn inject_context(cx: &Context, headers: &mut http::HeaderMap) {
 /// Writes the headers that make `span` the parent of the receiver's spans.
 ///
 /// `span` must be recorded by the `tracing-opentelemetry` layer; a disabled span writes nothing.
+/// The current span without an OpenTelemetry span of its own (an internal `#[dd_span]` span of
+/// a trace the head decision dropped, which is not built; a `DEBUG` span) sends the current
+/// OpenTelemetry context instead, its nearest recorded ancestor's: the receiver then continues
+/// the same trace, with the same decision.
 pub fn inject_span(span: &tracing::Span, headers: &mut http::HeaderMap) {
+    inject_context(&span_context(span), headers);
+}
+
+/// `span`'s OpenTelemetry context, or the current one for the current span if it has none.
+fn span_context(span: &tracing::Span) -> Context {
+    use opentelemetry::trace::TraceContextExt as _;
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
-    inject_context(&span.context(), headers);
+    let cx = span.context();
+    if cx.has_active_span() || span.is_disabled() || span.id() != tracing::Span::current().id() {
+        cx
+    } else {
+        Context::current()
+    }
 }
 
 /// The current context, with the trace context and baggage read from `headers` when they carry
