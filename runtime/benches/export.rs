@@ -163,5 +163,75 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput);
+/// Encoding and sending alone: batches of finished spans, as the batch processor hands them
+/// over, through OpenTelemetry's OTLP/HTTP exporter (as `init` builds it) to the same receiver.
+/// The spans are copies of one `#[dd_span]` span, each with its own ids; making the copies is
+/// outside the measurement.
+fn encode_and_send(c: &mut Criterion) {
+    use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+    use opentelemetry_otlp::{Protocol, WithExportConfig as _};
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SpanExporter as _};
+
+    let captured = InMemorySpanExporter::default();
+    let telemetry = dd_instrument::builder()
+        .env_source(BTreeMap::new())
+        .service("bench")
+        .traces_exporter(TracesExporter::None)
+        .span_exporter(captured.clone())
+        .metrics_exporter(MetricsExporter::None)
+        .build()
+        .expect("telemetry");
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(telemetry.layer()), || charge(7));
+    assert!(telemetry.flush());
+    let span = captured.get_finished_spans().expect("spans").pop().expect("one span");
+    drop(telemetry);
+    let batch: Vec<_> = (1..=BURST)
+        .map(|i| {
+            let mut copy = span.clone();
+            let trace = TraceId::from(u128::from(i) << 64 | u128::from(i));
+            copy.span_context =
+                SpanContext::new(trace, SpanId::from(i), TraceFlags::SAMPLED, false, TraceState::default());
+            copy
+        })
+        .collect();
+
+    let (url, received) = sink();
+    let mut exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(Protocol::HttpBinary)
+        .with_endpoint(format!("{url}/v1/traces"))
+        .build()
+        .expect("exporter");
+    exporter.set_resource(&opentelemetry_sdk::Resource::builder().with_service_name("bench").build());
+    let mut group = c.benchmark_group("export_encode_and_send");
+    group.throughput(Throughput::Elements(BURST)).sample_size(20).measurement_time(Duration::from_secs(8));
+    group.bench_function("otlp_http", |b| {
+        b.iter_batched(
+            || batch.clone(),
+            |batch| assert!(ready(exporter.export(batch)).is_ok()),
+            criterion::BatchSize::LargeInput,
+        );
+    });
+    group.finish();
+    println!(
+        "encode_and_send: {} bytes received in {} requests",
+        received.bytes.load(Ordering::Relaxed),
+        received.requests.load(Ordering::Relaxed)
+    );
+}
+
+/// The output of a future that does its work when first polled, as the blocking HTTP client's
+/// exports do.
+fn ready<T>(future: impl std::future::Future<Output = T>) -> T {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::yield_now();
+    }
+}
+
+criterion_group!(benches, throughput, encode_and_send);
 criterion_main!(benches);

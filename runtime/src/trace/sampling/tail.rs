@@ -42,8 +42,8 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use super::limiter::RateLimiter;
 use super::sampler::{ATTR_PRIORITY, dd_priority, with_decision};
 use crate::config::KeepSettings;
-use span_rules::{SpanRules, SpanRulesAtStart};
 use crate::trace::dd_state::{USER_KEEP, USER_REJECT};
+use span_rules::{SpanRules, SpanRulesAtStart};
 
 /// Most local traces held at once.
 pub(crate) const MAX_TRACES: usize = 10_000;
