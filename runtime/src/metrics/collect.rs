@@ -12,8 +12,12 @@ use crate::per_call::site::{self, SloCells, TimerCells, TimerMeta};
 use crate::slo::{FAST_METRIC, SUCCESS_METRIC, Slo, TOTAL_METRIC};
 
 /// Drains every site into points. Sites that share a metric name and tags (two methods `new` in
-/// one module, say) become one point, so no backend sees duplicate series in one flush.
+/// one module, say) become one point, so no backend sees duplicate series in one flush. First, the
+/// kernel is asked whether the clock of call latencies still holds ([`clock::recheck`]).
+///
+/// [`clock::recheck`]: crate::per_call::clock::recheck
 pub(crate) fn collect() -> Vec<Point> {
+    crate::per_call::clock::recheck();
     let mut points = Vec::new();
     site::for_each_site(|site| {
         if let Some(timer) = &site.timer {

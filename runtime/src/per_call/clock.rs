@@ -40,14 +40,24 @@
 //! spins for 10-20 ms (at most 200 ms, `quanta`'s bound), then the result is checked against the
 //! OS clock over 10 ms and published with one atomic store. Calls never wait for it: until then
 //! they read the OS clock, and a call remembers which clock its start came from, so one started
-//! before the switch ends on the same clock. Nothing here blocks a caller or panics.
+//! before the switch ends on the same clock. The metrics flusher asks the kernel again at every
+//! flush ([`recheck`]): if it has given the counter up since (its watchdog found the TSC unstable
+//! and switched clocksource), calls go back to the OS clock for the rest of the process. Nothing
+//! here blocks a caller or panics.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 /// The calibrated counter, once [`prepare`] has checked it.
 static COUNTER: OnceLock<quanta::Clock> = OnceLock::new();
+
+/// Whether calls start on [`COUNTER`]: [`NOT_YET`], [`IN_USE`] (set once, after the counter),
+/// or [`GIVEN_UP`] (for good: the kernel stopped trusting it).
+static STATE: AtomicU8 = AtomicU8::new(NOT_YET);
+const NOT_YET: u8 = 0;
+const IN_USE: u8 = 1;
+const GIVEN_UP: u8 = 2;
 
 /// A reading taken when a call starts, on the clock the end must read too.
 #[derive(Debug, Clone, Copy)]
@@ -61,10 +71,12 @@ pub(crate) enum Start {
 /// Reads the clock at the start of a call.
 #[inline]
 pub(crate) fn start() -> Start {
-    match COUNTER.get() {
-        Some(counter) => Start::Counter(counter.raw()),
-        None => Start::Os(Instant::now()),
+    if STATE.load(Ordering::Acquire) == IN_USE
+        && let Some(counter) = COUNTER.get()
+    {
+        return Start::Counter(counter.raw());
     }
+    Start::Os(Instant::now())
 }
 
 impl Start {
@@ -86,7 +98,7 @@ impl Start {
 /// Which clock calls read now: `"counter"` (calibrated, see the module's notes) or `"os"`.
 #[cfg(test)]
 fn source() -> &'static str {
-    if COUNTER.get().is_some() { "counter" } else { "os" }
+    if matches!(start(), Start::Counter(_)) { "counter" } else { "os" }
 }
 
 /// Chooses the clock, once per process: starts the calibration of the counter on a thread of its
@@ -110,7 +122,10 @@ pub(crate) fn prepare() {
         // `quanta` spins for its calibration here (10-20 ms, at most 200 ms).
         let Ok(counter) = std::panic::catch_unwind(quanta::Clock::new) else { return };
         if agrees_with_os_clock(&counter, Duration::from_millis(10)) {
-            let _ = COUNTER.set(counter);
+            if COUNTER.set(counter).is_ok() {
+                // Not if the counter was given up meanwhile.
+                let _ = STATE.compare_exchange(NOT_YET, IN_USE, Ordering::Release, Ordering::Relaxed);
+            }
             tracing::debug!(target: "dd_instrument", "call latencies are read from the CPU's counter, calibrated");
         } else {
             tracing::debug!(
@@ -121,6 +136,29 @@ pub(crate) fn prepare() {
     });
     if let Err(error) = spawned {
         tracing::debug!(target: "dd_instrument", "call latencies stay on the OS monotonic clock: {error}");
+    }
+}
+
+/// Asks the kernel again whether it keeps time with the counter, if calls use it: the metrics
+/// flusher calls this at every flush (one read of a sysfs file, a few microseconds). A
+/// clocksource that can no longer be read changes nothing.
+pub(crate) fn recheck() {
+    if STATE.load(Ordering::Relaxed) == IN_USE {
+        recheck_with(kernel_clocksource().as_deref());
+    }
+}
+
+/// [`recheck`] with the clocksource read.
+fn recheck_with(clocksource: Option<&str>) {
+    if let Some(clocksource) = clocksource
+        && !counter_trusted(Some(clocksource))
+        && STATE.swap(GIVEN_UP, Ordering::Relaxed) != GIVEN_UP
+    {
+        tracing::warn!(
+            target: "dd_instrument",
+            "dd-instrument: the kernel's clocksource is now {clocksource}: call latencies are read from the OS \
+             monotonic clock from now on"
+        );
     }
 }
 
@@ -243,6 +281,19 @@ mod tests {
         std::thread::sleep(Duration::from_millis(2));
         assert!(start.elapsed_nanos() >= 2_000_000);
         assert!(["counter", "os"].contains(&source()));
+    }
+
+    #[test]
+    fn a_counter_the_kernel_gives_up_is_given_up_for_good() {
+        recheck_with(None);
+        recheck_with(Some(if cfg!(target_arch = "aarch64") { "arch_sys_counter" } else { "tsc" }));
+        assert_ne!(STATE.load(Ordering::Relaxed), GIVEN_UP, "unreadable or still trusted: no change");
+        recheck_with(Some("hpet"));
+        assert_eq!(STATE.load(Ordering::Relaxed), GIVEN_UP);
+        // Even if the calibration finishes later, calls start on the OS clock.
+        prepare();
+        assert!(matches!(start(), Start::Os(_)));
+        assert_eq!(source(), "os");
     }
 
     #[test]
