@@ -261,8 +261,29 @@ fn batch_benches(c: &mut Criterion) {
         .expect("telemetry");
     let mut group = c.benchmark_group("per_call_batch");
     group.measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(telemetry.layer()), || {
+    // The subscriber is global here: the two-thread row's threads must see it.
+    let subscriber = tracing::Dispatch::new(tracing_subscriber::registry().with(telemetry.layer()));
+    tracing::dispatcher::with_default(&subscriber, || {
         group.bench_function("dd_span", |b| b.iter(|| span_only(black_box(7))));
+        // Two threads calling one function at once, each with the subscriber: per iteration, the
+        // wall time of both threads' calls.
+        group.bench_function("dd_span_two_threads", |b| {
+            b.iter_custom(|n| {
+                let start = Instant::now();
+                std::thread::scope(|s| {
+                    for _ in 0..2 {
+                        s.spawn(|| {
+                            tracing::dispatcher::with_default(&subscriber, || {
+                                for _ in 0..n {
+                                    span_only(black_box(7));
+                                }
+                            });
+                        });
+                    }
+                });
+                start.elapsed()
+            });
+        });
     });
     let provider = SdkTracerProvider::builder().with_batch_exporter(Discard).build();
     let reference =
