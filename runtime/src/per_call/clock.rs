@@ -24,9 +24,10 @@
 //!   kernel then uses `kvm-clock`, `hyperv_clocksource_tsc_page` or `xen`) gets the OS clock,
 //!   exactly what it got before this module: the cost of `Instant::now`, no new error.
 //! - **Otherwise the two sources agree**: where the counter is used, the kernel computes
-//!   `CLOCK_MONOTONIC` from that same counter (scaled the same way, to `quanta`'s calibration
-//!   error of a few parts per million), including in a VM whose hypervisor exposes an invariant
-//!   TSC and keeps it consistent across pauses and migrations.
+//!   `CLOCK_MONOTONIC` from that same counter, scaled the same way to within `quanta`'s
+//!   calibration error (typically parts per million; a calibration more than 1 % off over 10 ms
+//!   is not used), including in a VM whose hypervisor exposes an invariant TSC and keeps it
+//!   consistent across pauses and migrations.
 //! - **Across a suspend of the machine** they differ, for a call in flight only: the OS clock
 //!   stops while suspended (the call measures its running time); the counter, depending on the
 //!   hardware and the suspend mode, is reset (the end reads before the start: the call measures
