@@ -134,9 +134,19 @@ fn load_cart(shard: u32, user: &User, cart_tags: &CartTags) -> u32 {
                     &__DD_SITE,
                     __dd_span,
                     |__dd_tags| {
-                        __dd_tags.timer("shard", &__dd_tag_0);
+                        __dd_tags
+                            .timer(
+                                "shard",
+                                &__dd_tag_0,
+                                __dd_private::tag_value!(& __dd_tag_0),
+                            );
                         __dd_tags.timer_all(__dd_tag_2);
-                        __dd_tags.slo("region", &__dd_tag_3);
+                        __dd_tags
+                            .slo(
+                                "region",
+                                &__dd_tag_3,
+                                __dd_private::tag_value!(& __dd_tag_3),
+                            );
                         __dd_tags.slo_all(__dd_tag_2);
                     },
                 )
@@ -348,7 +358,12 @@ async fn timed_only(region: &str) {
                     &__DD_SITE,
                     __dd_span,
                     |__dd_tags| {
-                        __dd_tags.timer("region", &__dd_tag_0);
+                        __dd_tags
+                            .timer(
+                                "region",
+                                &__dd_tag_0,
+                                __dd_private::tag_value!(& __dd_tag_0),
+                            );
                     },
                 )
             }

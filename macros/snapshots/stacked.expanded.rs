@@ -104,7 +104,12 @@ fn charge(tenant: &str) -> u32 {
                     &__DD_SITE,
                     __dd_span,
                     |__dd_tags| {
-                        __dd_tags.slo("tenant", &__dd_tag_0);
+                        __dd_tags
+                            .slo(
+                                "tenant",
+                                &__dd_tag_0,
+                                __dd_private::tag_value!(& __dd_tag_0),
+                            );
                     },
                 )
             }

@@ -194,14 +194,28 @@ pub struct CallTags<'a> {
 }
 
 impl CallTags<'_> {
-    /// Adds `key:value` to the latency metric's tags.
-    pub fn timer<T: Display + ?Sized>(&mut self, key: &str, value: &T) {
-        self.display(TIMER, key, value);
+    /// Adds `key:value` to the latency metric's tags; `typed` is `value` as the expansion's
+    /// probe sees it (`tag_value!`): a string is copied as it is, anything else is formatted.
+    pub fn timer<T: Display + ?Sized>(&mut self, key: &str, value: &T, typed: TagValue<'_>) {
+        self.text(TIMER, key, value, typed);
     }
 
-    /// Adds `key:value` to the SLO counters' tags.
-    pub fn slo<T: Display + ?Sized>(&mut self, key: &str, value: &T) {
-        self.display(SLO, key, value);
+    /// Adds `key:value` to the SLO counters' tags (see [`timer`](Self::timer)).
+    pub fn slo<T: Display + ?Sized>(&mut self, key: &str, value: &T, typed: TagValue<'_>) {
+        self.text(SLO, key, value, typed);
+    }
+
+    /// Records `value` as text: a string's bytes as they are (what its `Display` writes), else
+    /// through `Display`. Numbers and booleans are formatted too, so that the text sent is the
+    /// one `Display` gives.
+    fn text<T: Display + ?Sized>(&mut self, metric: u8, key: &str, value: &T, typed: TagValue<'_>) {
+        if let TagValue::Str(text) = typed {
+            push_head(self.raw, metric, TEXT, key);
+            self.raw.extend_from_slice(text.as_bytes());
+            self.raw.push(END);
+        } else {
+            self.display(metric, key, value);
+        }
     }
 
     /// Adds every tag of `tags` to the latency metric's tags.
@@ -393,8 +407,8 @@ mod tests {
 
     fn region(site: &'static CallSite, value: &str) -> Contexts {
         contexts(site, |tags| {
-            tags.timer("region", value);
-            tags.slo("region", value);
+            tags.timer("region", value, TagValue::Str(value));
+            tags.slo("region", value, TagValue::Str(value));
         })
     }
 
@@ -426,8 +440,8 @@ mod tests {
         assert_eq!(tags_of(&OTHER.timer_dynamic, other.timer.unwrap()), ["region:eu_west"]);
         // Without the thread's buffers (as in a nested call): the same contexts.
         let (t, s) = normalized(|tags| {
-            tags.timer("region", "EU West");
-            tags.slo("region", "EU West");
+            tags.timer("region", "EU West", TagValue::Str("EU West"));
+            tags.slo("region", "EU West", TagValue::Str("EU West"));
         });
         let found = find(&SITE, &t, &s);
         assert!(std::ptr::eq(found.timer.unwrap(), timer) && std::ptr::eq(found.slo.unwrap(), slo));
@@ -447,20 +461,36 @@ mod tests {
     }
 
     #[test]
+    fn a_string_is_copied_as_it_is_never_formatted() {
+        let calls = Cell::new(0);
+        let value = Counted("not this", &calls);
+        // The probe saw a string: its bytes are the tag's value; `value` is not formatted.
+        let (timer, slo) = normalized(|tags| {
+            tags.timer("region", &value, TagValue::Str("EU West"));
+            tags.slo("region", &value, TagValue::Str("EU West"));
+        });
+        assert_eq!((timer.as_str(), slo.as_str(), calls.get()), ("region:eu_west", "region:eu_west", 0));
+        // Numbers are formatted, as `Display` writes them.
+        let (timer, _) = normalized(|tags| tags.timer("n", &1.5_f64, TagValue::F64(1.5)));
+        assert_eq!(timer, "n:1.5");
+    }
+
+    #[test]
     fn a_value_both_metrics_carry_is_formatted_once() {
         let calls = Cell::new(0);
         let value = Counted("eu", &calls);
         let (timer, slo) = normalized(|tags| {
-            tags.timer("region", &value);
-            tags.slo("region", &value);
+            tags.timer("region", &value, TagValue::Display(&value));
+            tags.slo("region", &value, TagValue::Display(&value));
         });
         assert_eq!((timer.as_str(), slo.as_str(), calls.get()), ("region:eu", "region:eu", 1));
         // Under another key, or another value, it is formatted again.
         calls.set(0);
         let (timer, slo) = normalized(|tags| {
-            tags.timer("region", &value);
-            tags.slo("zone", &value);
-            tags.slo("zone", &Counted("b", &calls));
+            tags.timer("region", &value, TagValue::Display(&value));
+            tags.slo("zone", &value, TagValue::Display(&value));
+            let b = Counted("b", &calls);
+            tags.slo("zone", &b, TagValue::Display(&b));
         });
         assert_eq!((timer.as_str(), slo.as_str(), calls.get()), ("region:eu", "zone:eu,zone:b", 3));
     }
@@ -480,7 +510,7 @@ mod tests {
             }
         }
         let (timer, slo) = normalized(|tags| {
-            tags.timer("email", "alice@example.com");
+            tags.timer("email", "alice@example.com", TagValue::Str("alice@example.com"));
             tags.timer_all(&Spread);
             tags.slo_all(&Spread);
         });
@@ -518,7 +548,7 @@ mod tests {
                 panic!("a tag value's Display")
             }
         }
-        let (timer, _) = normalized(|tags| tags.timer("region", &Panics));
+        let (timer, _) = normalized(|tags| tags.timer("region", &Panics, TagValue::Display(&Panics)));
         let mut expected = String::new();
         assert!(push_tag(&mut expected, "region", TagValue::Str(PANICKED)));
         assert_eq!(timer, expected);
@@ -534,7 +564,7 @@ mod tests {
                 f.write_str("outer")
             }
         }
-        let outer = contexts(&SITE, |tags| tags.timer("region", &Nested));
+        let outer = contexts(&SITE, |tags| tags.timer("region", &Nested, TagValue::Display(&Nested)));
         assert_eq!(tags_of(&SITE.timer_dynamic, outer.timer.unwrap()), ["region:outer"]);
         // No SLO tags: the site's own cells.
         assert!(std::ptr::eq(outer.slo.unwrap(), &raw const SITE.slo_cells));

@@ -44,10 +44,10 @@ pub(super) fn start(plan: &Plan, fn_name: &LitStr, is_method: bool, items: &mut 
     };
     let mut metric_tags = TokenStream::new();
     if let Some(timed) = &plan.timed {
-        metric_tags.extend(runtime_metric_tags(&timed.tags, "timer", &mut bindings));
+        metric_tags.extend(runtime_metric_tags(&timed.tags, "timer", p, &mut bindings));
     }
     if let Some(slo) = &plan.slo {
-        metric_tags.extend(runtime_metric_tags(&slo.tags, "slo", &mut bindings));
+        metric_tags.extend(runtime_metric_tags(&slo.tags, "slo", p, &mut bindings));
     }
     let start = if metric_tags.is_empty() {
         let site = option(plan.has_site().then(|| quote!(&__DD_SITE)));
@@ -179,7 +179,7 @@ fn span_fields(
 }
 
 /// Calls that add a metric's run-time tags (`CallTags::timer`, `timer_all`, `slo`, `slo_all`).
-fn runtime_metric_tags(tags: &[Tag], metric: &str, bindings: &mut Bindings<'_>) -> TokenStream {
+fn runtime_metric_tags(tags: &[Tag], metric: &str, p: &TokenStream, bindings: &mut Bindings<'_>) -> TokenStream {
     let mut calls = TokenStream::new();
     for tag in tags {
         // Method names spanned at the expression: rustc reports unmet bounds of a method call there.
@@ -190,7 +190,8 @@ fn runtime_metric_tags(tags: &[Tag], metric: &str, bindings: &mut Bindings<'_>) 
             Tag::Expr { key, expr } => {
                 let local = bindings.bind(key, expr);
                 let one = format_ident!("{metric}", span = expr.span());
-                calls.extend(quote_spanned!(expr.span()=> __dd_tags.#one(#key, &#local);));
+                // The typed value too: a string is copied as it is, without `core::fmt`.
+                calls.extend(quote_spanned!(expr.span()=> __dd_tags.#one(#key, &#local, #p::tag_value!(&#local));));
             }
             Tag::Spread(expr) => {
                 let local = bindings.bind_spread(expr);
