@@ -5,12 +5,15 @@
 //! metric requests are encoded from flushed points ([`crate::metrics::otlp`]). This module owns
 //! the connection side: the [`Transport`] of a guard, with the one-worker Tokio runtime that
 //! gRPC needs (started with the first gRPC exporter, so it exists only when a signal uses gRPC),
-//! the span exporter of a target, the [`MetricsClient`] that posts metric requests, and the one
+//! the span exporter of a target (OTLP/HTTP: our own encoder and client, [`spans`]; gRPC:
+//! `opentelemetry-otlp`'s), the [`MetricsClient`] that posts metric requests, and the one
 //! conversion of configured headers into gRPC metadata.
+
+mod spans;
 
 use std::time::Duration;
 
-use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _, WithTonicConfig as _};
+use opentelemetry_otlp::{WithExportConfig as _, WithTonicConfig as _};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
 use prost::Message as _;
@@ -32,19 +35,11 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    /// The span exporter for `target`: the OpenTelemetry SDK's OTLP exporter, over HTTP or gRPC.
-    pub(crate) fn span_exporter(&mut self, target: &OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, InitError> {
-        let failed = |e: opentelemetry_otlp::ExporterBuildError| InitError::Exporter {
-            exporter: "OTLP span",
-            message: target_error(target, &e.to_string()),
-        };
+    /// The span exporter for `target`: over HTTP our own ([`spans::HttpSpanExporter`]), over gRPC
+    /// the OpenTelemetry SDK's OTLP exporter.
+    pub(crate) fn span_exporter(&mut self, target: &OtlpTarget) -> Result<SpanExporter, InitError> {
         match target.protocol {
-            OtlpProtocol::HttpProtobuf => opentelemetry_otlp::SpanExporter::builder()
-                .with_http()
-                .with_endpoint(target.endpoint.clone())
-                .with_headers(target.headers.iter().cloned().collect())
-                .build()
-                .map_err(failed),
+            OtlpProtocol::HttpProtobuf => Ok(SpanExporter::Http(spans::HttpSpanExporter::new(target))),
             OtlpProtocol::Grpc => {
                 let _entered = self.grpc()?.enter();
                 opentelemetry_otlp::SpanExporter::builder()
@@ -52,7 +47,11 @@ impl Transport {
                     .with_endpoint(target.endpoint.clone())
                     .with_metadata(metadata(&target.headers))
                     .build()
-                    .map_err(failed)
+                    .map(SpanExporter::Grpc)
+                    .map_err(|e| InitError::Exporter {
+                        exporter: "OTLP span",
+                        message: target_error(target, &e.to_string()),
+                    })
             }
         }
     }
@@ -105,6 +104,45 @@ impl Drop for Transport {
     fn drop(&mut self) {
         if let Some(runtime) = self.grpc.take() {
             runtime.shutdown_background();
+        }
+    }
+}
+
+/// The span exporter of an OTLP target.
+#[derive(Debug)]
+pub(crate) enum SpanExporter {
+    /// OTLP/HTTP with protobuf, encoded and posted by [`spans`].
+    Http(spans::HttpSpanExporter),
+    /// OTLP/gRPC, through `opentelemetry-otlp`.
+    Grpc(opentelemetry_otlp::SpanExporter),
+}
+
+impl opentelemetry_sdk::trace::SpanExporter for SpanExporter {
+    async fn export(&self, batch: Vec<opentelemetry_sdk::trace::SpanData>) -> opentelemetry_sdk::error::OTelSdkResult {
+        match self {
+            Self::Http(exporter) => exporter.export(batch).await,
+            Self::Grpc(exporter) => exporter.export(batch).await,
+        }
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> opentelemetry_sdk::error::OTelSdkResult {
+        match self {
+            Self::Http(exporter) => exporter.shutdown_with_timeout(timeout),
+            Self::Grpc(exporter) => exporter.shutdown_with_timeout(timeout),
+        }
+    }
+
+    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        match self {
+            Self::Http(exporter) => exporter.force_flush(),
+            Self::Grpc(exporter) => exporter.force_flush(),
+        }
+    }
+
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        match self {
+            Self::Http(exporter) => exporter.set_resource(resource),
+            Self::Grpc(exporter) => exporter.set_resource(resource),
         }
     }
 }
