@@ -119,8 +119,15 @@ fn throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("export");
     group.throughput(Throughput::Elements(BURST)).sample_size(20).measurement_time(Duration::from_secs(8));
 
-    let mut paths: Vec<(&str, dd_instrument::Builder)> =
-        vec![("otlp_http", dd_instrument::builder().traces_exporter(TracesExporter::Otlp).otlp_endpoint(url.clone()))];
+    let mut paths: Vec<(&str, dd_instrument::Builder)> = vec![
+        ("otlp_http", dd_instrument::builder().traces_exporter(TracesExporter::Otlp).otlp_endpoint(url.clone())),
+        // The same OTLP/HTTP export through OpenTelemetry's exporter (as `init` built it before its
+        // own encoder), behind the SDK's batch processor: the baseline of the row above.
+        (
+            "otlp_http_sdk",
+            dd_instrument::builder().traces_exporter(TracesExporter::None).span_exporter(sdk_http_exporter(&url)),
+        ),
+    ];
     if cfg!(feature = "datadog") {
         paths.push((
             "native",
@@ -164,12 +171,13 @@ fn throughput(c: &mut Criterion) {
 }
 
 /// Encoding and sending alone: batches of finished spans, as the batch processor hands them
-/// over, through OpenTelemetry's OTLP/HTTP exporter (as `init` builds it) to the same receiver.
+/// over, through OpenTelemetry's OTLP/HTTP exporter (as `init` built it before its own encoder)
+/// to the same receiver. `init`'s own OTLP/HTTP exporter is crate-private: its encode-and-send
+/// timing is the ignored unit test `otlp::spans::tests::encode_and_send_timing`.
 /// The spans are copies of one `#[dd_span]` span, each with its own ids; making the copies is
 /// outside the measurement.
 fn encode_and_send(c: &mut Criterion) {
     use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
-    use opentelemetry_otlp::{Protocol, WithExportConfig as _};
     use opentelemetry_sdk::trace::{InMemorySpanExporter, SpanExporter as _};
 
     let captured = InMemorySpanExporter::default();
@@ -196,16 +204,11 @@ fn encode_and_send(c: &mut Criterion) {
         .collect();
 
     let (url, received) = sink();
-    let mut exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .with_protocol(Protocol::HttpBinary)
-        .with_endpoint(format!("{url}/v1/traces"))
-        .build()
-        .expect("exporter");
+    let mut exporter = sdk_http_exporter(&url);
     exporter.set_resource(&opentelemetry_sdk::Resource::builder().with_service_name("bench").build());
     let mut group = c.benchmark_group("export_encode_and_send");
     group.throughput(Throughput::Elements(BURST)).sample_size(20).measurement_time(Duration::from_secs(8));
-    group.bench_function("otlp_http", |b| {
+    group.bench_function("otlp_http_sdk", |b| {
         b.iter_batched(
             || batch.clone(),
             |batch| assert!(ready(exporter.export(batch)).is_ok()),
@@ -218,6 +221,17 @@ fn encode_and_send(c: &mut Criterion) {
         received.bytes.load(Ordering::Relaxed),
         received.requests.load(Ordering::Relaxed)
     );
+}
+
+/// OpenTelemetry's OTLP/HTTP protobuf span exporter, posting to `url`'s `/v1/traces`.
+fn sdk_http_exporter(url: &str) -> opentelemetry_otlp::SpanExporter {
+    use opentelemetry_otlp::{Protocol, WithExportConfig as _};
+    opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(Protocol::HttpBinary)
+        .with_endpoint(format!("{url}/v1/traces"))
+        .build()
+        .expect("exporter")
 }
 
 /// The output of a future that does its work when first polled, as the blocking HTTP client's
