@@ -611,39 +611,40 @@ mod tests {
         let url = format!("http://{}/v1/traces", listener.local_addr().expect("address"));
         let (sent, received) = std::sync::mpsc::channel();
         let record = !statuses.is_empty();
+        let statuses = std::sync::Arc::new(Mutex::new(statuses.into_iter()));
         std::thread::spawn(move || {
-            let mut statuses = statuses.into_iter();
-            let mut connections = listener.incoming().flatten();
-            let mut connection = connections.next();
-            while let Some(stream) = connection.take() {
-                let mut writer = stream.try_clone().expect("clone");
-                let mut reader = BufReader::new(stream);
-                loop {
-                    let (mut head, mut line, mut length) = (String::new(), String::new(), 0);
-                    while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
-                        let lower = line.to_ascii_lowercase();
-                        if let Some(n) = lower.strip_prefix("content-length:") {
-                            length = n.trim().parse().expect("length");
+            // A thread per connection: each client keeps its own connection alive.
+            for stream in listener.incoming().flatten() {
+                let (statuses, sent) = (std::sync::Arc::clone(&statuses), sent.clone());
+                std::thread::spawn(move || {
+                    let mut writer = stream.try_clone().expect("clone");
+                    let mut reader = BufReader::new(stream);
+                    loop {
+                        let (mut head, mut line, mut length) = (String::new(), String::new(), 0);
+                        while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                            let lower = line.to_ascii_lowercase();
+                            if let Some(n) = lower.strip_prefix("content-length:") {
+                                length = n.trim().parse().expect("length");
+                            }
+                            head.push_str(&lower);
+                            line.clear();
                         }
-                        head.push_str(&lower);
-                        line.clear();
+                        if head.is_empty() {
+                            return;
+                        }
+                        let mut body = vec![0; length];
+                        reader.read_exact(&mut body).expect("body");
+                        let status = if record {
+                            let Some(status) = statuses.lock().expect("statuses").next() else { return };
+                            sent.send((head, body)).expect("send");
+                            status
+                        } else {
+                            200
+                        };
+                        let answer = format!("HTTP/1.1 {status} X\r\nretry-after: 0\r\ncontent-length: 0\r\n\r\n");
+                        writer.write_all(answer.as_bytes()).expect("answer");
                     }
-                    if head.is_empty() {
-                        break;
-                    }
-                    let mut body = vec![0; length];
-                    reader.read_exact(&mut body).expect("body");
-                    let status = if record {
-                        let Some(status) = statuses.next() else { return };
-                        sent.send((head, body)).expect("send");
-                        status
-                    } else {
-                        200
-                    };
-                    let answer = format!("HTTP/1.1 {status} X\r\nretry-after: 0\r\ncontent-length: 0\r\n\r\n");
-                    writer.write_all(answer.as_bytes()).expect("answer");
-                }
-                connection = connections.next();
+                });
             }
         });
         (url, received)
@@ -715,7 +716,7 @@ mod tests {
     #[ignore = "a timing for docs/PERFORMANCE.md, run by hand"]
     fn encode_and_send_timing() {
         const BATCH: u64 = 2048;
-        const ROUNDS: u32 = 100;
+        const ROUNDS: u32 = 300;
         let scope = InstrumentationScope::builder("dd-instrument").with_version("0.1.0").build();
         let mut template = span("charge", SpanKind::Client, &scope);
         template.attributes = vec![
