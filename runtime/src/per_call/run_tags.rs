@@ -8,6 +8,9 @@
 //! value formatted there once, even when both the timer and the SLO carry it), then looks the
 //! pair (site, raw values) up in a small per-thread cache of the contexts found before. Only a
 //! miss redacts, normalizes and takes the lock; a hit allocates nothing and locks nothing.
+//! Memory is bounded per thread: tag sets of at most [`CACHED_MAX`] recorded bytes are cached
+//! (`SETS * WAYS` of them), longer ones take the lock every time, and buffers a long tag set grew
+//! past [`KEPT_CAPACITY`] are freed after its call.
 //!
 //! The cache is exact: an entry matches when its raw values are byte for byte the call's, for the
 //! same site and the same redaction (installed once per process; the key holds which one), and
@@ -26,6 +29,14 @@ use crate::user_code::{self, PANICKED};
 /// sets that hash to it.
 const SETS: usize = 32;
 const WAYS: usize = 2;
+
+/// The longest recorded tag set the cache keeps (bytes): longer ones are looked up under the
+/// site's lock each time, so the cache holds at most `SETS * WAYS` times this per thread.
+const CACHED_MAX: usize = 256;
+
+/// The capacity the thread's buffers keep between calls (bytes): a longer tag set's buffers are
+/// freed after its call.
+const KEPT_CAPACITY: usize = 4096;
 
 /// Seeded like the run-time tags of `metrics` (any fixed seed: the hash never leaves the thread).
 const HASHER: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed(0x6464_5f72_756e_7467);
@@ -134,6 +145,11 @@ impl Scratch {
         tags(&mut CallTags { raw: &mut self.raw, last: None });
         let site_key = std::ptr::from_ref(site).addr();
         let redaction = std::ptr::from_ref(crate::redact::current()).addr();
+        if self.raw.len() > CACHED_MAX {
+            let contexts = miss(site, &self.raw, &mut self.timer, &mut self.slo);
+            self.shrink();
+            return contexts;
+        }
         let mut hasher = HASHER.build_hasher();
         hasher.write_usize(site_key);
         hasher.write(&self.raw);
@@ -163,6 +179,19 @@ impl Scratch {
         entry.hash = hash;
         entry.contexts = contexts;
         contexts
+    }
+
+    /// Frees buffers that a long tag set grew past [`KEPT_CAPACITY`].
+    #[cold]
+    fn shrink(&mut self) {
+        for buffer in [&mut self.timer, &mut self.slo] {
+            if buffer.capacity() > KEPT_CAPACITY {
+                *buffer = String::new();
+            }
+        }
+        if self.raw.capacity() > KEPT_CAPACITY {
+            self.raw = Vec::new();
+        }
     }
 }
 
@@ -458,6 +487,25 @@ mod tests {
             }
         }
         assert_eq!(tags_of(&OTHER.timer_dynamic, first[7].timer.unwrap()), ["region:v7"]);
+    }
+
+    #[test]
+    fn long_tag_sets_are_not_cached_and_their_buffers_not_kept() {
+        let long = "x".repeat(10_000);
+        let first = region(&OTHER, &long);
+        let again = region(&OTHER, &long);
+        assert!(std::ptr::eq(first.timer.unwrap(), again.timer.unwrap()));
+        // Recorded twice (timer and SLO), within the cap.
+        let kept = "y".repeat(CACHED_MAX / 4);
+        region(&OTHER, &kept);
+        SCRATCH.with(|scratch| {
+            let scratch = scratch.borrow();
+            assert!(scratch.raw.capacity() <= KEPT_CAPACITY, "{}", scratch.raw.capacity());
+            assert!(scratch.timer.capacity() <= KEPT_CAPACITY && scratch.slo.capacity() <= KEPT_CAPACITY);
+            assert!(scratch.cache.iter().all(|entry| entry.raw.len() <= CACHED_MAX));
+            assert!(scratch.cache.iter().any(|entry| entry.raw.windows(kept.len()).any(|w| w == kept.as_bytes())));
+        });
+        assert_eq!(tags_of(&OTHER.timer_dynamic, first.timer.unwrap()).len(), 1);
     }
 
     #[test]
