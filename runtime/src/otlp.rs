@@ -176,21 +176,9 @@ impl MetricsClient {
             Connection::Http(client) => {
                 let client = match client {
                     Some(client) => client,
-                    None => client.insert(
-                        reqwest::blocking::Client::builder()
-                            .timeout(REQUEST_TIMEOUT)
-                            .build()
-                            .map_err(|e| e.to_string())?,
-                    ),
+                    None => client.insert(http_client()?),
                 };
-                let mut post = client
-                    .post(&self.target.endpoint)
-                    .header("content-type", "application/x-protobuf")
-                    .body(request.encode_to_vec());
-                for (key, value) in &self.target.headers {
-                    post = post.header(key, value);
-                }
-                let response = post.send().map_err(|e| with_causes(&e))?;
+                let response = post_protobuf(client, &self.target, request.encode_to_vec())?;
                 if response.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", response.status())) }
             }
             Connection::Grpc { client, runtime } => {
@@ -205,6 +193,30 @@ impl MetricsClient {
             }
         }
     }
+}
+
+/// The blocking client of OTLP/HTTP requests, each bounded by [`REQUEST_TIMEOUT`]. Made on the
+/// exporting thread at first use: it must not be created or dropped inside the application's
+/// async context.
+fn http_client() -> Result<reqwest::blocking::Client, String> {
+    reqwest::blocking::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .map_err(|e| format!("could not build the HTTP client: {e}"))
+}
+
+/// POSTs the protobuf `body` to `target`'s endpoint with its configured headers. A request that
+/// got no response is `Err` with its causes, without the URL (it can hold credentials).
+fn post_protobuf(
+    client: &reqwest::blocking::Client,
+    target: &OtlpTarget,
+    body: impl Into<reqwest::blocking::Body>,
+) -> Result<reqwest::blocking::Response, String> {
+    let mut post = client.post(&target.endpoint).header("content-type", "application/x-protobuf").body(body);
+    for (key, value) in &target.headers {
+        post = post.header(key, value);
+    }
+    post.send().map_err(|e| with_causes(&e.without_url()))
 }
 
 /// `error: cause: cause...`: reqwest's own text leaves out why a request failed.
@@ -249,5 +261,20 @@ mod tests {
         assert_eq!(metadata.get("dd-api-key").and_then(|v| v.to_str().ok()), Some("secret"));
         assert_eq!(metadata.get("x-team").and_then(|v| v.to_str().ok()), Some("payments"));
         assert!(metadata.get("x-bad").is_none());
+    }
+
+    #[test]
+    fn a_metrics_request_nobody_answers_fails_without_the_url_in_its_message() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+        let target = OtlpTarget {
+            endpoint: format!("http://user:pw-secret@127.0.0.1:{port}/v1/metrics"),
+            protocol: OtlpProtocol::HttpProtobuf,
+            headers: Vec::new(),
+            origin: "a test",
+        };
+        let mut client = Transport::default().metrics_client(&target).expect("client");
+        let error = client.send(&ExportMetricsServiceRequest::default()).expect_err("nothing listens");
+        assert!(!error.contains("pw-secret") && !error.contains("127.0.0.1"), "{error}");
+        assert_eq!(crate::health::kind_of(&error), "unreachable", "{error}");
     }
 }

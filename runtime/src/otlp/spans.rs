@@ -75,23 +75,11 @@ impl HttpSpanExporter {
             if let Some(client) = &*slot {
                 client.clone()
             } else {
-                let client = reqwest::blocking::Client::builder()
-                    .timeout(EXPORT_TIMEOUT)
-                    .build()
-                    .map_err(|e| (None, format!("could not build the HTTP client: {e}")))?;
-                slot.insert(client).clone()
+                slot.insert(super::http_client().map_err(|message| (None, message))?).clone()
             }
         };
-        let mut post = client.post(&self.target.endpoint).header("content-type", "application/x-protobuf").body(body);
-        for (key, value) in &self.target.headers {
-            post = post.header(key, value);
-        }
-        match post.send() {
-            // The URL can hold credentials: it stays out of the message.
-            Err(e) => Err((
-                Some(Duration::ZERO),
-                format!("HTTP export failed: network error: {}", super::with_causes(&e.without_url())),
-            )),
+        match super::post_protobuf(&client, &self.target, body) {
+            Err(e) => Err((Some(Duration::ZERO), format!("HTTP export failed: network error: {e}"))),
             Ok(response) if response.status().is_success() => Ok(()),
             Ok(response) => {
                 let status = response.status().as_u16();
