@@ -29,20 +29,9 @@ const FAILING_EVERY: u32 = 143;
 /// Orders 1 to 5 are slow: they last 60 ms, over the 50 ms threshold.
 const SLOW: std::ops::RangeInclusive<u32> = 1..=5;
 
-#[derive(Debug)]
-struct Declined;
-
-impl std::fmt::Display for Declined {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("card declined")
-    }
-}
-
-impl std::error::Error for Declined {}
-
 #[dd_span(kind = "client", peer = "payments")]
-fn charge(order: u32) -> Result<(), Declined> {
-    if order.is_multiple_of(FAILING_EVERY) { Err(Declined) } else { Ok(()) }
+fn charge(order: u32) -> Result<(), std::fmt::Error> {
+    if order.is_multiple_of(FAILING_EVERY) { Err(std::fmt::Error) } else { Ok(()) }
 }
 
 #[dd_span(kind = "server", resource = "POST /checkout")]
