@@ -123,8 +123,30 @@ pub const OTEL_EXPORTER_OTLP_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
 pub const OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
 /// OTLP transport for metrics. Default: `OTEL_EXPORTER_OTLP_PROTOCOL`.
 pub const OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
-/// Extra headers on OTLP requests: `key=value` pairs separated by commas. Default: none.
+/// Extra headers on OTLP requests of both signals: `key=value` pairs separated by commas, values
+/// percent-encoded. Default: none.
 pub const OTEL_EXPORTER_OTLP_HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
+/// Extra headers on OTLP trace requests, merged over `OTEL_EXPORTER_OTLP_HEADERS` (a key in
+/// both takes this variable's value). Default: none.
+pub const OTEL_EXPORTER_OTLP_TRACES_HEADERS: &str = "OTEL_EXPORTER_OTLP_TRACES_HEADERS";
+/// Extra headers on OTLP metric requests, merged over `OTEL_EXPORTER_OTLP_HEADERS` (a key in
+/// both takes this variable's value). Default: none.
+pub const OTEL_EXPORTER_OTLP_METRICS_HEADERS: &str = "OTEL_EXPORTER_OTLP_METRICS_HEADERS";
+/// Most time one OTLP request may take, in whole milliseconds from `1` to `3600000` (an hour);
+/// an export that retries stays within it too. `0` is refused rather than read as "no timeout":
+/// the exporter must never wait forever. Default: `10000`.
+pub const OTEL_EXPORTER_OTLP_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TIMEOUT";
+/// [`OTEL_EXPORTER_OTLP_TIMEOUT`] for traces. Default: `OTEL_EXPORTER_OTLP_TIMEOUT`.
+pub const OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT";
+/// [`OTEL_EXPORTER_OTLP_TIMEOUT`] for metrics. Default: `OTEL_EXPORTER_OTLP_TIMEOUT`.
+pub const OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT";
+/// Compression of OTLP request bodies: `gzip` (sent with `Content-Encoding: gzip` over HTTP, gRPC's
+/// `grpc-encoding: gzip` over gRPC) or `none`. Default: `none`.
+pub const OTEL_EXPORTER_OTLP_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
+/// [`OTEL_EXPORTER_OTLP_COMPRESSION`] for traces. Default: `OTEL_EXPORTER_OTLP_COMPRESSION`.
+pub const OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION";
+/// [`OTEL_EXPORTER_OTLP_COMPRESSION`] for metrics. Default: `OTEL_EXPORTER_OTLP_COMPRESSION`.
+pub const OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION";
 /// Where traces go: `datadog` (native, feature `datadog`), `otlp`, `console` or `none`. Default:
 /// `datadog` when `DD_TRACE_AGENT_URL` or `DD_TRACE_AGENT_PORT` is set, else `otlp` when an OTLP
 /// endpoint is set, else `datadog` if the `datadog` feature is compiled in, else `otlp`.

@@ -102,6 +102,28 @@ impl OtlpProtocol {
     }
 }
 
+/// Compression of OTLP request bodies (`OTEL_EXPORTER_OTLP_COMPRESSION` and its per-signal
+/// forms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum OtlpCompression {
+    /// Bodies as encoded.
+    #[default]
+    None,
+    /// gzip: `Content-Encoding: gzip` over HTTP, `grpc-encoding: gzip` over gRPC.
+    Gzip,
+}
+
+impl OtlpCompression {
+    pub(super) fn parse(variable: &'static str, value: &str) -> Result<Self, InitError> {
+        match value.to_ascii_lowercase().as_str() {
+            "none" => Ok(Self::None),
+            "gzip" => Ok(Self::Gzip),
+            "zstd" => Err(invalid_env(variable, value, "zstd is not supported; use `gzip` or `none`")),
+            _ => Err(invalid_env(variable, value, "expected `gzip` or `none`")),
+        }
+    }
+}
+
 /// A DogStatsD address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -34,6 +34,8 @@ pub use sampling_rule::SamplingRule;
 pub use service::ServiceInfo;
 
 pub(crate) use env::EnvSource;
+#[cfg(any(feature = "otlp", test))]
+pub(crate) use exporters::OtlpCompression;
 pub(crate) use keep::KeepSettings;
 pub(crate) use resolve::OtlpTarget;
 pub(crate) use resolve::ProfilingSettings;

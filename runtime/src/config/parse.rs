@@ -128,8 +128,13 @@ pub(super) fn check_host(host: &str) -> Result<(), String> {
     }
 }
 
-pub(super) fn parse_headers(source: &dyn EnvSource) -> Result<Vec<(String, String)>, InitError> {
-    let Some(raw) = env::read(source, env::OTEL_EXPORTER_OTLP_HEADERS) else { return Ok(Vec::new()) };
+/// OTLP request headers in `variable` (`OTEL_EXPORTER_OTLP_HEADERS` or a per-signal one):
+/// `key=value` entries separated by commas, keys lowercased, values percent-decoded.
+pub(super) fn parse_headers(
+    source: &dyn EnvSource,
+    variable: &'static str,
+) -> Result<Vec<(String, String)>, InitError> {
+    let Some(raw) = env::read(source, variable) else { return Ok(Vec::new()) };
     raw.split(',')
         .map(str::trim)
         .filter(|e| !e.is_empty())
@@ -137,7 +142,7 @@ pub(super) fn parse_headers(source: &dyn EnvSource) -> Result<Vec<(String, Strin
             // Header values are often API keys: messages show the keys only.
             let bad = |why: &str| {
                 invalid_env(
-                    env::OTEL_EXPORTER_OTLP_HEADERS,
+                    variable,
                     &masked_headers(&raw),
                     format!("entry `{}` {why}", shorten(&masked_headers(entry))),
                 )
@@ -165,4 +170,22 @@ fn masked_headers(raw: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// Most milliseconds an OTLP timeout may name: an hour (a longer wait is a mistake, and bounds
+/// the deadlines computed from it).
+const MAX_TIMEOUT_MS: u64 = 3_600_000;
+
+/// An OTLP timeout (`OTEL_EXPORTER_OTLP_TIMEOUT` and its per-signal forms): whole milliseconds,
+/// 1 to an hour. `0` is refused: the spec gives it no meaning, and the exporter must never wait
+/// forever.
+pub(super) fn parse_timeout(variable: &'static str, value: &str) -> Result<std::time::Duration, InitError> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|ms| (1..=MAX_TIMEOUT_MS).contains(ms))
+        .map(std::time::Duration::from_millis)
+        .ok_or_else(|| {
+            invalid_env(variable, value, "expected a whole number of milliseconds from 1 to 3600000, like 10000")
+        })
 }

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use super::env::{self, EnvSource};
 use super::error::{InitError, invalid_env, invalid_setting, shorten};
-use super::exporters::{DogStatsdAddr, MetricsExporter, OtlpProtocol, TracesExporter};
+use super::exporters::{DogStatsdAddr, MetricsExporter, OtlpCompression, OtlpProtocol, TracesExporter};
 use super::parse::{
-    check_host, check_url, parse_bool, parse_dd_tags, parse_headers, parse_resource_attributes, split_host_port,
+    check_host, check_url, parse_bool, parse_dd_tags, parse_headers, parse_resource_attributes, parse_timeout,
+    split_host_port,
 };
 use super::propagation_style::{DEFAULT_STYLES, PropagationStyle, parse_styles_ignoring};
 use super::sampling_rule::{DEFAULT_RATE_LIMIT, SamplingRule, parse_rules};
@@ -25,8 +26,13 @@ pub(crate) struct OtlpTarget {
     pub(crate) endpoint: String,
     /// Transport.
     pub(crate) protocol: OtlpProtocol,
-    /// Extra request headers: lowercase names, decoded values.
+    /// Extra request headers: lowercase names, decoded values; the signal's own variable merged
+    /// over `OTEL_EXPORTER_OTLP_HEADERS`.
     pub(crate) headers: Vec<(String, String)>,
+    /// Most time one request may take (an export with its retries too).
+    pub(crate) timeout: Duration,
+    /// Compression of request bodies.
+    pub(crate) compression: OtlpCompression,
     /// What the endpoint came from (a variable, a builder method, or the default), for
     /// messages.
     pub(crate) origin: &'static str,
@@ -711,6 +717,18 @@ fn resolve_otlp(
             (env::OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, env::OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, "/v1/metrics")
         }
     };
+    let (headers_var, timeout_var, compression_var) = match signal {
+        Signal::Traces => (
+            env::OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+            env::OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
+            env::OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
+        ),
+        Signal::Metrics => (
+            env::OTEL_EXPORTER_OTLP_METRICS_HEADERS,
+            env::OTEL_EXPORTER_OTLP_METRICS_TIMEOUT,
+            env::OTEL_EXPORTER_OTLP_METRICS_COMPRESSION,
+        ),
+    };
     let protocol = match code.otlp_protocol {
         Some(protocol) => protocol,
         None => match (env::read(source, protocol_var), env::read(source, env::OTEL_EXPORTER_OTLP_PROTOCOL)) {
@@ -739,8 +757,36 @@ fn resolve_otlp(
     } else {
         (with_path(&format!("http://localhost:{}", protocol.default_port())), "the default")
     };
-    Ok(OtlpTarget { endpoint, protocol, headers: parse_headers(source)?, origin })
+    // Both headers variables are checked even when one would do, so a typo shows at once.
+    let mut headers = parse_headers(source, env::OTEL_EXPORTER_OTLP_HEADERS)?;
+    for (key, value) in parse_headers(source, headers_var)? {
+        match headers.iter_mut().find(|(existing, _)| *existing == key) {
+            Some(existing) => existing.1 = value,
+            None => headers.push((key, value)),
+        }
+    }
+    let timeout = per_signal(source, timeout_var, env::OTEL_EXPORTER_OTLP_TIMEOUT, parse_timeout)?
+        .unwrap_or(DEFAULT_OTLP_TIMEOUT);
+    let compression = per_signal(source, compression_var, env::OTEL_EXPORTER_OTLP_COMPRESSION, OtlpCompression::parse)?
+        .unwrap_or_default();
+    Ok(OtlpTarget { endpoint, protocol, headers, timeout, compression, origin })
 }
+
+/// The `specific` variable's value, else the `general` one's, each read with `parse`. Both are
+/// checked when both are set, so a typo in the one not used still shows.
+fn per_signal<T>(
+    source: &dyn EnvSource,
+    specific: &'static str,
+    general: &'static str,
+    parse: impl Fn(&'static str, &str) -> Result<T, InitError>,
+) -> Result<Option<T>, InitError> {
+    let general = env::read(source, general).map(|value| parse(general, &value)).transpose()?;
+    let specific = env::read(source, specific).map(|value| parse(specific, &value)).transpose()?;
+    Ok(specific.or(general))
+}
+
+/// The OTLP timeout when no variable sets one (the OpenTelemetry spec's default).
+const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The redaction given in code (else the default), with `DD_INSTRUMENT_REDACT` applied on top:
 /// an operator can turn detectors on or off without a new build.

@@ -229,6 +229,95 @@ fn otlp_endpoints_by_signal_and_protocol() {
 }
 
 #[test]
+fn otlp_timeout_headers_and_compression_per_signal_over_the_general_ones() {
+    let config = resolved(&[]).unwrap();
+    for target in [&config.otlp_traces, &config.otlp_metrics] {
+        assert_eq!(
+            (target.timeout, target.compression, target.headers.as_slice()),
+            (Duration::from_secs(10), OtlpCompression::None, &[][..])
+        );
+    }
+
+    let config = resolved(&[
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+        ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "750"),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+        ("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", "none"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "dd-api-key=general,x-team=payments"),
+        ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "DD-API-Key=traces%20key,x-traces=1"),
+        ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "x-metrics=2"),
+    ])
+    .unwrap();
+    let pairs = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let traces = &config.otlp_traces;
+    assert_eq!((traces.timeout, traces.compression), (Duration::from_millis(750), OtlpCompression::Gzip));
+    // Merged: the per-signal value wins for a key in both, in the general key's place.
+    assert_eq!(traces.headers, pairs(&[("dd-api-key", "traces key"), ("x-team", "payments"), ("x-traces", "1")]));
+    let metrics = &config.otlp_metrics;
+    assert_eq!((metrics.timeout, metrics.compression), (Duration::from_millis(2500), OtlpCompression::None));
+    assert_eq!(metrics.headers, pairs(&[("dd-api-key", "general"), ("x-team", "payments"), ("x-metrics", "2")]));
+
+    let config =
+        resolved(&[("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "3600000"), ("OTEL_EXPORTER_OTLP_COMPRESSION", "GZIP")])
+            .unwrap();
+    assert_eq!(config.otlp_metrics.timeout, Duration::from_hours(1));
+    assert_eq!(config.otlp_traces.timeout, Duration::from_secs(10));
+    assert_eq!(config.otlp_traces.compression, OtlpCompression::Gzip);
+}
+
+#[test]
+fn bad_otlp_timeouts_compressions_and_headers_name_their_variable() {
+    const TIMEOUT: &str = "expected a whole number of milliseconds from 1 to 3600000, like 10000";
+    let cases: [(&[(&'static str, &'static str)], String); 9] = [
+        (&[("OTEL_EXPORTER_OTLP_TIMEOUT", "-5")], format!(r#"invalid value "-5" for OTEL_EXPORTER_OTLP_TIMEOUT: {TIMEOUT}"#)),
+        (
+            &[("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "10s")],
+            format!(r#"invalid value "10s" for OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: {TIMEOUT}"#),
+        ),
+        (
+            &[("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "2.5")],
+            format!(r#"invalid value "2.5" for OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: {TIMEOUT}"#),
+        ),
+        // 0 is not "wait forever".
+        (&[("OTEL_EXPORTER_OTLP_TIMEOUT", "0")], format!(r#"invalid value "0" for OTEL_EXPORTER_OTLP_TIMEOUT: {TIMEOUT}"#)),
+        (
+            &[("OTEL_EXPORTER_OTLP_TIMEOUT", "3600001")],
+            format!(r#"invalid value "3600001" for OTEL_EXPORTER_OTLP_TIMEOUT: {TIMEOUT}"#),
+        ),
+        // A bad general value is reported even where a per-signal one would win.
+        (
+            &[("OTEL_EXPORTER_OTLP_TIMEOUT", "soon"), ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "100")],
+            format!(r#"invalid value "soon" for OTEL_EXPORTER_OTLP_TIMEOUT: {TIMEOUT}"#),
+        ),
+        (
+            &[("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli")],
+            r#"invalid value "brotli" for OTEL_EXPORTER_OTLP_COMPRESSION: expected `gzip` or `none`"#.to_owned(),
+        ),
+        (
+            &[("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zstd")],
+            r#"invalid value "zstd" for OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: zstd is not supported; use `gzip` or `none`"#
+                .to_owned(),
+        ),
+        (
+            &[("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "dd-api-key")],
+            r#"invalid value "dd-api-key" for OTEL_EXPORTER_OTLP_METRICS_HEADERS: entry `dd-api-key` is not `key=value`"#
+                .to_owned(),
+        ),
+    ];
+    for (vars, message) in cases {
+        assert_eq!(error_of(vars), message, "{vars:?}");
+    }
+    // Values stay hidden in messages about per-signal headers too.
+    assert_eq!(
+        error_of(&[("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "dd-api-key=abc%0A")]),
+        "invalid value \"dd-api-key=***\" for OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry `dd-api-key=***` has a value \
+         with a control character, which no HTTP or gRPC request can carry"
+    );
+}
+
+#[test]
 fn exporters_default_and_follow_the_environment() {
     let config = resolved(&[]).unwrap();
     let default_traces = if cfg!(feature = "datadog") { TracesExporter::Datadog } else { TracesExporter::Otlp };

@@ -9,9 +9,10 @@
 //! decode to exactly what `opentelemetry_proto`'s conversion builds (a unit test checks every
 //! field); only the order of scopes in a batch differs (theirs follows a `HashMap`, ours the
 //! first span of each scope). [`HttpSpanExporter`] posts them as the SDK's HTTP exporter does:
-//! `application/x-protobuf` to the endpoint with the configured headers, 10 s per attempt, the
-//! same retries (network errors and HTTP 429/502/503/504, at most 3, backing off from 100 ms,
-//! within 10 s), success on 2xx, and errors worded as it words them. gRPC export stays on
+//! `application/x-protobuf` to the endpoint with the configured headers (gzipped when the
+//! target's compression says so), the target's timeout (10 s by default) per attempt, the same
+//! retries (network errors and HTTP 429/502/503/504, at most 3, backing off from 100 ms, all
+//! within that timeout), success on 2xx, and errors worded as it words them. gRPC export stays on
 //! `opentelemetry-otlp`.
 
 use std::sync::Mutex;
@@ -26,8 +27,6 @@ use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
 
 use crate::config::OtlpTarget;
 
-/// Bound on one export, retries included, and on each attempt.
-const EXPORT_TIMEOUT: Duration = super::REQUEST_TIMEOUT;
 /// Retries after the first attempt of an export (the SDK's recommended policy).
 const RETRIES: u32 = 3;
 /// First backoff; it doubles up to [`MAX_BACKOFF`].
@@ -75,7 +74,7 @@ impl HttpSpanExporter {
             if let Some(client) = &*slot {
                 client.clone()
             } else {
-                slot.insert(super::http_client().map_err(|message| (None, message))?).clone()
+                slot.insert(super::http_client(&self.target).map_err(|message| (None, message))?).clone()
             }
         };
         match super::post_protobuf(&client, &self.target, body) {
@@ -108,7 +107,8 @@ impl opentelemetry_sdk::trace::SpanExporter for HttpSpanExporter {
         }
         let body = {
             let mut encoder = self.encoder.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            prost::bytes::Bytes::copy_from_slice(encoder.encode(&self.resource, &self.resource_schema_url, &batch))
+            super::body(&self.target, encoder.encode(&self.resource, &self.resource_schema_url, &batch))
+                .map_err(OTelSdkError::InternalFailure)?
         };
         drop(batch);
         let start = Instant::now();
@@ -120,7 +120,9 @@ impl opentelemetry_sdk::trace::SpanExporter for HttpSpanExporter {
                 Err((None, message)) => return Err(OTelSdkError::InternalFailure(message)),
                 Err((Some(at_least), message)) => {
                     let wait = backoff.max(at_least);
-                    if attempt == RETRIES || start.elapsed() + wait >= EXPORT_TIMEOUT {
+                    // The whole export stays within the timeout (saturating: `Retry-After` is the
+                    // receiver's number).
+                    if attempt == RETRIES || start.elapsed().saturating_add(wait) >= self.target.timeout {
                         return Err(OTelSdkError::InternalFailure(message));
                     }
                     std::thread::sleep(wait);
@@ -418,7 +420,7 @@ fn fixed32(buf: &mut Vec<u8>, tag: u32, value: u32) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::borrow::Cow;
     use std::io::{BufRead as _, BufReader, Read as _, Write as _};
     use std::time::Duration;
@@ -582,11 +584,13 @@ mod tests {
         assert_eq!(bytes, expected.encode_to_vec());
     }
 
-    fn target(endpoint: &str, headers: Vec<(String, String)>) -> OtlpTarget {
+    pub(in crate::otlp) fn target(endpoint: &str, headers: Vec<(String, String)>) -> OtlpTarget {
         OtlpTarget {
             endpoint: endpoint.to_owned(),
             protocol: crate::config::OtlpProtocol::HttpProtobuf,
             headers,
+            timeout: Duration::from_secs(10),
+            compression: crate::config::OtlpCompression::None,
             origin: "a test",
         }
     }
@@ -594,7 +598,7 @@ mod tests {
     /// A receiver answering each request with the next of `statuses` (and `retry-after: 0`),
     /// recording its head (lowercased) and body; with no statuses, answering 200 to everything
     /// and recording nothing.
-    fn receiver(statuses: Vec<u16>) -> (String, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
+    pub(in crate::otlp) fn receiver(statuses: Vec<u16>) -> (String, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}/v1/traces", listener.local_addr().expect("address"));
         let (sent, received) = std::sync::mpsc::channel();
@@ -638,7 +642,7 @@ mod tests {
         (url, received)
     }
 
-    fn export(exporter: &HttpSpanExporter, batch: Vec<SpanData>) -> OTelSdkResult {
+    pub(in crate::otlp) fn export(exporter: &HttpSpanExporter, batch: Vec<SpanData>) -> OTelSdkResult {
         futures_executor_free(exporter.export(batch))
     }
 
@@ -693,6 +697,53 @@ mod tests {
         assert!(error.starts_with("Operation failed: HTTP export failed: network error: "), "{error}");
         assert!(!error.contains("pw"), "{error}");
         assert_eq!(crate::health::kind_of(&error), "unreachable");
+    }
+
+    /// The gzip of `body`, undone.
+    pub(in crate::otlp) fn gunzip(body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(body).read_to_end(&mut out).expect("a gzip body");
+        out
+    }
+
+    #[test]
+    fn gzip_sends_the_uncompressed_request_gzipped_and_says_so() {
+        let (url, received) = receiver(vec![200, 200]);
+        let mut plain = HttpSpanExporter::new(&target(&url, Vec::new()));
+        let mut gzip = HttpSpanExporter::new(&OtlpTarget {
+            compression: crate::config::OtlpCompression::Gzip,
+            ..target(&url, Vec::new())
+        });
+        plain.set_resource(&resource());
+        // The same resource bytes (its attributes iterate in hash order, per resource).
+        gzip.resource.clone_from(&plain.resource);
+        gzip.resource_schema_url.clone_from(&plain.resource_schema_url);
+        let batch = varied_batch();
+        assert!(export(&plain, batch.clone()).is_ok());
+        let (head, uncompressed) = received.recv().expect("the plain request");
+        assert!(!head.contains("content-encoding"), "{head}");
+        assert!(export(&gzip, batch.clone()).is_ok());
+        let (head, compressed) = received.recv().expect("the gzip request");
+        assert!(head.contains("content-encoding: gzip\r\n"), "{head}");
+        assert!(head.contains("content-type: application/x-protobuf\r\n"), "{head}");
+        // Compared without printing: the bodies are tens of kilobytes.
+        let mut encoder = Encoder::default();
+        assert!(uncompressed == encoder.encode(&plain.resource, &plain.resource_schema_url, &batch), "the encoding");
+        assert!(compressed.len() < uncompressed.len() / 4, "{} of {} bytes", compressed.len(), uncompressed.len());
+        assert!(gunzip(&compressed) == uncompressed, "the same protobuf, gzipped");
+    }
+
+    #[test]
+    fn a_receiver_that_never_answers_fails_the_export_at_the_timeout() {
+        // Connections complete in the listen backlog; nothing ever reads or answers them.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/v1/traces", listener.local_addr().expect("address"));
+        let exporter =
+            HttpSpanExporter::new(&OtlpTarget { timeout: Duration::from_millis(200), ..target(&url, Vec::new()) });
+        let error = export(&exporter, varied_batch()).expect_err("no answer").to_string();
+        assert!(error.starts_with("Operation failed: HTTP export failed: network error: "), "{error}");
+        assert_eq!(crate::health::kind_of(&error), "no answer in time", "{error}");
+        drop(listener);
     }
 
     /// Encode-and-send throughput of this exporter and of OpenTelemetry's OTLP/HTTP exporter, in
