@@ -1,7 +1,10 @@
 //! OTLP receivers on 127.0.0.1: gRPC (tonic) and HTTP/protobuf (hyper), decoding requests with
-//! the official OpenTelemetry protobuf definitions (`opentelemetry-proto`).
+//! the official OpenTelemetry protobuf definitions (`opentelemetry-proto`), gzipped ones too
+//! (`Content-Encoding: gzip` over HTTP, `grpc-encoding: gzip` over gRPC), and keeping the
+//! headers of each request.
 
 use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -17,6 +20,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use prost::Message as _;
 use tokio::net::TcpListener;
+use tonic::codec::CompressionEncoding;
 
 /// What a receiver got.
 #[derive(Debug, Default)]
@@ -27,6 +31,19 @@ pub struct Received {
     pub metrics: Mutex<Vec<ExportMetricsServiceRequest>>,
     /// Request paths (HTTP) or gRPC method paths, in arrival order.
     pub paths: Mutex<Vec<String>>,
+    /// Each request's path (as in `paths`) and headers (gRPC: its metadata), names lowercase,
+    /// in arrival order.
+    pub headers: Mutex<Vec<(String, BTreeMap<String, String>)>>,
+}
+
+impl Received {
+    fn record_headers(&self, path: &str, headers: &hyper::HeaderMap) {
+        let headers = headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect();
+        self.headers.lock().unwrap_or_else(PoisonError::into_inner).push((path.to_owned(), headers));
+    }
 }
 
 /// A running receiver; stops when dropped.
@@ -70,6 +87,11 @@ impl Receiver {
     pub fn metrics(&self) -> Vec<ExportMetricsServiceRequest> {
         self.received.metrics.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
+
+    /// The path and headers of each request received so far.
+    pub fn headers(&self) -> Vec<(String, BTreeMap<String, String>)> {
+        self.received.headers.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -93,6 +115,7 @@ impl TraceService for Grpc {
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
         self.0.paths.lock().unwrap_or_else(PoisonError::into_inner).push("TraceService/Export".into());
+        self.0.record_headers("TraceService/Export", &request.metadata().clone().into_headers());
         self.0.traces.lock().unwrap_or_else(PoisonError::into_inner).push(request.into_inner());
         Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
     }
@@ -105,6 +128,7 @@ impl MetricsService for Grpc {
         request: tonic::Request<ExportMetricsServiceRequest>,
     ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
         self.0.paths.lock().unwrap_or_else(PoisonError::into_inner).push("MetricsService/Export".into());
+        self.0.record_headers("MetricsService/Export", &request.metadata().clone().into_headers());
         self.0.metrics.lock().unwrap_or_else(PoisonError::into_inner).push(request.into_inner());
         Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
     }
@@ -115,8 +139,8 @@ pub fn grpc() -> Receiver {
     let runtime = runtime();
     let (listener, addr) = bind(&runtime);
     let received = Arc::new(Received::default());
-    let traces = TraceServiceServer::new(Grpc(Arc::clone(&received)));
-    let metrics = MetricsServiceServer::new(Grpc(Arc::clone(&received)));
+    let traces = TraceServiceServer::new(Grpc(Arc::clone(&received))).accept_compressed(CompressionEncoding::Gzip);
+    let metrics = MetricsServiceServer::new(Grpc(Arc::clone(&received))).accept_compressed(CompressionEncoding::Gzip);
     runtime.spawn(async move {
         let incoming = tonic::transport::server::TcpIncoming::from(listener);
         let _ = tonic::transport::Server::builder()
@@ -156,8 +180,19 @@ async fn handle_http(state: &Received, request: hyper::Request<hyper::body::Inco
     let path = request.uri().path().to_owned();
     let content_type = request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     state.paths.lock().unwrap_or_else(PoisonError::into_inner).push(format!("{path} {content_type}"));
+    state.record_headers(&path, request.headers());
+    let gzip = request.headers().get("content-encoding").is_some_and(|v| v.as_bytes() == b"gzip");
     let Ok(body) = request.into_body().collect().await.map(http_body_util::Collected::to_bytes) else {
         return respond(400, Vec::new());
+    };
+    let body = if gzip {
+        let mut plain = Vec::new();
+        if flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut plain).is_err() {
+            return respond(400, Vec::new());
+        }
+        Bytes::from(plain)
+    } else {
+        body
     };
     match path.as_str() {
         "/v1/traces" => match ExportTraceServiceRequest::decode(body) {
