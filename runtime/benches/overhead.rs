@@ -172,6 +172,27 @@ fn benches(c: &mut Criterion) {
     tracing::subscriber::with_default(default_layer, || {
         group.bench_function("ref_instrument_skip_all_otel_layer", |b| b.iter(|| instrument_skip_all(black_box(7))));
     });
+    // Floors of any span pipeline built on OpenTelemetry's SDK, whatever replaces
+    // tracing-opentelemetry: the SDK span alone with what a `#[dd_span]` exports (six static
+    // attributes, no string allocated), then made current as a span must be for its children
+    // and logs, then with the `tracing` span the macro makes for the other layers.
+    let floor_tracer = provider.tracer("floor");
+    group.bench_function("floor_sdk_span_six_static_attributes", |b| {
+        b.iter(|| sdk_span(&floor_tracer, || plain(black_box(7)), false));
+    });
+    group.bench_function("floor_sdk_span_made_current", |b| {
+        b.iter(|| sdk_span(&floor_tracer, || plain(black_box(7)), true));
+    });
+    tracing::subscriber::with_default(
+        tracing_subscriber::registry().with(tracing_subscriber::layer::Identity::new()),
+        || {
+            group.bench_function("floor_sdk_span_made_current_and_registry_span", |b| {
+                b.iter(|| {
+                    sdk_span(&floor_tracer, || tracing::info_span!("bare").in_scope(|| plain(black_box(7))), true)
+                });
+            });
+        },
+    );
 
     let meter_provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
         .with_reader(
@@ -230,6 +251,41 @@ fn benches(c: &mut Criterion) {
     group.finish();
     drop(telemetry);
     let _ = provider.shutdown();
+}
+
+/// One span through OpenTelemetry's SDK alone, with the attributes a `#[dd_span]` exports, made
+/// current around `call` when `current`.
+fn sdk_span<T: opentelemetry::trace::Tracer>(tracer: &T, call: impl FnOnce() -> u64, current: bool) -> u64
+where
+    T::Span: Send + Sync + 'static,
+{
+    use opentelemetry::trace::{Span as _, SpanKind, TraceContextExt as _};
+    let span = tracer
+        .span_builder("overhead.span_only")
+        .with_kind(SpanKind::Internal)
+        .with_attributes([
+            KeyValue::new("operation.name", "overhead.span_only"),
+            KeyValue::new("resource.name", "span_only"),
+            KeyValue::new("code.function.name", "overhead::span_only"),
+            KeyValue::new("code.file.path", file!()),
+            KeyValue::new("code.line.number", i64::from(line!())),
+            KeyValue::new("code.module.name", module_path!()),
+        ])
+        .start(tracer);
+    if current {
+        let cx = opentelemetry::Context::current_with_span(span);
+        let value = {
+            let _attached = cx.clone().attach();
+            call()
+        };
+        cx.span().end();
+        value
+    } else {
+        let mut span = span;
+        let value = call();
+        span.end();
+        value
+    }
 }
 
 /// Wall time of two threads each calling `call` `iterations` times at once.
@@ -388,12 +444,16 @@ fn repeat(spec: &str) {
     let port = sink.local_addr().expect("address").port();
     let installed = !row.ends_with("_uninit") && !["plain_call", "unannotated_same_body"].contains(&row);
     let dropped = row == "dd_span_in_dropped_trace";
+    let keep_rules = row == "two_span_trace_dropped_keep_rules";
     let telemetry = installed.then(|| {
-        let env = if dropped {
-            BTreeMap::from([("DD_TRACE_SAMPLE_RATE".to_owned(), "0".to_owned())])
-        } else {
-            BTreeMap::new()
-        };
+        let mut env = BTreeMap::new();
+        if dropped || keep_rules {
+            env.insert("DD_TRACE_SAMPLE_RATE".to_owned(), "0".to_owned());
+        }
+        if keep_rules {
+            env.insert("DD_INSTRUMENT_KEEP_ERRORS".to_owned(), "true".to_owned());
+            env.insert("DD_INSTRUMENT_KEEP_SLOW_MS".to_owned(), "500".to_owned());
+        }
         dd_instrument::builder()
             .env_source(env)
             .service("bench")
@@ -407,7 +467,7 @@ fn repeat(spec: &str) {
     // The span rows need the layer; the dropped-trace row a dropped local root around the calls.
     let _subscriber = telemetry
         .as_ref()
-        .filter(|_| row.starts_with("dd_span"))
+        .filter(|_| row.starts_with("dd_span") || row.starts_with("two_span"))
         .map(|telemetry| tracing::subscriber::set_default(tracing_subscriber::registry().with(telemetry.layer())));
     let root = if dropped { tracing::info_span!("root") } else { tracing::Span::none() };
     let _root = root.enter();
@@ -421,6 +481,7 @@ fn repeat(spec: &str) {
             "unannotated_same_body" => unannotated(black_box(7)),
             "dd_span_dd_timed_dd_slo_uninit" => stacked(black_box(7)),
             "dd_span" | "dd_span_in_dropped_trace" => span_only(black_box(7)),
+            "two_span_trace_exported" | "two_span_trace_dropped_keep_rules" => span_parent(black_box(7)),
             "dd_timed_dd_slo_same_arguments" => timed_slo_untagged(black_box(7), black_box(region)),
             "dd_timed_dd_slo_runtime_tag" => timed_slo_tagged(black_box(7), black_box(region)),
             other => panic!("no row {other}"),

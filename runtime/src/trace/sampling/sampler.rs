@@ -1,7 +1,9 @@
 //! The decision at the root of a trace, and what it writes: see the [module docs](super).
 
 use opentelemetry::trace::{Link, SpanContext, SpanKind, TraceContextExt, TraceId, TraceState};
-use opentelemetry::{Context, KeyValue};
+use std::sync::Arc;
+
+use opentelemetry::{Context, KeyValue, StringValue};
 use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult, ShouldSample};
 
 use super::limiter::RateLimiter;
@@ -56,6 +58,20 @@ fn knuth_rate(rate: f64) -> String {
     fixed.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// A rate and its `_dd.p.ksr` text, written once: each root decided by it shares the text.
+#[derive(Debug, Clone)]
+struct Rate {
+    rate: f64,
+    knuth: StringValue,
+}
+
+impl Rate {
+    fn new(rate: f64) -> Self {
+        let rate = clamp_rate(rate);
+        Rate { rate, knuth: StringValue::from(Arc::<str>::from(knuth_rate(rate))) }
+    }
+}
+
 /// The sampling priority in a `tracestate`'s `dd=` member, read without allocating.
 pub(super) fn dd_priority(trace_state: &TraceState) -> Option<i8> {
     trace_state.get(DD_KEY)?.split(';').find_map(|entry| entry.strip_prefix("s:"))?.parse().ok()
@@ -68,7 +84,9 @@ pub(super) fn dd_priority(trace_state: &TraceState) -> Option<i8> {
 pub(crate) struct DatadogSampler {
     service: String,
     rules: Vec<SamplingRule>,
-    sample_rate: Option<f64>,
+    /// Each rule's rate, in the order of `rules`.
+    rule_rates: Vec<Rate>,
+    sample_rate: Option<Rate>,
     limiter: RateLimiter,
     /// `tracestate` of a root kept by a rule, prepared once.
     kept: TraceState,
@@ -92,8 +110,9 @@ impl DatadogSampler {
     ) -> Self {
         Self {
             service: service.into(),
+            rule_rates: rules.iter().map(|rule| Rate::new(rule.sample_rate)).collect(),
             rules,
-            sample_rate,
+            sample_rate: sample_rate.map(Rate::new),
             limiter: RateLimiter::new(rate_limit),
             kept: with_decision(&TraceState::NONE, USER_KEEP, MECHANISM_RULE),
             rejected: with_decision(&TraceState::NONE, USER_REJECT, MECHANISM_RULE),
@@ -110,12 +129,16 @@ impl DatadogSampler {
 
     fn sample_root(&self, base: &TraceState, trace_id: TraceId, name: &str, attributes: &[KeyValue]) -> SamplingResult {
         let rate = if self.rules.is_empty() {
-            self.sample_rate
+            self.sample_rate.as_ref()
         } else {
             let span = RootSpan::new(&self.service, name, attributes);
-            self.rules.iter().find(|rule| rule.matches(&span)).map(|rule| rule.sample_rate).or(self.sample_rate)
+            self.rules
+                .iter()
+                .zip(&self.rule_rates)
+                .find_map(|(rule, rate)| rule.matches(&span).then_some(rate))
+                .or(self.sample_rate.as_ref())
         };
-        let Some(rate) = rate.map(clamp_rate) else {
+        let Some(Rate { rate, knuth }) = rate else {
             // The default decision is not written down: a sampled span without a `dd=` priority
             // is priority 1 (auto keep) to the propagators and the Agent alike, and writing it
             // would cost several allocations on every new trace, the common case.
@@ -127,6 +150,7 @@ impl DatadogSampler {
             return SamplingResult { decision: SamplingDecision::RecordAndSample, attributes: Vec::new(), trace_state };
         };
         let mut limit = None;
+        let rate = *rate;
         let mut keep = keeps(rate, trace_id);
         if keep {
             let admission = self.limiter.admit();
@@ -140,7 +164,7 @@ impl DatadogSampler {
         if let Some(limit) = limit {
             attributes.push(KeyValue::new(ATTR_LIMIT_RATE, limit));
         }
-        attributes.push(KeyValue::new(ATTR_KNUTH_RATE, knuth_rate(rate)));
+        attributes.push(KeyValue::new(ATTR_KNUTH_RATE, knuth.clone()));
         // Most roots have no `tracestate` of their own: theirs is one of two prepared values.
         let trace_state = match (base == &TraceState::NONE, keep) {
             (true, true) => self.kept.clone(),

@@ -221,7 +221,10 @@ impl TailProcessor {
                 true
             }
             None if !full && self.held_traces.load(Ordering::Relaxed) < MAX_TRACES => {
-                shard.traces.insert(trace_id, Held { spans: vec![span], first_seen: now });
+                // Room for the local root too: a trace of two spans allocates once here.
+                let mut spans = Vec::with_capacity(2);
+                spans.push(span);
+                shard.traces.insert(trace_id, Held { spans, first_seen: now });
                 self.held_traces.fetch_add(1, Ordering::Relaxed);
                 true
             }
