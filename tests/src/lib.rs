@@ -13,3 +13,10 @@ pub mod events;
 pub mod otlp;
 pub mod spans;
 pub mod statsd;
+
+/// The README's Rust snippets, compiled (and run where they need no network or Agent) as doctests
+/// of this crate by `cargo test --workspace`: the crate's dependencies and dev-dependencies are the
+/// ones a user of every feature has.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
