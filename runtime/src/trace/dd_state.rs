@@ -8,8 +8,16 @@
 //! The sampler writes the sampling decision here when a trace starts, and the propagators read
 //! and write it, so the decision travels with the span context inside the process and across
 //! services, whatever header style carries it.
+//!
+//! Two decisions are implied rather than written, because they are the common ones and every
+//! copy of a written `tracestate` allocates (OpenTelemetry's `TraceState` holds `String`s, and
+//! the SDK copies a span's context several times): a sampled span without a `dd=` priority is
+//! priority 1 (auto keep), and a **local** unsampled span without a `dd=` member is a trace this
+//! process's sampler dropped by rule or sample rate: priority -1, `_dd.p.dm=-3`
+//! ([`DdState::of`]). An unsampled remote context without one (a W3C upstream that sent only
+//! `traceparent`) stays priority 0: the sampler writes `s:0` into its local children.
 
-use opentelemetry::trace::TraceState;
+use opentelemetry::trace::{SpanContext, TraceState};
 
 /// Key of Datadog's member in W3C `tracestate`.
 pub(crate) const DD_KEY: &str = "dd";
@@ -24,6 +32,9 @@ pub(crate) const AUTO_REJECT: i8 = 0;
 pub(crate) const AUTO_KEEP: i8 = 1;
 /// Sampling priority: the trace was kept by a user rule.
 pub(crate) const USER_KEEP: i8 = 2;
+
+/// `_dd.p.dm` of a decision by a sampling rule or by `DD_TRACE_SAMPLE_RATE`.
+pub(crate) const MECHANISM_RULE: &str = "-3";
 
 /// Datadog's state of one trace.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,6 +53,44 @@ impl DdState {
     /// The state carried by `trace_state`, if it has a `dd` member.
     pub(crate) fn from_trace_state(trace_state: &TraceState) -> Self {
         trace_state.get(DD_KEY).map(Self::decode).unwrap_or_default()
+    }
+
+    /// The state of `span_context`: its `dd=` member, or for a local unsampled span without one,
+    /// the decision that implies (the sampler dropped the trace by rule: priority -1,
+    /// `_dd.p.dm=-3`; see the module documentation).
+    pub(crate) fn of(span_context: &SpanContext) -> Self {
+        match span_context.trace_state().get(DD_KEY) {
+            Some(member) => Self::decode(member),
+            None if Self::implied_rejection(span_context) => Self::rule_rejection(),
+            None => Self::default(),
+        }
+    }
+
+    /// Whether `span_context`'s decision is the implied rejection: local, unsampled, no `dd=`.
+    fn implied_rejection(span_context: &SpanContext) -> bool {
+        span_context.is_valid()
+            && !span_context.is_remote()
+            && !span_context.is_sampled()
+            && span_context.trace_state().get(DD_KEY).is_none()
+    }
+
+    /// Priority -1 by a rule or the sample rate.
+    fn rule_rejection() -> Self {
+        DdState {
+            priority: Some(USER_REJECT),
+            tags: vec![("dm".to_owned(), MECHANISM_RULE.to_owned())],
+            ..Self::default()
+        }
+    }
+
+    /// `span_context`'s `tracestate` with an implied decision written down (for a span leaving
+    /// the process with it, where nothing implies it); any other `tracestate` as it is.
+    pub(crate) fn written_trace_state(span_context: &SpanContext) -> TraceState {
+        if Self::implied_rejection(span_context) {
+            Self::rule_rejection().write_into(span_context.trace_state())
+        } else {
+            span_context.trace_state().clone()
+        }
     }
 
     /// Parses a `dd=` member value; unknown or malformed entries are skipped.
@@ -186,6 +235,29 @@ mod tests {
         }
         assert_eq!(with(None).priority_for(true), AUTO_KEEP);
         assert_eq!(with(None).priority_for(false), AUTO_REJECT);
+    }
+
+    #[test]
+    fn a_local_unsampled_span_without_a_member_is_a_rule_rejection() {
+        use opentelemetry::trace::{SpanId, TraceFlags, TraceId};
+        let context = |flags, remote, trace_state: &str| {
+            let trace_state = if trace_state.is_empty() { TraceState::NONE } else { trace_state.parse().unwrap() };
+            SpanContext::new(TraceId::from(7), SpanId::from(7), flags, remote, trace_state)
+        };
+        let implied = context(TraceFlags::NOT_SAMPLED, false, "other=x");
+        assert_eq!(DdState::of(&implied).encode(), "s:-1;t.dm:-3");
+        assert_eq!(DdState::of(&implied).priority_for(false), USER_REJECT);
+        assert_eq!(DdState::written_trace_state(&implied).header(), "dd=s:-1;t.dm:-3,other=x");
+        // Remote, sampled, written, or invalid: nothing is implied.
+        for (context, member) in [
+            (context(TraceFlags::NOT_SAMPLED, true, ""), ""),
+            (context(TraceFlags::SAMPLED, false, ""), ""),
+            (context(TraceFlags::NOT_SAMPLED, false, "dd=s:0"), "s:0"),
+            (SpanContext::empty_context(), ""),
+        ] {
+            assert_eq!(DdState::of(&context).encode(), member, "{context:?}");
+            assert_eq!(DdState::written_trace_state(&context), *context.trace_state());
+        }
     }
 
     #[test]

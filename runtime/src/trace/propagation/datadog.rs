@@ -35,7 +35,7 @@ pub(crate) fn inject(span_context: &SpanContext, injector: &mut dyn Injector) {
     if !span_context.is_valid() || low == 0 {
         return;
     }
-    let state = DdState::from_trace_state(span_context.trace_state());
+    let state = DdState::of(span_context);
     injector.set(TRACE_ID, low.to_string());
     injector.set(PARENT_ID, u64::from_be_bytes(span_context.span_id().to_bytes()).to_string());
     injector.set(SAMPLING_PRIORITY, state.priority_for(span_context.is_sampled()).to_string());
@@ -190,8 +190,28 @@ mod tests {
                 ("x-datadog-sampling-priority", "1"),
             ])
         );
+        // A local unsampled span without a `dd=` member: a trace this process's sampler dropped
+        // by rule (the decision is implied, not written: `DdState::of`).
         assert_eq!(
             injected(&span_context(0x4000_0000_0000_0000, false, "")),
+            headers(&[
+                ("x-datadog-trace-id", "4611686018427387904"),
+                ("x-datadog-parent-id", SPAN_DEC),
+                ("x-datadog-sampling-priority", "-1"),
+                ("x-datadog-tags", "_dd.p.dm=-3"),
+            ])
+        );
+        // A remote one (an upstream that sent only `traceparent` with `-00`) is priority 0.
+        let remote = span_context(0x4000_0000_0000_0000, false, "");
+        let remote = SpanContext::new(
+            remote.trace_id(),
+            remote.span_id(),
+            remote.trace_flags(),
+            true,
+            remote.trace_state().clone(),
+        );
+        assert_eq!(
+            injected(&remote),
             headers(&[
                 ("x-datadog-trace-id", "4611686018427387904"),
                 ("x-datadog-parent-id", SPAN_DEC),

@@ -147,7 +147,7 @@ fn inject_trace_context(span_context: &SpanContext, injector: &mut dyn Injector)
     if !span_context.is_valid() {
         return;
     }
-    let mut state = DdState::from_trace_state(span_context.trace_state());
+    let mut state = DdState::of(span_context);
     state.priority = Some(state.priority_for(span_context.is_sampled()));
     state.parent_id = Some(span_context.span_id().to_string());
     let updated = SpanContext::new(

@@ -92,13 +92,25 @@ fn injects_traceparent_and_an_up_to_date_dd_member() {
         ])
     );
     // Without a `dd=` member, the priority comes from the sampled flag; it goes first (W3C
-    // puts the updated member at the front).
+    // puts the updated member at the front). Unsampled and remote (an upstream that sent `-00`
+    // only): priority 0.
+    let foreign = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7".parse::<TraceState>().unwrap();
+    let remote = SpanContext::new(TraceId::from(TRACE), SpanId::from(SPAN), TraceFlags::NOT_SAMPLED, true, foreign);
+    assert_eq!(
+        inject(&only(TraceContext), &Context::new().with_remote_span_context(remote)),
+        headers(&[
+            ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"),
+            ("tracestate", "dd=s:0;p:00f067aa0ba902b7,congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"),
+        ])
+    );
+    // Unsampled and local: a trace this process's sampler dropped by rule, whose decision the
+    // sampler implies rather than writes (`DdState::of`): sent as priority -1 by rule.
     let cx = context(TRACE, SPAN, TraceFlags::NOT_SAMPLED, "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
     assert_eq!(
         inject(&only(TraceContext), &cx),
         headers(&[
             ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"),
-            ("tracestate", "dd=s:0;p:00f067aa0ba902b7,congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"),
+            ("tracestate", "dd=s:-1;p:00f067aa0ba902b7;t.dm:-3,congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"),
         ])
     );
 }

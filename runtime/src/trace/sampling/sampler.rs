@@ -10,13 +10,11 @@ use super::limiter::RateLimiter;
 use super::rule::RootSpan;
 use crate::SamplingRule;
 use crate::config::clamp_rate;
-use crate::trace::dd_state::{AUTO_KEEP, DD_KEY, DdState, USER_KEEP, USER_REJECT};
+use crate::trace::dd_state::{AUTO_KEEP, AUTO_REJECT, DD_KEY, DdState, MECHANISM_RULE, USER_KEEP, USER_REJECT};
 
 /// Knuth's multiplicative hashing factor Datadog applies to trace ids.
 const KNUTH_FACTOR: u64 = 1_111_111_111_111_111_111;
 
-/// `_dd.p.dm` of a decision by a sampling rule or by `DD_TRACE_SAMPLE_RATE`.
-const MECHANISM_RULE: &str = "-3";
 /// `_dd.p.dm` of the default decision (no rule, no sample rate).
 const MECHANISM_DEFAULT: &str = "-0";
 
@@ -88,10 +86,9 @@ pub(crate) struct DatadogSampler {
     rule_rates: Vec<Rate>,
     sample_rate: Option<Rate>,
     limiter: RateLimiter,
-    /// `tracestate` of a root kept by a rule, prepared once.
+    /// `tracestate` of a root kept by a rule, prepared once. A root rejected by a rule gets none:
+    /// unsampled and local, its decision is implied (`DdState::of`).
     kept: TraceState,
-    /// `tracestate` of a root rejected by a rule, prepared once.
-    rejected: TraceState,
     /// What a dropped trace's spans get: `Drop` (never recorded), or `RecordOnly` when
     /// `trace::tail` decides again at the end of the local trace.
     dropped: SamplingDecision,
@@ -115,7 +112,6 @@ impl DatadogSampler {
             sample_rate: sample_rate.map(Rate::new),
             limiter: RateLimiter::new(rate_limit),
             kept: with_decision(&TraceState::NONE, USER_KEEP, MECHANISM_RULE),
-            rejected: with_decision(&TraceState::NONE, USER_REJECT, MECHANISM_RULE),
             dropped: SamplingDecision::Drop,
         }
     }
@@ -165,10 +161,11 @@ impl DatadogSampler {
             attributes.push(KeyValue::new(ATTR_LIMIT_RATE, limit));
         }
         attributes.push(KeyValue::new(ATTR_KNUTH_RATE, knuth.clone()));
-        // Most roots have no `tracestate` of their own: theirs is one of two prepared values.
+        // Most roots have no `tracestate` of their own: a kept one gets the prepared value, a
+        // dropped one none (the implied rejection: its spans copy no strings).
         let trace_state = match (base == &TraceState::NONE, keep) {
             (true, true) => self.kept.clone(),
-            (true, false) => self.rejected.clone(),
+            (true, false) => TraceState::NONE,
             (false, _) => with_decision(base, priority, MECHANISM_RULE),
         };
         SamplingResult {
@@ -188,10 +185,18 @@ fn follow_parent(parent: &SpanContext, dropped: &SamplingDecision) -> SamplingRe
     if sampled && dd_priority(parent.trace_state()) == Some(USER_KEEP) {
         attributes.push(KeyValue::new(ATTR_PRIORITY, i64::from(USER_KEEP)));
     }
+    // An unsampled remote parent without a `dd=` member (a W3C upstream that sent `-00` only)
+    // is priority 0; written down, or its local children would read as this process's rule
+    // rejection (`DdState::of`).
+    let trace_state = if !sampled && parent.is_remote() && parent.trace_state().get(DD_KEY).is_none() {
+        DdState { priority: Some(AUTO_REJECT), ..DdState::default() }.write_into(parent.trace_state())
+    } else {
+        parent.trace_state().clone()
+    };
     SamplingResult {
         decision: if sampled { SamplingDecision::RecordAndSample } else { dropped.clone() },
         attributes,
-        trace_state: parent.trace_state().clone(),
+        trace_state,
     }
 }
 
@@ -253,8 +258,14 @@ mod tests {
         sampler.should_sample(None, TraceId::from(trace_id), name, &SpanKind::Server, attributes, &[])
     }
 
-    fn dd(result: &SamplingResult) -> Option<&str> {
-        result.trace_state.get("dd")
+    /// The `dd=` member the decision means for a local span: written, or implied by a dropped
+    /// root's empty `tracestate` (`DdState::of`).
+    fn dd(result: &SamplingResult) -> Option<String> {
+        let sampled = result.decision == SamplingDecision::RecordAndSample;
+        let flags = if sampled { TraceFlags::SAMPLED } else { TraceFlags::NOT_SAMPLED };
+        let local = SpanContext::new(TraceId::from(1), SpanId::from(1), flags, false, result.trace_state.clone());
+        let state = DdState::of(&local).encode();
+        (!state.is_empty()).then_some(state)
     }
 
     // Low 64 bits of trace ids and their Knuth hashes, computed by hand:
@@ -304,12 +315,13 @@ mod tests {
 
         let dropped = root(&sampler, KEPT_AT_HALF, "healthcheck", &[]);
         assert_eq!(dropped.decision, SamplingDecision::Drop);
-        assert_eq!(dd(&dropped), Some("s:-1;t.dm:-3"));
+        assert_eq!(dropped.trace_state, TraceState::NONE, "implied, not written");
+        assert_eq!(dd(&dropped).as_deref(), Some("s:-1;t.dm:-3"));
         assert!(dropped.attributes.contains(&KeyValue::new(ATTR_RULE_RATE, 0.0)));
 
         let kept = root(&sampler, DROPPED_AT_HALF, "checkout", &[]);
         assert_eq!(kept.decision, SamplingDecision::RecordAndSample);
-        assert_eq!(dd(&kept), Some("s:2;t.dm:-3"));
+        assert_eq!(dd(&kept).as_deref(), Some("s:2;t.dm:-3"));
     }
 
     #[test]
@@ -334,7 +346,8 @@ mod tests {
         // Rejected by the rate: the limiter is not consulted.
         let rejected = root(&sampler, DROPPED_AT_HALF, "pay", &attrs);
         assert_eq!(rejected.decision, SamplingDecision::Drop);
-        assert_eq!(rejected.trace_state.header(), "dd=s:-1;t.dm:-3");
+        assert_eq!(rejected.trace_state, TraceState::NONE);
+        assert_eq!(dd(&rejected).as_deref(), Some("s:-1;t.dm:-3"));
         assert_eq!(
             rejected.attributes,
             vec![
@@ -356,9 +369,9 @@ mod tests {
 
         let by_rate = root(&sampler, DROPPED_AT_HALF, "other", &[]);
         assert_eq!(by_rate.decision, SamplingDecision::Drop);
-        assert_eq!(dd(&by_rate), Some("s:-1;t.dm:-3"));
+        assert_eq!(dd(&by_rate).as_deref(), Some("s:-1;t.dm:-3"));
         let by_rate = root(&sampler, KEPT_AT_HALF, "other", &[]);
-        assert_eq!(dd(&by_rate), Some("s:2;t.dm:-3"));
+        assert_eq!(dd(&by_rate).as_deref(), Some("s:2;t.dm:-3"));
         assert!(by_rate.attributes.contains(&KeyValue::new(ATTR_RULE_RATE, 0.5)));
     }
 
@@ -408,6 +421,19 @@ mod tests {
         assert_eq!(result.trace_state, rejected);
         assert_eq!(result.attributes, vec![]);
 
+        // A remote parent that sent `-00` and no `dd=` member (W3C only) is priority 0: written
+        // into its local children, which would otherwise read as this process's rule rejection.
+        let w3c_only = TraceState::from_key_value([("other", "x")]).unwrap();
+        let result = child(&parent(TraceFlags::NOT_SAMPLED, true, w3c_only));
+        assert_eq!(result.decision, SamplingDecision::Drop);
+        assert_eq!(result.trace_state.header(), "dd=s:0,other=x");
+        assert_eq!(dd(&result).as_deref(), Some("s:0"));
+        let result = child(&parent(TraceFlags::NOT_SAMPLED, true, TraceState::NONE));
+        assert_eq!(result.trace_state.header(), "dd=s:0");
+        // A local parent dropped here passes its implied decision on as it is: nothing to copy.
+        let result = child(&parent(TraceFlags::NOT_SAMPLED, false, TraceState::NONE));
+        assert_eq!((result.decision, result.trace_state), (SamplingDecision::Drop, TraceState::NONE));
+
         // An invalid parent is no parent: the span is a root and keeps other vendors' state.
         let foreign = TraceState::from_key_value([("other", "x")]).unwrap();
         let invalid = SpanContext::new(TraceId::INVALID, SpanId::INVALID, TraceFlags::SAMPLED, true, foreign);
@@ -415,7 +441,8 @@ mod tests {
         assert_eq!(result.decision, SamplingDecision::Drop);
         assert_eq!(result.trace_state.header(), "dd=s:-1;t.dm:-3,other=x");
         let result = child(&Context::new());
-        assert_eq!(result.trace_state.header(), "dd=s:-1;t.dm:-3");
+        assert_eq!(result.trace_state, TraceState::NONE);
+        assert_eq!(dd(&result).as_deref(), Some("s:-1;t.dm:-3"));
     }
 
     #[test]
@@ -444,10 +471,10 @@ mod tests {
         let mut sampler = sampler(vec![SamplingRule::new(1.0)], None, 1.0);
         sampler.limiter = RateLimiter::with_clock(1.0, clock);
 
-        assert_eq!(dd(&root(&sampler, 1, "pay", &[])), Some("s:2;t.dm:-3"));
+        assert_eq!(dd(&root(&sampler, 1, "pay", &[])).as_deref(), Some("s:2;t.dm:-3"));
         let limited = root(&sampler, 2, "pay", &[]);
         assert_eq!(limited.decision, SamplingDecision::Drop);
-        assert_eq!(dd(&limited), Some("s:-1;t.dm:-3"));
+        assert_eq!(dd(&limited).as_deref(), Some("s:-1;t.dm:-3"));
         assert_eq!(
             limited.attributes,
             vec![

@@ -42,7 +42,7 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use super::limiter::RateLimiter;
 use super::sampler::{ATTR_PRIORITY, dd_priority, with_decision};
 use crate::config::KeepSettings;
-use crate::trace::dd_state::{USER_KEEP, USER_REJECT};
+use crate::trace::dd_state::{DdState, USER_KEEP, USER_REJECT};
 use span_rules::{SpanRules, SpanRulesAtStart};
 
 /// Most local traces held at once.
@@ -298,12 +298,13 @@ impl TailProcessor {
                 span.attributes.push(KeyValue::new(ATTR_PRIORITY, i64::from(priority)));
             }
             let context = &span.span_context;
+            // Sampled from here on: a rejection the unsampled flag implied is written down.
             span.span_context = SpanContext::new(
                 context.trace_id(),
                 context.span_id(),
                 TraceFlags::SAMPLED,
                 false,
-                context.trace_state().clone(),
+                DdState::written_trace_state(context),
             );
             self.forward(span);
         }
