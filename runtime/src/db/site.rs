@@ -5,7 +5,10 @@
 //! most call sites send one statement, a constant, again and again. So a site keeps the shape of
 //! the first statement it sees (up to [`MAX_CACHED`] bytes): a later call with the same text
 //! (compared byte for byte, never by address, since a reused buffer can hold another statement at
-//! the same address) reuses it without allocating. Other statements are obfuscated per call.
+//! the same address) under the same redaction reuses it without allocating. Other statements are
+//! obfuscated and redacted per call, and so is the first one if the redaction in effect changed
+//! since it was shaped (a site first called under a subscriber of the application's before the
+//! first start installed the process's redaction).
 
 use std::sync::OnceLock;
 
@@ -19,7 +22,8 @@ pub(crate) const MAX_CACHED: usize = 4096;
 #[derive(Debug)]
 pub struct DbSite {
     system: &'static str,
-    first: OnceLock<(Box<str>, Shape)>,
+    /// The first statement, its shape, and the address of the redaction that shaped it.
+    first: OnceLock<(Box<str>, Shape, usize)>,
 }
 
 impl DbSite {
@@ -37,17 +41,14 @@ impl DbSite {
         if !tracing::level_enabled!(tracing::Level::INFO) {
             return DbStatement(Kept::None);
         }
-        if let Some((first, shape)) = self.first.get() {
-            if **first == *text {
-                return DbStatement(Kept::Site(shape));
-            }
-            return DbStatement(Kept::Own(shaped(self.system, text)));
-        }
-        if text.len() > MAX_CACHED {
-            return DbStatement(Kept::Own(shaped(self.system, text)));
-        }
-        let (first, shape) = self.first.get_or_init(|| (text.into(), shaped(self.system, text)));
-        if **first == *text {
+        let redaction = std::ptr::from_ref(crate::redact::current()).addr();
+        let cached = match self.first.get() {
+            Some(first) => first,
+            None if text.len() > MAX_CACHED => return DbStatement(Kept::Own(shaped(self.system, text))),
+            None => self.first.get_or_init(|| (text.into(), shaped(self.system, text), redaction)),
+        };
+        let (first, shape, shaped_under) = cached;
+        if **first == *text && *shaped_under == redaction {
             DbStatement(Kept::Site(shape))
         } else {
             DbStatement(Kept::Own(shaped(self.system, text)))
