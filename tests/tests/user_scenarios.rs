@@ -1,10 +1,18 @@
 //! Programs written the way a reader of the README would write them, checked on what leaves the
-//! process: two axum services in one process talking over real loopback sockets (spans at
-//! Datadog's test agent, the trace headers the second service receives), the same at sample rate
-//! 0, error spans of the function shapes the README lists, and DogStatsD datagrams on a real UDP
-//! socket.
+//! process (acceptance tests skip without Datadog's test agent, see `dd_instrument_tests::agent`):
+//!
+//! - two axum services in one process over loopback: one trace at the test agent (native), with
+//!   parents, kinds, `peer.service`, resources, and the exact headers the callee receives;
+//! - the same at `DD_TRACE_SAMPLE_RATE=0` (OTLP): the callee receives priority -1 and
+//!   `_dd.p.dm=-3`, nothing of the dropped trace is exported, a rule still keeps the callee's own;
+//! - error spans of the function shapes the README lists (async, generic methods, `?`, boxed and
+//!   `anyhow` errors, `impl Future`), through `testing::capture_async`;
+//! - the Quick start's `charge` and the README's own metrics as DogStatsD datagrams on a UDP socket;
+//! - the README's `client_layer` over `hyper-util`, and message headers (`inject_span`,
+//!   `extract(..).attach()`, `set_parent`) at the test agent (OTLP).
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -15,6 +23,7 @@ use dd_instrument::{Guard, dd_slo, dd_span, dd_timed};
 use dd_instrument_tests::agent::{TestAgent, otlp_attributes, test_agent};
 use http::HeaderMap;
 use serde_json::Value;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use tracing_subscriber::prelude::*;
 
 /// Each scenario installs its own telemetry (the propagator and the metrics pipeline are
@@ -80,8 +89,11 @@ fn two_services(guard: &Guard, order: u64, direct: Option<u64>) -> (String, Vec<
                 .route_layer(dd_instrument::http::server_layer())
                 .with_state(Arc::<str>::from(format!("http://{inventory}")));
             let (shop, shop_server) = serve(shop_app).await;
-            let response =
-                reqwest::Client::new().get(format!("http://{shop}/checkout/{order}")).send().await.expect("shop answers");
+            let response = reqwest::Client::new()
+                .get(format!("http://{shop}/checkout/{order}"))
+                .send()
+                .await
+                .expect("shop answers");
             let answer = response.text().await.expect("a body");
             if let Some(sku) = direct {
                 let response = reqwest::Client::new().get(format!("http://{inventory}/stock/{sku}")).send().await;
@@ -249,7 +261,9 @@ fn at_sample_rate_zero_the_callee_follows_the_drop_and_nothing_is_exported() {
 
     // Only the inventory's own trace, kept by the rule; nothing of the dropped one.
     let spans = otlp_spans(&agent, token);
-    if std::env::var_os("DUMP").is_some() { eprintln!("{spans:#?}"); }
+    if std::env::var_os("DUMP").is_some() {
+        eprintln!("{spans:#?}");
+    }
     assert_eq!(spans.len(), 2, "{spans:#?}");
     let server = spans.iter().find(|s| s["kind"] == "SPAN_KIND_SERVER").expect("the server span");
     let handler = spans.iter().find(|s| s["name"] == "user_scenarios.stock").expect("the handler span");
@@ -262,4 +276,473 @@ fn at_sample_rate_zero_the_callee_follows_the_drop_and_nothing_is_exported() {
         assert_eq!(otlp_attributes(&span["attributes"])["sampling.priority"], "2", "kept by a rule: {span:#}");
         assert_eq!(span["trace_state"], "dd=s:2;t.dm:-3", "{span:#}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Function shapes of the README's list, failing the way user code fails: `?` on an `io::Error`,
+// a boxed error, `anyhow`, a generic method, a function returning `impl Future`.
+
+/// A user's error with a cause, as `thiserror` would write it.
+#[derive(Debug)]
+struct LoadError {
+    key: String,
+    source: std::num::ParseIntError,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot load {}", self.key)
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+struct Repo<T> {
+    prefix: T,
+}
+
+impl<T: std::fmt::Display + Send + Sync> Repo<T> {
+    #[dd_span]
+    async fn load(&self, raw: &str) -> Result<u64, LoadError> {
+        tokio::task::yield_now().await;
+        let key = format!("{}/{raw}", self.prefix);
+        let value = raw.parse::<u64>().map_err(|source| LoadError { key, source })?;
+        Ok(value)
+    }
+}
+
+#[dd_span]
+async fn read_config(path: &str) -> Result<String, std::io::Error> {
+    let text = tokio::fs::read_to_string(path).await?;
+    Ok(text)
+}
+
+#[dd_span]
+async fn boxed(raw: &str) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(raw.parse::<u64>()?)
+}
+
+#[dd_span]
+async fn with_anyhow(raw: &str) -> anyhow::Result<u64> {
+    use anyhow::Context as _;
+    let value = raw.parse::<u64>().context("the quantity")?;
+    Ok(value)
+}
+
+#[dd_span]
+fn later(raw: &str) -> impl std::future::Future<Output = Result<u64, std::num::ParseIntError>> + use<'_> {
+    async move { raw.parse::<u64>() }
+}
+
+#[dd_span(resource = "GET /orders")]
+async fn handle(raw: &str) -> Result<u64, String> {
+    let repo = Repo { prefix: "orders" };
+    let a = repo.load(raw).await.map_err(|e| e.to_string())?;
+    let _ = read_config("/nonexistent/dd-instrument/config.toml").await;
+    let _ = boxed("x").await;
+    let _ = with_anyhow("-1").await;
+    let b = later("35").await.map_err(|e| e.to_string())?;
+    let _ = later("y").await;
+    let c = repo.load("z").await.map_err(|e| e.to_string())?;
+    Ok(a + b + c)
+}
+
+#[test]
+fn error_spans_of_async_generic_boxed_and_impl_future_functions() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let (result, captured) = runtime.block_on(dd_instrument::testing::capture_async(handle("1")));
+    assert_eq!(result, Err("cannot load orders/z".to_owned()));
+    let root = captured.span("user_scenarios.handle");
+    let seen: Vec<_> = captured
+        .spans()
+        .iter()
+        .map(|span| {
+            assert_eq!(span.trace_id(), root.trace_id());
+            assert_eq!(span.kind(), "internal");
+            let parent = captured.parent(span).map(dd_instrument::testing::CapturedSpan::operation);
+            (
+                span.operation(),
+                span.resource(),
+                parent,
+                span.is_error(),
+                span.error_type(),
+                span.error_message(),
+                span.error_stack(),
+            )
+        })
+        .collect();
+    let boxed = "alloc::boxed::Box<dyn core::error::Error + core::marker::Send + core::marker::Sync>";
+    let handle = Some("user_scenarios.handle");
+    let digit = "invalid digit found in string";
+    let enoent = "No such file or directory (os error 2)";
+    assert_eq!(
+        seen,
+        [
+            ("user_scenarios.load", "Repo::load", handle, false, None, None, None),
+            (
+                "user_scenarios.read_config",
+                "read_config",
+                handle,
+                true,
+                Some("std::io::error::Error"),
+                Some(enoent),
+                Some(format!("std::io::error::Error: {enoent}").as_str()),
+            ),
+            // A boxed error is named by its static type: `dyn Error` cannot say what it holds.
+            (
+                "user_scenarios.boxed",
+                "boxed",
+                handle,
+                true,
+                Some(boxed),
+                Some(digit),
+                Some(format!("{boxed}: {digit}").as_str())
+            ),
+            (
+                "user_scenarios.with_anyhow",
+                "with_anyhow",
+                handle,
+                true,
+                Some("anyhow::Error"),
+                Some("the quantity"),
+                Some(format!("anyhow::Error: the quantity\ncaused by: {digit}").as_str()),
+            ),
+            ("user_scenarios.later", "later", handle, false, None, None, None),
+            (
+                "user_scenarios.later",
+                "later",
+                handle,
+                true,
+                Some("core::num::error::ParseIntError"),
+                Some(digit),
+                Some(format!("core::num::error::ParseIntError: {digit}").as_str()),
+            ),
+            (
+                "user_scenarios.load",
+                "Repo::load",
+                handle,
+                true,
+                Some("user_scenarios::LoadError"),
+                Some("cannot load orders/z"),
+                Some(format!("user_scenarios::LoadError: cannot load orders/z\ncaused by: {digit}").as_str()),
+            ),
+            // A `String` error has a message, and no `source()` chain.
+            (
+                "user_scenarios.handle",
+                "GET /orders",
+                None,
+                true,
+                Some("alloc::string::String"),
+                Some("cannot load orders/z"),
+                None
+            ),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Quick start's `charge` and the README's own metrics, as DogStatsD datagrams on a real UDP
+// socket.
+
+#[derive(Debug)]
+struct Declined;
+
+impl std::fmt::Display for Declined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("card declined")
+    }
+}
+
+impl std::error::Error for Declined {}
+
+#[dd_span(kind = "client", peer = "payment-service", resource = "POST /charge")]
+#[dd_timed]
+#[dd_slo(name = "checkout-payment", target = 99.9, latency_ms = 500)]
+async fn charge(_order_id: u64, cents: u32) -> Result<(), Declined> {
+    tokio::task::yield_now().await;
+    if cents == 0 { Err(Declined) } else { Ok(()) }
+}
+
+#[dd_timed]
+#[dd_slo(name = "sync-payment", target = 99.9)]
+fn sync_charge(cents: u32) -> u32 {
+    cents
+}
+
+static ORDERS: dd_instrument::metrics::Counter =
+    dd_instrument::metrics::Counter::new("shop.orders").with_tags(&["team:checkout"]);
+static QUEUE_DEPTH: dd_instrument::metrics::Gauge = dd_instrument::metrics::Gauge::new("shop.queue.depth");
+static BUYERS: dd_instrument::metrics::Set = dd_instrument::metrics::Set::new("shop.buyers");
+
+#[test]
+fn quick_start_metrics_as_dogstatsd_datagrams() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket.set_read_timeout(Some(Duration::from_millis(300))).expect("read timeout");
+    let url = format!("udp://{}", socket.local_addr().expect("address"));
+    let guard = guard(&[
+        ("DD_DOGSTATSD_URL", &url),
+        ("OTEL_TRACES_EXPORTER", "none"),
+        ("DD_SERVICE", "shop"),
+        ("DD_ENV", "prod"),
+        ("DD_VERSION", "1.4.2"),
+        ("DD_TAGS", "team:payments region:eu"),
+    ]);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(guard.layer()), || {
+        runtime.block_on(async {
+            assert!(charge(1, 500).await.is_ok());
+            assert!(charge(2, 0).await.is_err());
+            assert!(charge(3, 250).await.is_ok());
+        });
+        sync_charge(5);
+        ORDERS.add_with(1, &[("country", "fr")]);
+        ORDERS.add_with(2, &[("country", "fr")]);
+        QUEUE_DEPTH.set(17.0);
+        BUYERS.insert("alice");
+        BUYERS.insert("alice");
+    });
+    assert!(guard.flush(), "flushed");
+    let mut lines = Vec::new();
+    let mut buffer = [0_u8; 2048];
+    while let Ok(n) = socket.recv(&mut buffer) {
+        lines.extend(String::from_utf8_lossy(&buffer[..n]).lines().map(str::to_owned));
+    }
+    drop(guard);
+
+    // Latencies differ per run: each distribution line is checked for its number of values,
+    // then written with `V` in their place.
+    let unified = "env:prod,service:shop,version:1.4.2,team:payments,region:eu";
+    let lines: Vec<String> = lines
+        .iter()
+        .map(|line| {
+            let (name_values, rest) = line.split_once('|').expect("name:values|type|#tags");
+            let (name, values) = name_values.split_once(':').expect("name:values");
+            let rest = rest.replace(unified, "U");
+            if rest.starts_with("d|") {
+                assert!(values.split(':').all(|ms| ms.parse::<f64>().is_ok_and(|ms| ms >= 0.0)), "{line}");
+                format!("{name}:{}|{rest}", vec!["V"; values.split(':').count()].join(":"))
+            } else if rest.starts_with("s|") {
+                // One member (a 64-bit hash of "alice"), however often it was inserted.
+                assert!(values.parse::<u64>().is_ok(), "{line}");
+                format!("{name}:H|{rest}")
+            } else {
+                format!("{name}:{values}|{rest}")
+            }
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "user_scenarios.charge.duration:V:V|d|#U,outcome:ok",
+            "user_scenarios.charge.duration:V|d|#U,outcome:error",
+            "slo.requests.total:3|c|#U,slo:checkout-payment",
+            "slo.requests.success:2|c|#U,slo:checkout-payment",
+            "slo.requests.fast:2|c|#U,slo:checkout-payment",
+            "user_scenarios.sync_charge.duration:V|d|#U,outcome:ok",
+            // Without `latency_ms`, no `fast` counter.
+            "slo.requests.total:1|c|#U,slo:sync-payment",
+            "slo.requests.success:1|c|#U,slo:sync-payment",
+            "shop.orders:3|c|#U,team:checkout,country:fr",
+            "shop.queue.depth:17|g|#U",
+            "shop.buyers:H|s|#U",
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The README's other carriers: its `client_layer` over `hyper-util`, and a message queue's
+// headers (`inject_span` on the producer, `extract(..).attach()` and `set_parent` on the consumer).
+
+#[dd_span(kind = "producer", peer = "orders-queue", resource = "orders publish")]
+fn publish(message: &str) -> (String, HeaderMap) {
+    let mut headers = HeaderMap::new();
+    dd_instrument::propagation::inject_span(&tracing::Span::current(), &mut headers);
+    (message.to_owned(), headers)
+}
+
+#[dd_span(kind = "consumer", resource = "orders consume")]
+fn consume(message: &str) -> usize {
+    message.len()
+}
+
+#[dd_span(kind = "server", resource = "POST /orders")]
+async fn place_order(inventory: SocketAddr) -> (String, HeaderMap) {
+    use http_body_util::BodyExt as _;
+    use tower::{ServiceBuilder, ServiceExt as _};
+    let client = ServiceBuilder::new()
+        .layer(dd_instrument::http::client_layer("inventory"))
+        .service(hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http());
+    let request = http::Request::get(format!("http://{inventory}/stock/42")).body(String::new()).expect("a request");
+    let response = client.oneshot(request).await.expect("inventory answers");
+    assert_eq!(response.status(), http::StatusCode::OK);
+    let body = response.into_body().collect().await.expect("a body").to_bytes();
+    assert_eq!(&body[..], b"0");
+    publish("order 42")
+}
+
+#[test]
+fn readme_client_layer_and_message_headers_at_the_test_agent() {
+    let Some(agent) = test_agent("readme_client_layer_and_message_headers_at_the_test_agent") else { return };
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let token = "user-scenarios-carriers";
+    agent.start_session(token);
+    let headers = format!("x-datadog-test-session-token={token}");
+    let guard = guard(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &agent.otlp_http),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", &headers),
+        ("OTEL_TRACES_EXPORTER", "otlp"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("DD_SERVICE", "user-scenarios-carriers"),
+    ]);
+    let requests = Seen::default();
+    let inventory_app = axum::Router::new()
+        .route("/stock/{sku}", get(stock))
+        .route_layer(dd_instrument::http::server_layer())
+        .with_state(requests.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(guard.layer()), || {
+        let (message, message_headers) = runtime.block_on(async {
+            let (inventory, server) = serve(inventory_app).await;
+            let sent = place_order(inventory).await;
+            server.abort();
+            sent
+        });
+        // The consumer, outside any span: the extracted context is the parent.
+        {
+            let _incoming = dd_instrument::propagation::extract(&message_headers).attach();
+            assert_eq!(consume(&message), 8);
+        }
+        let span = tracing::info_span!("consume.by_hand");
+        let _ = span.set_parent(dd_instrument::propagation::extract(&message_headers));
+        span.in_scope(|| ());
+    });
+    assert!(guard.flush(), "export completes");
+    drop(guard);
+
+    let spans = otlp_spans(&agent, token);
+    assert_carrier_spans(&spans);
+    let hex = |span: &Value| -> String {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(span.as_str().expect("base64")).expect("base64");
+        bytes.iter().fold(String::new(), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+    };
+    let client = spans.iter().find(|span| span["name"] == "http.client.request").expect("the client span");
+    let (trace, span_id) = (hex(&client["trace_id"]), hex(&client["span_id"]));
+    let received = std::mem::take(&mut *requests.0.lock().unwrap_or_else(PoisonError::into_inner));
+    let [headers] = &received[..] else { panic!("one request: {received:?}") };
+    assert_eq!(header(headers, "traceparent"), format!("00-{trace}-{span_id}-01"));
+    let low = u64::from_str_radix(&trace[16..], 16).expect("hex");
+    let parent = u64::from_str_radix(&span_id, 16).expect("hex");
+    assert_eq!(header(headers, "x-datadog-trace-id"), low.to_string());
+    assert_eq!(header(headers, "x-datadog-parent-id"), parent.to_string());
+    assert_eq!(header(headers, "x-datadog-sampling-priority"), "1");
+    assert_eq!(dd_tags(headers).get("_dd.p.tid"), Some(&trace[..16].to_owned()));
+}
+
+/// A span as (name, kind, its parent's name, its attributes but the code location).
+type Shape = (String, String, Option<String>, BTreeMap<String, String>);
+
+/// The spans of `readme_client_layer_and_message_headers_at_the_test_agent`: one trace.
+fn assert_carrier_spans(spans: &[Value]) {
+    let name_of: HashMap<&str, &str> = spans
+        .iter()
+        .map(|span| (span["span_id"].as_str().expect("a span id"), span["name"].as_str().expect("a name")))
+        .collect();
+    let trace_id = &spans[0]["trace_id"];
+    let mut seen: Vec<Shape> = spans
+        .iter()
+        .map(|span| {
+            assert_eq!(&span["trace_id"], trace_id, "one trace: {spans:#?}");
+            assert_eq!(span["status"], serde_json::json!({}), "no error: {span:#}");
+            let parent = span["parent_span_id"].as_str().map(|id| name_of[id].to_owned());
+            let mut attrs = otlp_attributes(&span["attributes"]);
+            attrs.retain(|key, _| !key.starts_with("code."));
+            (
+                span["name"].as_str().unwrap_or("").to_owned(),
+                span["kind"].as_str().unwrap_or("").to_owned(),
+                parent,
+                attrs,
+            )
+        })
+        .collect();
+    seen.sort();
+    let attrs = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let owned = |name: &str, kind: &str, parent: Option<&str>, pairs: &[(&str, &str)]| {
+        (name.to_owned(), format!("SPAN_KIND_{kind}"), parent.map(str::to_owned), attrs(pairs))
+    };
+    assert_eq!(
+        seen,
+        [
+            // `set_parent` on a span made by hand.
+            owned("consume.by_hand", "INTERNAL", Some("user_scenarios.publish"), &[]),
+            owned(
+                "http.client.request",
+                "CLIENT",
+                Some("user_scenarios.place_order"),
+                &[
+                    ("http.request.method", "GET"),
+                    ("http.response.status_code", "200"),
+                    ("operation.name", "http.client.request"),
+                    ("peer.service", "inventory"),
+                    ("resource.name", "GET"),
+                    ("server.address", "127.0.0.1"),
+                    ("span.type", "http"),
+                ],
+            ),
+            owned(
+                "http.server.request",
+                "SERVER",
+                Some("http.client.request"),
+                &[
+                    ("http.request.method", "GET"),
+                    ("http.response.status_code", "200"),
+                    ("http.route", "/stock/{sku}"),
+                    ("operation.name", "http.server.request"),
+                    ("resource.name", "GET /stock/{sku}"),
+                    ("span.type", "web"),
+                ],
+            ),
+            // `extract(..).attach()`, then the consumer's `#[dd_span]`.
+            owned(
+                "user_scenarios.consume",
+                "CONSUMER",
+                Some("user_scenarios.publish"),
+                &[("operation.name", "user_scenarios.consume"), ("resource.name", "orders consume")],
+            ),
+            owned(
+                "user_scenarios.place_order",
+                "SERVER",
+                None,
+                &[("operation.name", "user_scenarios.place_order"), ("resource.name", "POST /orders")],
+            ),
+            owned(
+                "user_scenarios.publish",
+                "PRODUCER",
+                Some("user_scenarios.place_order"),
+                &[
+                    ("operation.name", "user_scenarios.publish"),
+                    ("peer.service", "orders-queue"),
+                    ("resource.name", "orders publish"),
+                ],
+            ),
+            owned(
+                "user_scenarios.stock",
+                "INTERNAL",
+                Some("http.server.request"),
+                &[("operation.name", "user_scenarios.stock"), ("resource.name", "stock")],
+            ),
+        ]
+    );
+    // The inventory service got the client span as its parent, in both header styles.
 }
