@@ -9,7 +9,9 @@
 //!   `anyhow` errors, `impl Future`), through `testing::capture_async`;
 //! - the Quick start's `charge` and the README's own metrics as DogStatsD datagrams on a UDP socket;
 //! - the README's `client_layer` over `hyper-util`, and message headers (`inject_span`,
-//!   `extract(..).attach()`, `set_parent`) at the test agent (OTLP).
+//!   `extract(..).attach()`, `set_parent`) at the test agent (OTLP);
+//! - a caller's decision (kept with an origin, dropped, W3C only) wins over the local sample rate:
+//!   what is exported and what the callee receives, exactly.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -75,6 +77,11 @@ async fn serve(app: axum::Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
 /// returns the answer and the headers the inventory service received.
 /// With `direct`, then also `GET /stock/{direct}` to the inventory service, as a new trace.
 fn two_services(guard: &Guard, order: u64, direct: Option<u64>) -> (String, Vec<HeaderMap>) {
+    two_services_from(guard, order, direct, &HeaderMap::new())
+}
+
+/// [`two_services`], the request to the shop carrying `incoming` (a caller's trace headers).
+fn two_services_from(guard: &Guard, order: u64, direct: Option<u64>, incoming: &HeaderMap) -> (String, Vec<HeaderMap>) {
     let seen = Seen::default();
     let inventory_app = axum::Router::new()
         .route("/stock/{sku}", get(stock))
@@ -91,6 +98,7 @@ fn two_services(guard: &Guard, order: u64, direct: Option<u64>) -> (String, Vec<
             let (shop, shop_server) = serve(shop_app).await;
             let response = reqwest::Client::new()
                 .get(format!("http://{shop}/checkout/{order}"))
+                .headers(incoming.clone())
                 .send()
                 .await
                 .expect("shop answers");
@@ -745,4 +753,96 @@ fn assert_carrier_spans(spans: &[Value]) {
         ]
     );
     // The inventory service got the client span as its parent, in both header styles.
+}
+
+/// Incoming trace headers of `pairs`.
+fn incoming(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+    pairs
+        .iter()
+        .map(|(name, value)| (http::HeaderName::from_static(name), http::HeaderValue::from_static(value)))
+        .collect()
+}
+
+#[test]
+fn the_callers_decision_wins_over_the_local_sample_rate() {
+    let Some(agent) = test_agent("the_callers_decision_wins_over_the_local_sample_rate") else { return };
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let token = "user-scenarios-callers-decision";
+    agent.start_session(token);
+    let headers = format!("x-datadog-test-session-token={token}");
+    let guard = guard(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &agent.otlp_http),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", &headers),
+        ("OTEL_TRACES_EXPORTER", "otlp"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("DD_SERVICE", "user-scenarios-callers-decision"),
+        ("DD_TRACE_SAMPLE_RATE", "0"),
+    ]);
+    // A synthetic test's request, kept by its caller (user keep), in Datadog's headers.
+    let kept = incoming(&[
+        ("x-datadog-trace-id", "1234"),
+        ("x-datadog-parent-id", "5678"),
+        ("x-datadog-sampling-priority", "2"),
+        ("x-datadog-origin", "synthetics"),
+        ("x-datadog-tags", "_dd.p.dm=-4"),
+    ]);
+    let (_, kept_received) = two_services_from(&guard, 1, None, &kept);
+    // Dropped by the caller (auto reject), in Datadog's headers, then in W3C's alone.
+    let dropped = incoming(&[
+        ("x-datadog-trace-id", "4321"),
+        ("x-datadog-parent-id", "8765"),
+        ("x-datadog-sampling-priority", "0"),
+    ]);
+    let (_, dropped_received) = two_services_from(&guard, 2, None, &dropped);
+    let w3c = incoming(&[("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00")]);
+    let (_, w3c_received) = two_services_from(&guard, 3, None, &w3c);
+    assert!(guard.flush(), "export completes");
+    drop(guard);
+
+    let spans = otlp_spans(&agent, token);
+    assert_eq!(spans.len(), 5, "the kept request's five spans, nothing of the dropped ones: {spans:#?}");
+    let shop = spans
+        .iter()
+        .find(|span| {
+            otlp_attributes(&span["attributes"]).get("resource.name").map(String::as_str)
+                == Some("GET /checkout/{order}")
+        })
+        .expect("the shop's server span");
+    assert_eq!(shop["trace_id"], "AAAAAAAAAAAAAAAAAAAE0g==", "trace 1234: {shop:#}");
+    assert_eq!(shop["parent_span_id"], "AAAAAAAAFi4=", "parent 5678: {shop:#}");
+    for span in &spans {
+        assert_eq!(span["trace_id"], shop["trace_id"], "{span:#}");
+        assert_eq!(otlp_attributes(&span["attributes"])["sampling.priority"], "2", "{span:#}");
+    }
+
+    let [kept_headers] = &kept_received[..] else { panic!("one request: {kept_received:?}") };
+    let parent = header(kept_headers, "x-datadog-parent-id").to_owned();
+    let parent_hex = format!("{:016x}", parent.parse::<u64>().expect("a decimal span id"));
+    assert_eq!(header(kept_headers, "x-datadog-trace-id"), "1234");
+    assert_eq!(header(kept_headers, "x-datadog-sampling-priority"), "2");
+    assert_eq!(header(kept_headers, "x-datadog-origin"), "synthetics");
+    assert_eq!(header(kept_headers, "x-datadog-tags"), "_dd.p.dm=-4");
+    assert_eq!(header(kept_headers, "traceparent"), format!("00-000000000000000000000000000004d2-{parent_hex}-01"));
+    assert_eq!(header(kept_headers, "tracestate"), format!("dd=s:2;o:synthetics;p:{parent_hex};t.dm:-4"));
+
+    let [dropped_headers] = &dropped_received[..] else { panic!("one request: {dropped_received:?}") };
+    let parent_hex =
+        format!("{:016x}", header(dropped_headers, "x-datadog-parent-id").parse::<u64>().expect("a decimal span id"));
+    assert_eq!(header(dropped_headers, "x-datadog-trace-id"), "4321");
+    assert_eq!(header(dropped_headers, "x-datadog-sampling-priority"), "0");
+    assert!(dropped_headers.get("x-datadog-tags").is_none(), "{dropped_headers:?}");
+    assert_eq!(header(dropped_headers, "traceparent"), format!("00-000000000000000000000000000010e1-{parent_hex}-00"));
+    assert_eq!(header(dropped_headers, "tracestate"), format!("dd=s:0;p:{parent_hex}"));
+
+    let [w3c_headers] = &w3c_received[..] else { panic!("one request: {w3c_received:?}") };
+    let parent: u64 = header(w3c_headers, "x-datadog-parent-id").parse().expect("a decimal span id");
+    assert_eq!(
+        header(w3c_headers, "x-datadog-trace-id"),
+        u64::from_str_radix("8448eb211c80319c", 16).unwrap().to_string()
+    );
+    assert_eq!(header(w3c_headers, "x-datadog-sampling-priority"), "0");
+    assert_eq!(header(w3c_headers, "x-datadog-tags"), "_dd.p.tid=0af7651916cd43dd");
+    assert_eq!(header(w3c_headers, "traceparent"), format!("00-0af7651916cd43dd8448eb211c80319c-{parent:016x}-00"));
+    assert_eq!(header(w3c_headers, "tracestate"), format!("dd=s:0;p:{parent:016x}"));
 }
