@@ -37,9 +37,12 @@ pub enum MetricsExporter {
     None,
 }
 
+// Names are read as OpenTelemetry's environment specification reads enum values: without regard
+// to case (`OTLP`, `Console`).
+
 impl TracesExporter {
     pub(super) fn parse(value: &str) -> Result<Self, InitError> {
-        match single(env::OTEL_TRACES_EXPORTER, value)? {
+        match single(env::OTEL_TRACES_EXPORTER, value)?.to_ascii_lowercase().as_str() {
             "datadog" => Ok(Self::Datadog),
             "otlp" => Ok(Self::Otlp),
             "console" => Ok(Self::Console),
@@ -51,7 +54,7 @@ impl TracesExporter {
 
 impl MetricsExporter {
     pub(super) fn parse(value: &str) -> Result<Self, InitError> {
-        match single(env::OTEL_METRICS_EXPORTER, value)? {
+        match single(env::OTEL_METRICS_EXPORTER, value)?.to_ascii_lowercase().as_str() {
             "dogstatsd" => Ok(Self::DogStatsd),
             "otlp" => Ok(Self::Otlp),
             "console" => Ok(Self::Console),
@@ -84,7 +87,7 @@ pub enum OtlpProtocol {
 
 impl OtlpProtocol {
     pub(super) fn parse(variable: &'static str, value: &str) -> Result<Self, InitError> {
-        match value {
+        match value.to_ascii_lowercase().as_str() {
             "grpc" => Ok(Self::Grpc),
             "http/protobuf" => Ok(Self::HttpProtobuf),
             "http/json" => {

@@ -339,6 +339,26 @@ fn exporters_default_and_follow_the_environment() {
     assert_eq!((with_agent.traces, with_agent.metrics), (default_traces, MetricsExporter::DogStatsd));
 }
 
+/// OpenTelemetry's environment specification: enum values are read without regard to case.
+#[test]
+fn exporter_and_protocol_names_are_case_insensitive() {
+    let config = resolved(&[
+        ("OTEL_TRACES_EXPORTER", "OTLP"),
+        ("OTEL_METRICS_EXPORTER", "Console"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "GRPC"),
+        ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "HTTP/Protobuf"),
+    ])
+    .unwrap();
+    assert_eq!((config.traces, config.metrics), (TracesExporter::Otlp, MetricsExporter::Console));
+    assert_eq!(
+        (config.otlp_traces.protocol, config.otlp_metrics.protocol),
+        (OtlpProtocol::Grpc, OtlpProtocol::HttpProtobuf)
+    );
+    assert_eq!(resolved(&[("OTEL_TRACES_EXPORTER", "None")]).unwrap().traces, TracesExporter::None);
+    // The value is still named as written when it is wrong.
+    assert!(error_of(&[("OTEL_TRACES_EXPORTER", "Jaeger")]).starts_with("invalid value \"Jaeger\" for OTEL_TRACES_EXPORTER"));
+}
+
 #[test]
 fn hostname_is_dd_hostname_else_the_systems() {
     let config = resolved(&[("DD_HOSTNAME", "node-7.eu")]).unwrap();
