@@ -356,7 +356,10 @@ fn exporter_and_protocol_names_are_case_insensitive() {
     );
     assert_eq!(resolved(&[("OTEL_TRACES_EXPORTER", "None")]).unwrap().traces, TracesExporter::None);
     // The value is still named as written when it is wrong.
-    assert!(error_of(&[("OTEL_TRACES_EXPORTER", "Jaeger")]).starts_with("invalid value \"Jaeger\" for OTEL_TRACES_EXPORTER"));
+    assert!(
+        error_of(&[("OTEL_TRACES_EXPORTER", "Jaeger")])
+            .starts_with("invalid value \"Jaeger\" for OTEL_TRACES_EXPORTER")
+    );
 }
 
 #[test]
