@@ -11,7 +11,8 @@
 //! - the README's `client_layer` over `hyper-util`, and message headers (`inject_span`,
 //!   `extract(..).attach()`, `set_parent`) at the test agent (OTLP);
 //! - a caller's decision (kept with an origin, dropped, W3C only) wins over the local sample rate:
-//!   what is exported and what the callee receives, exactly.
+//!   what is exported and what the callee receives, exactly;
+//! - the HTTP layers' request metrics of the two services as DogStatsD datagrams.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -845,4 +846,51 @@ fn the_callers_decision_wins_over_the_local_sample_rate() {
     assert_eq!(header(w3c_headers, "x-datadog-tags"), "_dd.p.tid=0af7651916cd43dd");
     assert_eq!(header(w3c_headers, "traceparent"), format!("00-0af7651916cd43dd8448eb211c80319c-{parent:016x}-00"));
     assert_eq!(header(w3c_headers, "tracestate"), format!("dd=s:0;p:{parent:016x}"));
+}
+
+#[test]
+fn http_request_metrics_of_two_axum_services_as_dogstatsd_datagrams() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket.set_read_timeout(Some(Duration::from_millis(300))).expect("read timeout");
+    let url = format!("udp://{}", socket.local_addr().expect("address"));
+    let guard = guard(&[("DD_DOGSTATSD_URL", &url), ("OTEL_TRACES_EXPORTER", "none"), ("DD_SERVICE", "shop")]);
+    // The shop once, the inventory twice (through the shop, then directly).
+    let (answer, _) = two_services(&guard, 4, Some(9));
+    assert_eq!(answer, "order 4: 5 left");
+    assert!(guard.flush(), "flushed");
+    let mut lines = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    while let Ok(n) = socket.recv(&mut buffer) {
+        lines.extend(String::from_utf8_lossy(&buffer[..n]).lines().map(str::to_owned));
+    }
+    drop(guard);
+    // Durations in seconds, written `V`; route templates as Datadog writes them in tags.
+    let lines: Vec<String> = lines
+        .iter()
+        .map(|line| {
+            let (name_values, rest) = line.split_once('|').expect("name:values|type|#tags");
+            let (name, values) = name_values.split_once(':').expect("name:values");
+            if rest.starts_with("d|") {
+                assert!(values.split(':').all(|s| s.parse::<f64>().is_ok_and(|s| s >= 0.0)), "{line}");
+                format!("{name}:{}|{rest}", vec!["V"; values.split(':').count()].join(":"))
+            } else {
+                line.clone()
+            }
+        })
+        .collect();
+    let tags = |route: &str| {
+        format!(
+            "#service:shop,http.request.method:get,http.route:{route},http.response.status_code:200,http.status_class:2xx"
+        )
+    };
+    assert_eq!(
+        lines,
+        [
+            format!("http.server.request.duration:V|d|{}", tags("/checkout/_order")),
+            format!("http.server.request.duration:V:V|d|{}", tags("/stock/_sku")),
+            format!("http.server.requests:1|c|{}", tags("/checkout/_order")),
+            format!("http.server.requests:2|c|{}", tags("/stock/_sku")),
+        ]
+    );
 }
