@@ -12,7 +12,9 @@
 //!   `extract(..).attach()`, `set_parent`) at the test agent (OTLP);
 //! - a caller's decision (kept with an origin, dropped, W3C only) wins over the local sample rate:
 //!   what is exported and what the callee receives, exactly;
-//! - the HTTP layers' request metrics of the two services as DogStatsD datagrams.
+//! - the HTTP layers' request metrics of the two services as DogStatsD datagrams;
+//! - propagation checked with `testing::capture_with`: the capture's header styles, and a
+//!   consumer loop (itself a span) continuing its producer's trace.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -893,4 +895,48 @@ fn http_request_metrics_of_two_axum_services_as_dogstatsd_datagrams() {
             format!("http.server.requests:2|c|{}", tags("/stock/_sku")),
         ]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Propagation tested the README's way, with `testing::capture`: a producer's headers, then a
+// consumer loop (itself a span) that continues the producer's trace.
+
+#[dd_span(kind = "consumer", resource = "orders consume")]
+fn consume_one(message: &str) -> usize {
+    message.len()
+}
+
+#[dd_span]
+fn poll_loop(messages: &[(String, HeaderMap)]) -> usize {
+    let mut total = 0;
+    for (message, headers) in messages {
+        let _incoming = dd_instrument::propagation::extract(headers).attach();
+        total += consume_one(message);
+    }
+    total
+}
+
+#[test]
+fn propagation_inside_testing_captures_uses_the_builders_styles() {
+    // W3C headers only: the capture's own styles, whatever propagator another test installed.
+    let builder = || {
+        dd_instrument::builder()
+            .env_source(BTreeMap::<String, String>::new())
+            .propagation(vec![dd_instrument::propagation::PropagationStyle::TraceContext])
+    };
+    let ((message, headers), on_producer) = dd_instrument::testing::capture_with(builder(), || publish("order 7"));
+    let producer = on_producer.span("user_scenarios.publish");
+    let names: Vec<&str> = headers.keys().map(http::HeaderName::as_str).collect();
+    assert_eq!(names, ["traceparent", "tracestate"], "{headers:?}");
+    let (trace, span) = (producer.trace_id(), producer.span_id());
+    assert_eq!(header(&headers, "traceparent"), format!("00-{trace}-{span}-01"));
+    assert_eq!(header(&headers, "tracestate"), format!("dd=s:1;p:{span}"));
+
+    let (total, on_consumer) = dd_instrument::testing::capture_with(builder(), || poll_loop(&[(message, headers)]));
+    assert_eq!(total, 7);
+    let consumer = on_consumer.span("user_scenarios.consume_one");
+    assert_eq!((consumer.trace_id(), consumer.parent_span_id()), (trace, Some(span)), "the producer's trace");
+    assert!(consumer.has_remote_parent());
+    let poll = on_consumer.span("user_scenarios.poll_loop");
+    assert_eq!(poll.parent_span_id(), None, "the loop is a trace of its own");
 }

@@ -370,11 +370,15 @@ impl Builder {
 
     /// Starts spans only, into `processor`, with no exporter and nothing installed globally:
     /// the span side of a [`testing`](crate::testing) capture.
-    pub(crate) fn start_capture(mut self, processor: impl SpanProcessor + 'static) -> Result<Guard, InitError> {
+    pub(crate) fn start_capture(
+        mut self,
+        processor: impl SpanProcessor + 'static,
+    ) -> Result<(Guard, Option<crate::propagation::SharedPropagator>), InitError> {
         self.code.traces = Some(TracesExporter::None);
         self.code.metrics = Some(MetricsExporter::None);
         self.span_processors.push(AddedProcessor::processor(processor));
-        Ok(self.start()?.0)
+        let (guard, propagator, _) = self.start()?;
+        Ok((guard, propagator.map(crate::propagation::SharedPropagator::from)))
     }
 
     /// Starts the exporters and installs the global `tracing` subscriber: the trace layer, plus

@@ -109,7 +109,10 @@ pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Captured) {
 /// [`capture`] with the configuration of `builder`: its service, tags, sampling rules, sample
 /// rate and rate limit apply, and its environment source (the process environment unless
 /// [`env_source`](Builder::env_source) says otherwise). Its exporters do not: nothing is
-/// exported, and no global state (subscriber, propagator) is installed.
+/// exported, and no global state (subscriber, propagator) is installed. Inside the capture,
+/// on the capturing thread, [`propagation`](crate::propagation) and the
+/// [`http`](crate::http) layers use a propagator of the builder's styles (by default Datadog
+/// and W3C headers), as they use the one [`init`](crate::init()) installs.
 ///
 /// # Panics
 ///
@@ -260,6 +263,9 @@ struct Session {
     spans: Collector,
     metrics: MetricCapture,
     instruments: InstrumentCapture,
+    /// The propagator of the builder's styles, used by the propagation helpers and the HTTP
+    /// layers while the session runs on a thread (nothing global is installed).
+    propagator: Option<crate::propagation::SharedPropagator>,
     /// Owns the tracer provider the subscriber exports to.
     guard: Guard,
 }
@@ -267,21 +273,32 @@ struct Session {
 impl Session {
     fn start(builder: Builder) -> Self {
         let spans = Collector::default();
-        let guard = builder
+        let (guard, propagator) = builder
             .start_capture(spans.clone())
             .unwrap_or_else(|error| panic!("dd_instrument::testing: the configuration cannot start: {error}"));
         let dispatch = Dispatch::new(tracing_subscriber::registry().with(guard.layer()));
-        Self { dispatch, spans, metrics: MetricCapture::open(), instruments: InstrumentCapture::default(), guard }
+        Self {
+            dispatch,
+            spans,
+            metrics: MetricCapture::open(),
+            instruments: InstrumentCapture::default(),
+            propagator,
+            guard,
+        }
     }
 
-    /// Runs `f` with this session's subscriber as the thread's default and its metric capture
-    /// open on the thread.
+    /// Runs `f` with this session's subscriber as the thread's default, its metric capture open
+    /// and its propagator the one of the propagation helpers on the thread.
     fn run<R>(&self, f: impl FnOnce() -> R) -> R {
-        tracing::dispatcher::with_default(&self.dispatch, || self.metrics.scope(|| self.instruments.scope(f)))
+        tracing::dispatcher::with_default(&self.dispatch, || {
+            crate::propagation::with_capture_propagator(self.propagator.as_ref(), || {
+                self.metrics.scope(|| self.instruments.scope(f))
+            })
+        })
     }
 
     fn finish(self) -> Captured {
-        let Self { dispatch, spans, metrics, instruments, guard } = self;
+        let Self { dispatch, spans, metrics, instruments, propagator: _, guard } = self;
         drop(dispatch);
         drop(guard);
         let mut points = metrics.with_captured(crate::metrics::collect::collect_captured);

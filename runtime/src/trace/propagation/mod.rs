@@ -34,9 +34,12 @@ mod propagator;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use opentelemetry::Context;
 use opentelemetry::global;
-use opentelemetry::propagation::{Extractor, Injector};
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 
 pub use crate::config::{DEFAULT_STYLES, PropagationStyle};
 pub use carrier::{HeaderExtractor, HeaderInjector};
@@ -80,10 +83,45 @@ pub fn extract(headers: &http::HeaderMap) -> Context {
 
 /// [`inject_context`] for any carrier.
 pub fn inject_into(cx: &Context, carrier: &mut dyn Injector) {
-    global::get_text_map_propagator(|propagator| propagator.inject_context(cx, carrier));
+    with_propagator(|propagator| propagator.inject_context(cx, carrier));
 }
 
 /// [`extract`] for any carrier.
 pub fn extract_from(carrier: &dyn Extractor) -> Context {
-    global::get_text_map_propagator(|propagator| propagator.extract(carrier))
+    with_propagator(|propagator| propagator.extract(carrier))
+}
+
+/// A propagator shared with the threads a capture runs on.
+pub(crate) type SharedPropagator = Arc<dyn TextMapPropagator + Send + Sync>;
+
+thread_local! {
+    /// The propagator of the [`testing`](crate::testing) capture running on this thread: a
+    /// capture installs nothing global, so the helpers use its propagator (the styles of its
+    /// builder) while it runs, as they would use the one `init` installs.
+    static CAPTURE_PROPAGATOR: RefCell<Option<SharedPropagator>> = const { RefCell::new(None) };
+}
+
+/// Calls `f` with the capture's propagator on this thread, else the global one.
+fn with_propagator<R>(mut f: impl FnMut(&dyn TextMapPropagator) -> R) -> R {
+    // `try_with`: in a thread-local destructor the slot may be gone; the global one serves.
+    let captured = CAPTURE_PROPAGATOR.try_with(|slot| slot.borrow().clone()).ok().flatten();
+    match captured {
+        Some(propagator) => f(&*propagator),
+        None => global::get_text_map_propagator(|propagator| f(propagator)),
+    }
+}
+
+/// Runs `f` with `propagator` as this thread's capture propagator (none: the global one), then
+/// puts back the previous one, also when `f` panics.
+pub(crate) fn with_capture_propagator<R>(propagator: Option<&SharedPropagator>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<SharedPropagator>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            let _ = CAPTURE_PROPAGATOR.try_with(|slot| *slot.borrow_mut() = previous);
+        }
+    }
+    let previous = CAPTURE_PROPAGATOR.try_with(|slot| slot.replace(propagator.cloned())).ok().flatten();
+    let _restore = Restore(previous);
+    f()
 }
