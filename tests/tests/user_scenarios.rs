@@ -14,7 +14,9 @@
 //!   what is exported and what the callee receives, exactly;
 //! - the HTTP layers' request metrics of the two services as DogStatsD datagrams;
 //! - propagation checked with `testing::capture_with`: the capture's header styles, and a
-//!   consumer loop (itself a span) continuing its producer's trace.
+//!   consumer loop (itself a span) continuing its producer's trace;
+//! - JSON log lines (`json_layer` in the user's subscriber) carrying the ids of the span the test
+//!   agent received (native).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -939,4 +941,81 @@ fn propagation_inside_testing_captures_uses_the_builders_styles() {
     assert!(consumer.has_remote_parent());
     let poll = on_consumer.span("user_scenarios.poll_loop");
     assert_eq!(poll.parent_span_id(), None, "the loop is a trace of its own");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs correlated with traces, the README's way (`json_layer` in the user's own subscriber):
+// the ids of a log line are those of the span Datadog received.
+
+/// Lines written by the JSON log layer.
+#[derive(Clone, Default)]
+struct LogLines(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogLines {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[dd_span(kind = "server", resource = "POST /pay")]
+fn pay(order: u64) {
+    tracing::info!(order, "order paid");
+}
+
+#[test]
+fn log_lines_carry_the_ids_of_the_span_at_the_test_agent() {
+    let Some(agent) = test_agent("log_lines_carry_the_ids_of_the_span_at_the_test_agent") else { return };
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    agent.start_session("");
+    let service = "user-scenarios-logs";
+    let guard = guard(&[
+        ("DD_TRACE_AGENT_URL", &agent.url),
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("DD_SERVICE", service),
+        ("DD_ENV", "test"),
+        ("DD_VERSION", "1.0.0"),
+        ("DD_HOSTNAME", "node-7"),
+    ]);
+    let lines = LogLines::default();
+    let writer = lines.clone();
+    let json = dd_instrument::logs::json_layer(guard.service_info()).with_writer(move || writer.clone());
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(guard.layer()).with(json), || pay(1001));
+    assert!(guard.flush(), "export completes");
+    drop(guard);
+    let spans = agent.wait_native_spans(service, |spans| !spans.is_empty());
+    let [span] = &spans[..] else { panic!("one span: {spans:#?}") };
+
+    let text = String::from_utf8(std::mem::take(&mut *lines.0.lock().unwrap_or_else(PoisonError::into_inner)))
+        .expect("UTF-8 lines");
+    let logs: Vec<Value> = text.lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect();
+    let [line] = &logs[..] else { panic!("one line: {text}") };
+    // 128-bit trace ids are written as 32 hex digits: Datadog's full id, as on the span.
+    let trace_id = span["meta"]["otel.trace_id"].as_str().expect("the 128-bit trace id");
+    let expected = serde_json::json!({
+        "status": "info",
+        "message": "order paid",
+        "logger.name": "user_scenarios",
+        "logger.thread_name": "log_lines_carry_the_ids_of_the_span_at_the_test_agent",
+        "ddsource": "rust",
+        "host": "node-7",
+        "dd.service": service,
+        "dd.env": "test",
+        "dd.version": "1.0.0",
+        "dd.trace_id": trace_id,
+        "dd.span_id": span["span_id"].as_u64().expect("a span id").to_string(),
+        "order": 1001,
+    });
+    let mut line = line.clone();
+    let timestamp = line.as_object_mut().expect("an object").remove("timestamp");
+    assert!(timestamp.as_ref().and_then(Value::as_str).is_some_and(|t| t.ends_with('Z')), "{timestamp:?}");
+    assert_eq!(line, expected);
+    assert_eq!(
+        format!("{:032x}", u128::from_str_radix(trace_id, 16).expect("hex"))[16..],
+        format!("{:016x}", span["trace_id"].as_u64().expect("the low 64 bits"))
+    );
 }
