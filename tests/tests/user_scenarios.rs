@@ -932,7 +932,8 @@ fn propagation_inside_testing_captures_uses_the_builders_styles() {
     assert_eq!(names, ["traceparent", "tracestate"], "{headers:?}");
     let (trace, span) = (producer.trace_id(), producer.span_id());
     assert_eq!(header(&headers, "traceparent"), format!("00-{trace}-{span}-01"));
-    assert_eq!(header(&headers, "tracestate"), format!("dd=s:1;p:{span}"));
+    // Kept by the default decision: priority 1 by the default mechanism, as Datadog's tracers send it.
+    assert_eq!(header(&headers, "tracestate"), format!("dd=s:1;p:{span};t.dm:-0"));
 
     let (total, on_consumer) = dd_instrument::testing::capture_with(builder(), || poll_loop(&[(message, headers)]));
     assert_eq!(total, 7);

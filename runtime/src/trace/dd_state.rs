@@ -15,7 +15,10 @@
 //! priority 1 (auto keep), and a **local** unsampled span without a `dd=` member is a trace this
 //! process's sampler dropped by rule or sample rate: priority -1, `_dd.p.dm=-3`
 //! ([`DdState::of`]). An unsampled remote context without one (a W3C upstream that sent only
-//! `traceparent`) stays priority 0: the sampler writes `s:0` into its local children.
+//! `traceparent`) stays priority 0: the sampler writes `s:0` into its local children. What is sent
+//! to the next service is [`DdState::to_send`]: where the priority is missing or contradicts the
+//! sampled flag, the flag decides, as Datadog's tracers settle it (kept: priority 1,
+//! `_dd.p.dm=-0`; dropped: priority 0, no decision maker).
 
 use opentelemetry::trace::{SpanContext, TraceState};
 
@@ -35,6 +38,10 @@ pub(crate) const USER_KEEP: i8 = 2;
 
 /// `_dd.p.dm` of a decision by a sampling rule or by `DD_TRACE_SAMPLE_RATE`.
 pub(crate) const MECHANISM_RULE: &str = "-3";
+/// `_dd.p.dm` of the default decision (no rule, no sample rate; or the sampled flag alone).
+pub(crate) const MECHANISM_DEFAULT: &str = "-0";
+/// Propagated tag key of the decision maker (`_dd.p.dm`).
+const DECISION_MAKER: &str = "dm";
 
 /// Datadog's state of one trace.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,7 +85,7 @@ impl DdState {
     fn rule_rejection() -> Self {
         DdState {
             priority: Some(USER_REJECT),
-            tags: vec![("dm".to_owned(), MECHANISM_RULE.to_owned())],
+            tags: vec![(DECISION_MAKER.to_owned(), MECHANISM_RULE.to_owned())],
             ..Self::default()
         }
     }
@@ -91,6 +98,25 @@ impl DdState {
         } else {
             span_context.trace_state().clone()
         }
+    }
+
+    /// What goes out with `span_context` to the next service: [`of`](Self::of), with the priority
+    /// always set. When the recorded priority is missing or contradicts the sampled flag, the flag
+    /// decides, as Datadog's tracers do it: kept is priority 1 by the default mechanism
+    /// (`_dd.p.dm=-0`), dropped is priority 0 with no decision maker.
+    pub(crate) fn to_send(span_context: &SpanContext) -> Self {
+        let mut state = Self::of(span_context);
+        let sampled = span_context.is_sampled();
+        if state.priority.is_none_or(|priority| (priority > 0) != sampled) {
+            if sampled {
+                state.priority = Some(AUTO_KEEP);
+                state.set_tag(DECISION_MAKER, MECHANISM_DEFAULT);
+            } else {
+                state.priority = Some(AUTO_REJECT);
+                state.tags.retain(|(key, _)| key != DECISION_MAKER);
+            }
+        }
+        state
     }
 
     /// Parses a `dd=` member value; unknown or malformed entries are skipped.

@@ -35,10 +35,11 @@ pub(crate) fn inject(span_context: &SpanContext, injector: &mut dyn Injector) {
     if !span_context.is_valid() || low == 0 {
         return;
     }
-    let state = DdState::of(span_context);
+    let state = DdState::to_send(span_context);
     injector.set(TRACE_ID, low.to_string());
     injector.set(PARENT_ID, u64::from_be_bytes(span_context.span_id().to_bytes()).to_string());
-    injector.set(SAMPLING_PRIORITY, state.priority_for(span_context.is_sampled()).to_string());
+    let priority = state.priority.unwrap_or_else(|| state.priority_for(span_context.is_sampled()));
+    injector.set(SAMPLING_PRIORITY, priority.to_string());
     if let Some(origin) = &state.origin {
         injector.set(ORIGIN, origin.clone());
     }
@@ -182,12 +183,14 @@ mod tests {
 
     #[test]
     fn injects_64_bit_trace_ids() {
+        // Sampled without a recorded priority: the default decision, priority 1 by `-0`.
         assert_eq!(
             injected(&span_context(0x4000_0000_0000_0000, true, "")),
             headers(&[
                 ("x-datadog-trace-id", "4611686018427387904"),
                 ("x-datadog-parent-id", SPAN_DEC),
                 ("x-datadog-sampling-priority", "1"),
+                ("x-datadog-tags", "_dd.p.dm=-0"),
             ])
         );
         // A local unsampled span without a `dd=` member: a trace this process's sampler dropped
@@ -228,7 +231,7 @@ mod tests {
                 ("x-datadog-trace-id", "4611686018427387904"),
                 ("x-datadog-parent-id", SPAN_DEC),
                 ("x-datadog-sampling-priority", "1"),
-                ("x-datadog-tags", "_dd.p.tid=640cfd8d00000000"),
+                ("x-datadog-tags", "_dd.p.dm=-0,_dd.p.tid=640cfd8d00000000"),
             ])
         );
     }
@@ -243,8 +246,21 @@ mod tests {
 
     #[test]
     fn sampled_flag_wins_over_a_contradicting_priority() {
-        assert_eq!(injected(&span_context(7, false, "dd=s:2"))["x-datadog-sampling-priority"], "0");
-        assert_eq!(injected(&span_context(7, true, "dd=s:-1"))["x-datadog-sampling-priority"], "1");
+        // As Datadog's tracers settle it: kept by the flag is the default mechanism, dropped by
+        // the flag has no decision maker.
+        let dropped = injected(&span_context(7, false, "dd=s:2;t.dm:-4"));
+        assert_eq!((dropped["x-datadog-sampling-priority"].as_str(), dropped.get("x-datadog-tags")), ("0", None));
+        let kept = injected(&span_context(7, true, "dd=s:-1;t.dm:-3"));
+        assert_eq!(
+            (kept["x-datadog-sampling-priority"].as_str(), kept["x-datadog-tags"].as_str()),
+            ("1", "_dd.p.dm=-0")
+        );
+        // A priority that agrees with the flag goes out as recorded, with its decision maker.
+        let agreed = injected(&span_context(7, true, "dd=s:2;t.dm:-4"));
+        assert_eq!(
+            (agreed["x-datadog-sampling-priority"].as_str(), agreed["x-datadog-tags"].as_str()),
+            ("2", "_dd.p.dm=-4")
+        );
     }
 
     #[test]

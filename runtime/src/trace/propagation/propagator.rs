@@ -147,8 +147,7 @@ fn inject_trace_context(span_context: &SpanContext, injector: &mut dyn Injector)
     if !span_context.is_valid() {
         return;
     }
-    let mut state = DdState::of(span_context);
-    state.priority = Some(state.priority_for(span_context.is_sampled()));
+    let mut state = DdState::to_send(span_context);
     state.parent_id = Some(span_context.span_id().to_string());
     let updated = SpanContext::new(
         span_context.trace_id(),

@@ -170,8 +170,10 @@ fn w3c_extraction_keeps_a_contradicting_dd_member_but_injection_fixes_it() {
     let sent = [("traceparent", TRACEPARENT), ("tracestate", "dd=s:-1;p:0000000000000001")];
     let cx = extract(&only(TraceContext), &sent);
     assert_eq!(span_context(&cx).trace_state().header(), "dd=s:-1;p:0000000000000001");
+    // The flag decides, as Datadog's tracers do: priority 1 by the default mechanism.
     assert_eq!(inject(&only(Datadog), &cx)["x-datadog-sampling-priority"], "1");
-    assert_eq!(inject(&only(TraceContext), &cx)["tracestate"], "dd=s:1;p:00f067aa0ba902b7");
+    assert_eq!(inject(&only(Datadog), &cx)["x-datadog-tags"], "_dd.p.dm=-0,_dd.p.tid=4bf92f3577b34da6");
+    assert_eq!(inject(&only(TraceContext), &cx)["tracestate"], "dd=s:1;p:00f067aa0ba902b7;t.dm:-0");
 }
 
 #[test]

@@ -10,13 +10,12 @@ use super::limiter::RateLimiter;
 use super::rule::RootSpan;
 use crate::SamplingRule;
 use crate::config::clamp_rate;
-use crate::trace::dd_state::{AUTO_KEEP, AUTO_REJECT, DD_KEY, DdState, MECHANISM_RULE, USER_KEEP, USER_REJECT};
+use crate::trace::dd_state::{
+    AUTO_KEEP, AUTO_REJECT, DD_KEY, DdState, MECHANISM_DEFAULT, MECHANISM_RULE, USER_KEEP, USER_REJECT,
+};
 
 /// Knuth's multiplicative hashing factor Datadog applies to trace ids.
 const KNUTH_FACTOR: u64 = 1_111_111_111_111_111_111;
-
-/// `_dd.p.dm` of the default decision (no rule, no sample rate).
-const MECHANISM_DEFAULT: &str = "-0";
 
 /// Span attribute the Agent turns into the trace's sampling priority (`_sampling_priority_v1`).
 pub(super) const ATTR_PRIORITY: &str = "sampling.priority";
