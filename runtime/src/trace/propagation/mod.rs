@@ -25,7 +25,9 @@
 //! The helpers use the propagator installed with
 //! [`opentelemetry::global::set_text_map_propagator`]: [`init`](crate::init()) installs a
 //! [`DdPropagator`] for the styles configured by `DD_TRACE_PROPAGATION_STYLE` (default
-//! [`DEFAULT_STYLES`]), or Datadog's own when traces are exported natively. Other carriers
+//! [`DEFAULT_STYLES`]), or Datadog's own when traces are exported natively. Inside a
+//! [`testing`](crate::testing) capture, which installs nothing global, they use a propagator of
+//! the capture builder's styles on the capturing thread. Other carriers
 //! (message headers, gRPC metadata) go through [`inject_into`] and [`extract_from`].
 
 mod carrier;
