@@ -112,6 +112,17 @@ impl TestAgent {
         serde_json::from_value(value).expect("a list of OTLP trace requests")
     }
 
+    /// The spans of the OTLP traces received for `token`, every request's resource and scope
+    /// flattened, as the agent's JSON.
+    pub fn otlp_spans(&self, token: &str) -> Vec<Value> {
+        self.otlp_traces(token)
+            .iter()
+            .flat_map(|request| request["resource_spans"].as_array().cloned().unwrap_or_default())
+            .flat_map(|rs| rs["scope_spans"].as_array().cloned().unwrap_or_default())
+            .flat_map(|scope| scope["spans"].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+
     /// OTLP metrics received for `token`, as the agent's JSON.
     pub fn otlp_metrics(&self, token: &str) -> Vec<Value> {
         let value = Self::get(&format!("{}/test/session/metrics?test_session_token={token}", self.otlp_http));

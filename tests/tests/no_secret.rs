@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::error::Error;
 use std::fmt;
 use std::net::UdpSocket;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use dd_instrument::{DdTags, dd_span, dd_timed};
 use dd_instrument_tests::otlp;
+use dd_instrument_tests::writer::SharedWriter;
 use prost::Message as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -73,21 +73,6 @@ fn refund(email: &str) {
     panic!("refund of {email} with card {CARD} failed");
 }
 
-/// A `MakeWriter` into a shared buffer.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn assert_no_secret(what: &str, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     for secret in SECRETS {
@@ -112,11 +97,10 @@ fn no_secret_leaves_the_process() {
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     let guard = dd_instrument::builder().env_source(env).flush_interval(Duration::from_hours(1)).build().unwrap();
-    let logs = Logs::default();
-    let writer = logs.clone();
+    let logs = SharedWriter::default();
     let subscriber = tracing_subscriber::registry()
         .with(guard.layer())
-        .with(dd_instrument::logs::json_layer(guard.service_info()).with_writer(move || writer.clone()));
+        .with(dd_instrument::logs::json_layer(guard.service_info()).with_writer(logs.clone()));
     tracing::subscriber::with_default(subscriber, || {
         let customer = Customer { email: EMAIL, password: PASSWORD, plan: "pro" };
         assert!(charge(CARD, &customer).is_err());
@@ -170,7 +154,7 @@ fn no_secret_leaves_the_process() {
     );
 
     // JSON logs.
-    let logs = logs.0.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let logs = logs.bytes();
     assert_no_secret("a log line", &logs);
     let logs = String::from_utf8(logs).unwrap();
     assert!(logs.contains(r#""message":"charging [REDACTED:card] for [REDACTED:email]""#), "{logs}");

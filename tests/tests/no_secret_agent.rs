@@ -14,11 +14,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
 use std::fmt;
 use std::net::UdpSocket;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use dd_instrument::{DdTags, Redaction, dd_span, dd_timed};
 use dd_instrument_tests::agent::{TestAgent, otlp_attributes, test_agent};
+use dd_instrument_tests::writer::SharedWriter;
 use serde_json::Value;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -112,21 +113,6 @@ fn refund(email: &str) {
     panic!("refund of {email} with card {CARD} failed");
 }
 
-/// A `MakeWriter` into a shared buffer.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn assert_no_secret(what: &str, text: &str) {
     for secret in SECRETS {
         assert!(!text.contains(secret), "{what} carries `{secret}`: {text}");
@@ -152,11 +138,10 @@ fn run(env: &[(&str, &str)]) -> String {
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
     let guard = dd_instrument::builder().env_source(env).flush_interval(Duration::from_hours(1)).build().unwrap();
-    let logs = Logs::default();
-    let writer = logs.clone();
+    let logs = SharedWriter::default();
     let subscriber = tracing_subscriber::registry()
         .with(guard.layer())
-        .with(dd_instrument::logs::json_layer(guard.service_info()).with_writer(move || writer.clone()));
+        .with(dd_instrument::logs::json_layer(guard.service_info()).with_writer(logs.clone()));
     tracing::subscriber::with_default(subscriber, || {
         let customer = Customer { email: EMAIL, password: PASSWORD, id: EMAIL, plan: "pro" };
         assert!(charge(&Card { number: CARD }, &customer).is_err());
@@ -166,8 +151,7 @@ fn run(env: &[(&str, &str)]) -> String {
     });
     assert!(guard.flush(), "export completes");
     drop(guard);
-    let logs = logs.0.lock().unwrap_or_else(PoisonError::into_inner).clone();
-    String::from_utf8(logs).expect("UTF-8 logs")
+    logs.text()
 }
 
 /// The span attributes every path must show for `charge` and `refund`, as `key -> text`.

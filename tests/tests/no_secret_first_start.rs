@@ -4,29 +4,14 @@
 //! starts is the point (its own binary, so no other test starts first).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use dd_instrument::{Detector, MetricsExporter, Redaction, TracesExporter, dd_span};
+use dd_instrument_tests::writer::SharedWriter;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 #[dd_span(tags(card = card, user = hash(user), note = note))]
 fn pay(card: &str, user: &str, note: &str) {
     let _ = (card, user, note);
-}
-
-/// A `MakeWriter` into a shared buffer.
-#[derive(Clone, Default)]
-struct Output(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Output {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn start(redaction: Redaction) -> dd_instrument::Guard {
@@ -45,15 +30,14 @@ fn the_first_start_sets_the_redaction_and_a_missing_hash_key_warns_once() {
     drop(start(Redaction::default().enable(Detector::KvSecrets)));
     let _later = start(Redaction::none());
 
-    let output = Output::default();
-    let writer = output.clone();
+    let output = SharedWriter::default();
     let subscriber = tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_ansi(false).without_time().with_writer(move || writer.clone()));
+        .with(tracing_subscriber::fmt::layer().with_ansi(false).without_time().with_writer(output.clone()));
     tracing::subscriber::with_default(subscriber, || {
         pay("4111 1111 1111 1111", "alice@example.com", "");
         pay("4111 1111 1111 1111", "bob@example.com", "");
     });
-    let output = String::from_utf8(output.0.lock().unwrap_or_else(PoisonError::into_inner).clone()).unwrap();
+    let output = output.text();
     let warnings: Vec<&str> = output.lines().filter(|line| line.contains("no key is set")).collect();
     assert_eq!(warnings.len(), 1, "{output}");
     assert!(warnings[0].contains("WARN dd_instrument: dd-instrument: a tag is hashed but no key is set"), "{output}");

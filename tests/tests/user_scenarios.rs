@@ -28,6 +28,7 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use dd_instrument::{Guard, dd_slo, dd_span, dd_timed};
 use dd_instrument_tests::agent::{TestAgent, otlp_attributes, test_agent};
+use dd_instrument_tests::writer::SharedWriter;
 use http::HeaderMap;
 use serde_json::Value;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
@@ -40,6 +41,23 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 fn guard(env: &[(&str, &str)]) -> Guard {
     let env: HashMap<String, String> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     dd_instrument::builder().env_source(env).build().expect("telemetry builds")
+}
+
+/// Telemetry of `service` exporting traces over OTLP/HTTP to the test agent's session `token`
+/// (started here), metrics off, with the `extra` variables.
+fn otlp_guard(agent: &TestAgent, token: &str, service: &str, extra: &[(&str, &str)]) -> Guard {
+    agent.start_session(token);
+    let headers = format!("x-datadog-test-session-token={token}");
+    let mut env = vec![
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", agent.otlp_http.as_str()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", &headers),
+        ("OTEL_TRACES_EXPORTER", "otlp"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("DD_SERVICE", service),
+    ];
+    env.extend_from_slice(extra);
+    guard(&env)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,17 +239,6 @@ fn two_axum_services_one_trace_at_the_test_agent() {
     assert!(failures.is_empty(), "the test agent's trace checks failed: {failures}");
 }
 
-/// The OTLP spans the test agent received for `token`.
-fn otlp_spans(agent: &TestAgent, token: &str) -> Vec<Value> {
-    agent
-        .otlp_traces(token)
-        .iter()
-        .flat_map(|request| request["resource_spans"].as_array().cloned().unwrap_or_default())
-        .flat_map(|rs| rs["scope_spans"].as_array().cloned().unwrap_or_default())
-        .flat_map(|scope| scope["spans"].as_array().cloned().unwrap_or_default())
-        .collect()
-}
-
 #[test]
 fn at_sample_rate_zero_the_callee_follows_the_drop_and_nothing_is_exported() {
     let Some(agent) = test_agent("at_sample_rate_zero_the_callee_follows_the_drop_and_nothing_is_exported") else {
@@ -239,20 +246,14 @@ fn at_sample_rate_zero_the_callee_follows_the_drop_and_nothing_is_exported() {
     };
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let token = "user-scenarios-sample-rate-0";
-    agent.start_session(token);
-    let headers = format!("x-datadog-test-session-token={token}");
     // A rule keeps the inventory's own requests: it decides only where a trace starts.
     let rules = r#"[{"resource": "GET /stock/{sku}", "sample_rate": 1}]"#;
-    let guard = guard(&[
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", &agent.otlp_http),
-        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-        ("OTEL_EXPORTER_OTLP_HEADERS", &headers),
-        ("OTEL_TRACES_EXPORTER", "otlp"),
-        ("OTEL_METRICS_EXPORTER", "none"),
-        ("DD_SERVICE", "user-scenarios-otlp"),
-        ("DD_TRACE_SAMPLE_RATE", "0"),
-        ("DD_TRACE_SAMPLING_RULES", rules),
-    ]);
+    let guard = otlp_guard(
+        &agent,
+        token,
+        "user-scenarios-otlp",
+        &[("DD_TRACE_SAMPLE_RATE", "0"), ("DD_TRACE_SAMPLING_RULES", rules)],
+    );
     let (answer, received) = two_services(&guard, 3, Some(77));
     assert_eq!(answer, "order 3: 2 left");
     assert!(guard.flush(), "export completes");
@@ -273,7 +274,7 @@ fn at_sample_rate_zero_the_callee_follows_the_drop_and_nothing_is_exported() {
     assert_eq!(header(from_shop, "tracestate"), format!("dd=s:-1;p:{parent:016x};t.dm:-3"));
 
     // Only the inventory's own trace, kept by the rule; nothing of the dropped one.
-    let spans = otlp_spans(&agent, token);
+    let spans = agent.otlp_spans(token);
     if std::env::var_os("DUMP").is_some() {
         eprintln!("{spans:#?}");
     }
@@ -461,23 +462,12 @@ fn error_spans_of_async_generic_boxed_and_impl_future_functions() {
 // The Quick start's `charge` and the README's own metrics, as DogStatsD datagrams on a real UDP
 // socket.
 
-#[derive(Debug)]
-struct Declined;
-
-impl std::fmt::Display for Declined {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("card declined")
-    }
-}
-
-impl std::error::Error for Declined {}
-
 #[dd_span(kind = "client", peer = "payment-service", resource = "POST /charge")]
 #[dd_timed]
 #[dd_slo(name = "checkout-payment", target = 99.9, latency_ms = 500)]
-async fn charge(_order_id: u64, cents: u32) -> Result<(), Declined> {
+async fn charge(_order_id: u64, cents: u32) -> Result<(), std::fmt::Error> {
     tokio::task::yield_now().await;
-    if cents == 0 { Err(Declined) } else { Ok(()) }
+    if cents == 0 { Err(std::fmt::Error) } else { Ok(()) }
 }
 
 #[dd_timed]
@@ -603,16 +593,7 @@ fn readme_client_layer_and_message_headers_at_the_test_agent() {
     let Some(agent) = test_agent("readme_client_layer_and_message_headers_at_the_test_agent") else { return };
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let token = "user-scenarios-carriers";
-    agent.start_session(token);
-    let headers = format!("x-datadog-test-session-token={token}");
-    let guard = guard(&[
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", &agent.otlp_http),
-        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-        ("OTEL_EXPORTER_OTLP_HEADERS", &headers),
-        ("OTEL_TRACES_EXPORTER", "otlp"),
-        ("OTEL_METRICS_EXPORTER", "none"),
-        ("DD_SERVICE", "user-scenarios-carriers"),
-    ]);
+    let guard = otlp_guard(&agent, token, "user-scenarios-carriers", &[]);
     let requests = Seen::default();
     let inventory_app = axum::Router::new()
         .route("/stock/{sku}", get(stock))
@@ -638,7 +619,7 @@ fn readme_client_layer_and_message_headers_at_the_test_agent() {
     assert!(guard.flush(), "export completes");
     drop(guard);
 
-    let spans = otlp_spans(&agent, token);
+    let spans = agent.otlp_spans(token);
     assert_carrier_spans(&spans);
     let hex = |span: &Value| -> String {
         use base64::Engine as _;
@@ -773,17 +754,7 @@ fn the_callers_decision_wins_over_the_local_sample_rate() {
     let Some(agent) = test_agent("the_callers_decision_wins_over_the_local_sample_rate") else { return };
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let token = "user-scenarios-callers-decision";
-    agent.start_session(token);
-    let headers = format!("x-datadog-test-session-token={token}");
-    let guard = guard(&[
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", &agent.otlp_http),
-        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-        ("OTEL_EXPORTER_OTLP_HEADERS", &headers),
-        ("OTEL_TRACES_EXPORTER", "otlp"),
-        ("OTEL_METRICS_EXPORTER", "none"),
-        ("DD_SERVICE", "user-scenarios-callers-decision"),
-        ("DD_TRACE_SAMPLE_RATE", "0"),
-    ]);
+    let guard = otlp_guard(&agent, token, "user-scenarios-callers-decision", &[("DD_TRACE_SAMPLE_RATE", "0")]);
     // A synthetic test's request, kept by its caller (user keep), in Datadog's headers.
     let kept = incoming(&[
         ("x-datadog-trace-id", "1234"),
@@ -805,7 +776,7 @@ fn the_callers_decision_wins_over_the_local_sample_rate() {
     assert!(guard.flush(), "export completes");
     drop(guard);
 
-    let spans = otlp_spans(&agent, token);
+    let spans = agent.otlp_spans(token);
     assert_eq!(spans.len(), 5, "the kept request's five spans, nothing of the dropped ones: {spans:#?}");
     let shop = spans
         .iter()
@@ -948,21 +919,6 @@ fn propagation_inside_testing_captures_uses_the_builders_styles() {
 // Logs correlated with traces, the README's way (`json_layer` in the user's own subscriber):
 // the ids of a log line are those of the span Datadog received.
 
-/// Lines written by the JSON log layer.
-#[derive(Clone, Default)]
-struct LogLines(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogLines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[dd_span(kind = "server", resource = "POST /pay")]
 fn pay(order: u64) {
     tracing::info!(order, "order paid");
@@ -982,17 +938,15 @@ fn log_lines_carry_the_ids_of_the_span_at_the_test_agent() {
         ("DD_VERSION", "1.0.0"),
         ("DD_HOSTNAME", "node-7"),
     ]);
-    let lines = LogLines::default();
-    let writer = lines.clone();
-    let json = dd_instrument::logs::json_layer(guard.service_info()).with_writer(move || writer.clone());
+    let lines = SharedWriter::default();
+    let json = dd_instrument::logs::json_layer(guard.service_info()).with_writer(lines.clone());
     tracing::subscriber::with_default(tracing_subscriber::registry().with(guard.layer()).with(json), || pay(1001));
     assert!(guard.flush(), "export completes");
     drop(guard);
     let spans = agent.wait_native_spans(service, |spans| !spans.is_empty());
     let [span] = &spans[..] else { panic!("one span: {spans:#?}") };
 
-    let text = String::from_utf8(std::mem::take(&mut *lines.0.lock().unwrap_or_else(PoisonError::into_inner)))
-        .expect("UTF-8 lines");
+    let text = lines.text();
     let logs: Vec<Value> = text.lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect();
     let [line] = &logs[..] else { panic!("one line: {text}") };
     // 128-bit trace ids are written as 32 hex digits: Datadog's full id, as on the span.
